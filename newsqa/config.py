@@ -1,0 +1,183 @@
+"""One validated settings object for the whole tool.
+
+Precedence (highest first): explicit arguments (CLI flags) > environment variables
+``NEWSQA_<NAME>`` > a TOML file > defaults. The TOML file is ``$NEWSQA_CONFIG`` or
+``newsqa.toml`` in the project home; its sections are flattened, so ``[answer]
+generator = "extractive"`` sets ``answer_generator`` just like ``NEWSQA_ANSWER_GENERATOR``.
+
+Example::
+
+    settings = Settings.load(index_dir="/tmp/idx")
+    settings.retrieval_top_k  # 5
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+
+def project_home() -> Path:
+    """Where relative paths are resolved: ``$NEWSQA_HOME``, else the source checkout, else cwd."""
+    env = os.environ.get("NEWSQA_HOME")
+    if env:
+        return Path(env).expanduser().resolve()
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "pyproject.toml").is_file():
+        return checkout
+    return Path.cwd()
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}_{key}" if prefix else key
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name))
+        else:
+            flat[name] = value
+    return flat
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads the TOML settings file and flattens ``[section] key`` into ``section_key``."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path | None):
+        super().__init__(settings_cls)
+        self.path = path
+
+    def get_field_value(self, field, field_name):  # pragma: no cover - unused by __call__
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        if self.path is None or not self.path.is_file():
+            return {}
+        with self.path.open("rb") as fh:
+            data = _flatten(tomllib.load(fh))
+        unknown = sorted(set(data) - set(self.settings_cls.model_fields))
+        if unknown:
+            raise ValueError(
+                f"{self.path}: unknown setting(s) {', '.join(unknown)}; "
+                "see README.md, 'Configuration', for the names"
+            )
+        return data
+
+
+def _config_file() -> Path | None:
+    env = os.environ.get("NEWSQA_CONFIG")
+    if env:
+        path = Path(env).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"NEWSQA_CONFIG points at {path}, which does not exist")
+        return path
+    default = project_home() / "newsqa.toml"
+    return default if default.is_file() else None
+
+
+class Settings(BaseSettings):
+    """All tunables. Paths may be relative: they are resolved against ``project_home()``."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSQA_", extra="forbid", validate_default=True)
+
+    # --- where things live
+    corpus_dir: Path = Field(Path("data/articles"), description="Folder of bundled/added articles.")
+    index_dir: Path = Field(Path("var/index"), description="Folder of the on-disk index.")
+    model_dir: Path = Field(Path("var/models"), description="Where converted models are written.")
+
+    # --- embedding
+    embedding_model: str = Field(
+        "var/models/multilingual-e5-small",
+        description="sentence-transformers model name or folder (offline: a folder).",
+    )
+    embedding_batch_size: int = Field(32, ge=1, le=1024)
+    embedding_device: str = "cpu"
+    embedding_query_prompt: str = "query"
+    embedding_passage_prompt: str = "passage"
+
+    # --- chunking (characters)
+    chunk_size: int = Field(400, ge=50, le=2000, description="Target maximum chunk length.")
+    chunk_overlap: int = Field(60, ge=0, le=1000, description="Characters repeated between chunks.")
+    chunk_min_size: int = Field(80, ge=1, le=2000, description="Shorter tails merge into the previous chunk.")
+
+    # --- retrieval
+    retrieval_top_k: int = Field(5, ge=1, le=100, description="Passages the answerer sees.")
+    retrieval_depth: int = Field(50, ge=1, le=1000, description="Candidates taken from each retriever.")
+    retrieval_rrf_k: int = Field(60, ge=1, le=1000)
+    retrieval_dense_weight: float = Field(1.0, ge=0.0)
+    retrieval_bm25_weight: float = Field(1.0, ge=0.0)
+
+    # --- answering
+    answer_generator: Literal["extractive", "openai", "local"] = "extractive"
+    answer_min_confidence: float = Field(
+        0.21, ge=0.0, le=1.0, description="Below this evidence score the answerer abstains (calibrated on evals/seed_qa.jsonl: false abstentions <= 5%)."
+    )
+    answer_max_sentences: int = Field(1, ge=1, le=10, description="Sentences an extractive answer may combine.")
+    answer_max_chars: int = Field(120, ge=10, le=2000)
+
+    # --- ingest
+    ingest_max_file_bytes: int = Field(20_000_000, ge=1)
+
+    # --- serving
+    serve_host: str = "127.0.0.1"
+    serve_port: int = Field(7860, ge=0, le=65535)
+
+    log_level: str = "INFO"
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"log_level must be DEBUG, INFO, WARNING or ERROR, not {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> "Settings":
+        if self.chunk_overlap >= self.chunk_size // 2:
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be under half of chunk_size ({self.chunk_size})"
+            )
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlSource(settings_cls, _config_file()))
+
+    @classmethod
+    def load(cls, **overrides: Any) -> "Settings":
+        """Settings from env/TOML with ``overrides`` (``None`` values are ignored)."""
+        return cls(**{k: v for k, v in overrides.items() if v is not None})
+
+    # --- resolved paths
+    def resolve(self, path: Path | str) -> Path:
+        path = Path(path).expanduser()
+        return path if path.is_absolute() else project_home() / path
+
+    @property
+    def corpus_path(self) -> Path:
+        return self.resolve(self.corpus_dir)
+
+    @property
+    def index_path(self) -> Path:
+        return self.resolve(self.index_dir)
+
+    @property
+    def embedding_model_ref(self) -> str:
+        """A local folder (resolved) when it exists or looks like a path, else a hub model name."""
+        ref = self.embedding_model
+        candidate = self.resolve(ref)
+        if candidate.exists() or ref.startswith((".", "/", "~")) or ref.startswith("var/"):
+            return str(candidate)
+        return ref
