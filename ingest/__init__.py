@@ -1,0 +1,1 @@
+"""Files → normalised documents → chunks."""

@@ -1,0 +1,210 @@
+"""Ingest: files and folders → documents → the index, incrementally.
+
+Only new or changed documents are embedded (a document's id is its path relative
+to the folder it was ingested from; its content hash decides "changed"). A bad file
+is reported with the reason and the rest of the batch goes on. One ingest at a time
+per index folder (a lock file); the index is written as a new generation and swapped
+in atomically, so a crash leaves the previous one usable.
+
+Example::
+
+    report = ingest_paths([Path("data/articles")], Settings.load())
+    print(report.summary())   # "21 new, 0 changed, 0 unchanged, 0 removed, 0 failed; 31 chunks embedded …"
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsqa.config import Settings
+from newsqa.index.embedder import Embedder
+from newsqa.index.store import NewsIndex, NewsIndexError
+from newsqa.ingest.chunker import SentenceChunker
+from newsqa.ingest.parsers import ArticleParser
+from newsqa.ingest.readers import IngestError, iter_article_files, read_text
+from newsqa.types import Document
+
+logger = logging.getLogger(__name__)
+
+
+class IndexBusyError(NewsIndexError):
+    """Another ingest holds the index folder's lock."""
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What one ingest run did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+    documents_total: int = 0
+    chunks_total: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} new, {len(self.updated)} changed, {len(self.unchanged)} unchanged, "
+            f"{len(self.removed)} removed, {len(self.failed)} failed; {self.chunks_embedded} chunks embedded "
+            f"in {self.seconds:.1f} s; index: {self.documents_total} documents, {self.chunks_total} chunks"
+        )
+
+
+def build_components(settings: Settings) -> tuple[Embedder, SentenceChunker]:
+    """The embedder and chunker that ``settings`` describe."""
+    embedder = Embedder.from_settings(settings)
+    chunker = SentenceChunker(
+        max_chars=settings.chunk_size, overlap=settings.chunk_overlap, min_chars=settings.chunk_min_size
+    )
+    return embedder, chunker
+
+
+@contextmanager
+def index_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index folder's ingest lock, or fail at once with a clear message."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    lock_path = index_dir / "ingest.lock"
+    with lock_path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IndexBusyError(
+                f"another `newsqa ingest` is writing {index_dir}; wait for it to finish and run again"
+            ) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _document_name(file: Path, root: Path, corpus: Path) -> str:
+    """The stable name of a file: relative to the corpus folder when inside it, else to ``root``."""
+    resolved = file.resolve()
+    for base in (corpus.resolve(), root.resolve()):
+        try:
+            return resolved.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return file.name
+
+
+def load_documents(
+    paths: list[Path], settings: Settings, report: IngestReport, show_progress: bool = False
+) -> list[Document]:
+    """Parse every file under ``paths``; failures go to ``report.failed``."""
+    parser = ArticleParser()
+    documents: list[Document] = []
+    files: list[tuple[Path, Path]] = []
+    for path in paths:
+        try:
+            files.extend(iter_article_files([path]))
+        except IngestError as exc:
+            report.failed.append((exc.path, exc.reason))
+            logger.error("skipped %s", exc)
+    iterator = files
+    if show_progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(files, desc="reading", unit="file")
+    for file, root in iterator:
+        try:
+            text = read_text(file, settings.ingest_max_file_bytes)
+            name = _document_name(file, root, settings.corpus_path)
+            parsed = parser.run(text, source_file=name, doc_id=name)
+            if not parsed or not any(d.text.strip() for d in parsed):
+                raise IngestError(file, "no article text found in it")
+            documents.extend(d for d in parsed if d.text.strip())
+        except IngestError as exc:
+            report.failed.append((exc.path, exc.reason))
+            logger.error("skipped %s", exc)
+    return documents
+
+
+def corpus_stat_fingerprint(corpus: Path) -> str:
+    """A cheap fingerprint (names, sizes, mtimes) of a corpus folder, for staleness checks."""
+    digest = hashlib.sha256()
+    if corpus.is_dir():
+        for file, _root in iter_article_files([corpus]):
+            stat = file.stat()
+            digest.update(f"{file.relative_to(corpus).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def ingest_paths(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    rebuild: bool = False,
+    sync: bool = False,
+    show_progress: bool | None = None,
+) -> IngestReport:
+    """Add or update the articles under ``paths`` in the index at ``settings.index_path``.
+
+    ``rebuild`` starts from an empty index; ``sync`` also removes documents whose files
+    are no longer under ``paths``.
+    """
+    started = time.perf_counter()
+    show_progress = sys.stderr.isatty() if show_progress is None else show_progress
+    index_dir = settings.index_path
+    report = IngestReport()
+    embedder, chunker = build_components(settings)
+    with index_lock(index_dir):
+        if rebuild or not NewsIndex.exists(index_dir):
+            index = NewsIndex.create(index_dir, embedder, chunker)
+        else:
+            index = NewsIndex.load(index_dir, embedder, chunker)
+        documents = load_documents(paths, settings, report, show_progress)
+        seen = {d.doc_id for d in documents}
+        result = index.upsert(documents, show_progress=show_progress)
+        report.added, report.updated, report.unchanged = result.added, result.updated, result.unchanged
+        report.chunks_embedded = result.chunks_added
+        if sync:
+            gone = [doc_id for doc_id in index.documents if doc_id not in seen]
+            report.removed = index.delete(gone)
+        changed = report.added or report.updated or report.removed or rebuild or not NewsIndex.exists(index_dir)
+        # Remember what the corpus folder looked like, so `ensure_index` can tell staleness cheaply.
+        corpus = settings.corpus_path
+        corpus_stat = index.manifest.get("corpus_stat")
+        if any(Path(p).resolve() == corpus.resolve() for p in paths):
+            corpus_stat = corpus_stat_fingerprint(corpus)
+        if changed or corpus_stat != index.manifest.get("corpus_stat"):
+            index.save(extra_manifest={"corpus_stat": corpus_stat} if corpus_stat else None)
+        report.documents_total = len(index.documents)
+        report.chunks_total = len(index.chunks)
+    report.seconds = time.perf_counter() - started
+    logger.info("ingest: %s", report.summary())
+    return report
+
+
+def ensure_index(settings: Settings) -> IngestReport | None:
+    """Build or refresh the index from the corpus folder when it is missing or stale.
+
+    Stale means the corpus folder's files changed since the index last saw it; only
+    changed documents are re-embedded. Returns None when nothing had to be done.
+    """
+    index_dir, corpus = settings.index_path, settings.corpus_path
+    if NewsIndex.exists(index_dir):
+        manifest = NewsIndex.read_manifest(index_dir)
+        if manifest.get("corpus_stat") == corpus_stat_fingerprint(corpus):
+            return None
+        logger.info("corpus %s changed since the index was built: updating", corpus)
+    else:
+        logger.info("no index at %s: building it from %s", index_dir, corpus)
+    if not corpus.is_dir():
+        raise NewsIndexError(f"the corpus folder {corpus} does not exist; set NEWSQA_CORPUS_DIR")
+    return ingest_paths([corpus], settings)

@@ -1,0 +1,68 @@
+from pathlib import Path
+
+from newsqa.ingest.parsers import ArticleParser
+
+SEED = Path(__file__).resolve().parents[2] / "data" / "articles" / "000_8cf7c1ad8f2038b8.txt"
+
+
+def seed_documents():
+    return ArticleParser().run(SEED.read_text(encoding="utf-8"), source_file=SEED.name)
+
+
+def test_renmin_header_is_recognised():
+    main = seed_documents()[0]
+    assert main.title == "上海自貿試驗區:以一流黨建促一流改革 推進浦東二次創業"
+    assert main.date == "2021-01-10"
+    assert main.source == "人民網"
+    assert main.text.startswith("「推出『零幹預』")
+    assert "相關焦點" not in main.text
+    assert main.text.endswith("浦東新區區委書記沈曉明如是說。")
+
+
+def test_every_related_item_is_its_own_document():
+    docs = seed_documents()
+    raw = SEED.read_text(encoding="utf-8")
+    items = docs[1:]
+    assert len(items) == raw.count("•") == 20
+    hebei = [d for d in items if d.title.startswith("河北自貿試驗區")]
+    assert len(hebei) == 1
+    assert "24.1%的新設外資企業" in hebei[0].text
+    assert "河南" not in hebei[0].text
+    for item in items:
+        assert item.parent_id == docs[0].doc_id
+        assert item.doc_id != docs[0].doc_id
+        offset = item.metadata["offset_in_file"]
+        assert raw[offset : offset + len(item.text)] == item.text
+        assert item.text and "•" not in item.text
+
+
+def test_document_text_is_copied_exactly_from_the_file():
+    raw = SEED.read_text(encoding="utf-8")
+    main = seed_documents()[0]
+    offset = main.metadata["offset_in_file"]
+    assert raw[offset : offset + len(main.text)] == main.text
+
+
+def test_markdown_layout():
+    docs = ArticleParser().run("# 梵語\n\n梵語是印度的古代語言。\n\n第二段。\n", source_file="1147.md")
+    assert len(docs) == 1
+    assert docs[0].title == "梵語"
+    assert docs[0].text == "梵語是印度的古代語言。\n\n第二段。"
+    assert docs[0].date is None
+
+
+def test_dated_body_layout():
+    docs = ArticleParser().run("2023-07-29 06:53:40，正文：封面新闻记者 刘恪生7月28日晚，亮灯。", source_file="doc.txt")
+    assert docs[0].date == "2023-07-29"
+    assert docs[0].text == "封面新闻记者 刘恪生7月28日晚，亮灯。"
+    assert docs[0].title.startswith("封面新闻记者")
+
+
+def test_plain_text_without_header():
+    docs = ArticleParser().run("一個標題\n\n正文。\r\n", source_file="x.txt")
+    assert docs[0].title == "一個標題"
+    assert docs[0].text == "正文。"
+
+
+def test_empty_text_gives_no_documents():
+    assert ArticleParser().run("  \n\n", source_file="x.txt") == []
