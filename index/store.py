@@ -1,0 +1,428 @@
+"""``NewsIndex``: the one facade over FAISS vectors, BM25 and the docstore.
+
+Callers never touch FAISS or BM25 directly: they ``upsert`` documents, ``delete``
+them, ``search`` with a question and ``save``/``load`` the whole thing.
+
+On disk an index folder holds numbered *generations*; ``CURRENT`` names the live
+one. ``save()`` writes a complete new generation beside the old one and swaps
+``CURRENT`` with an atomic rename, so a crash mid-save leaves the previous
+generation loadable and a reader never sees a half-written index::
+
+    var/index/
+      CURRENT                 -> "gen-000002"
+      gen-000002/manifest.json, vectors.faiss, docstore.sqlite, bm25/
+      gen-000001/…            (previous generation, kept for readers mid-load)
+
+The manifest records the model, its dimension, the chunking settings and a corpus
+fingerprint; loading an index built with other settings is refused with a message
+that says to re-index.
+
+Example::
+
+    index = NewsIndex.create(path, embedder, chunker)
+    index.upsert(documents)
+    index.save()
+    hits = NewsIndex.load(path, embedder, chunker).search("上海自貿區是哪一天掛牌的？", k=5)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from newsqa.index.bm25 import BM25Index
+from newsqa.index.docstore import read_docstore, write_docstore
+from newsqa.index.embedder import Embedder
+from newsqa.index.fusion import reciprocal_rank_fusion
+from newsqa.ingest.chunker import SentenceChunker
+from newsqa.script import fold
+from newsqa.types import Chunk, Document, RetrievedChunk
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+CURRENT_FILE = "CURRENT"
+MANIFEST_FILE = "manifest.json"
+
+
+class NewsIndexError(RuntimeError):
+    """Base class of index problems; messages are meant for the user."""
+
+
+class IndexNotFoundError(NewsIndexError):
+    pass
+
+
+class IndexMismatchError(NewsIndexError):
+    """The index on disk was built with settings that differ from the current ones."""
+
+
+@dataclass(slots=True)
+class UpsertResult:
+    """What an upsert changed."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    chunks_added: int = 0
+    chunks_removed: int = 0
+
+
+def _faiss():
+    import faiss
+
+    return faiss
+
+
+class NewsIndex:
+    """Documents, their chunks, a FAISS inner-product index and a BM25 index."""
+
+    def __init__(self, path: Path, embedder: Embedder, chunker: SentenceChunker):
+        self.path = Path(path)
+        self.embedder = embedder
+        self.chunker = chunker
+        self.documents: dict[str, Document] = {}
+        self.chunks: dict[int, Chunk] = {}
+        self._folded: dict[int, str] = {}
+        self._doc_chunks: dict[str, list[int]] = {}
+        self._dense = None
+        self._dimension: int | None = None
+        self._next_id = 0
+        self._bm25: BM25Index | None = None
+        self._bm25_ids: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.generation = 0
+        self.manifest: dict = {}
+
+    # ------------------------------------------------------------------ lifecycle
+    @classmethod
+    def create(cls, path: Path, embedder: Embedder, chunker: SentenceChunker) -> "NewsIndex":
+        """A new, empty index that will be saved at ``path``."""
+        return cls(path, embedder, chunker)
+
+    @staticmethod
+    def exists(path: Path) -> bool:
+        return (Path(path) / CURRENT_FILE).is_file()
+
+    @staticmethod
+    def read_manifest(path: Path) -> dict:
+        """The manifest of the live generation at ``path`` (no model, no vectors loaded)."""
+        path = Path(path)
+        current = path / CURRENT_FILE
+        if not current.is_file():
+            raise IndexNotFoundError(
+                f"no index at {path}; build one with `newsqa ingest --rebuild` "
+                "(or `newsqa ingest PATH…` for your own articles)"
+            )
+        generation = current.read_text().strip()
+        manifest_path = path / generation / MANIFEST_FILE
+        try:
+            return json.loads(manifest_path.read_text())
+        except (OSError, ValueError) as exc:
+            raise NewsIndexError(
+                f"the index at {path} is damaged ({manifest_path}: {exc}); rebuild it with "
+                "`newsqa ingest --rebuild`"
+            ) from exc
+
+    @classmethod
+    def load(cls, path: Path, embedder: Embedder, chunker: SentenceChunker) -> "NewsIndex":
+        """Load the live generation, refusing one built with other model/chunking settings."""
+        index = cls(path, embedder, chunker)
+        manifest = cls.read_manifest(path)
+        index._check_compatible(manifest)
+        gen_dir = index.path / manifest["generation_dir"]
+        index.documents, index.chunks, index._folded = read_docstore(gen_dir / "docstore.sqlite")
+        for vid, chunk in index.chunks.items():
+            index._doc_chunks.setdefault(chunk.doc_id, []).append(vid)
+        index._dense = _faiss().read_index(str(gen_dir / "vectors.faiss"))
+        index._dimension = manifest["dimension"]
+        index._next_id = manifest["next_vector_id"]
+        index._bm25 = BM25Index.load(gen_dir / "bm25")
+        index._bm25_ids = np.load(gen_dir / "bm25_ids.npy")
+        index.generation = manifest["generation"]
+        index.manifest = manifest
+        if index._dense.ntotal != len(index.chunks):
+            raise NewsIndexError(
+                f"the index at {path} is inconsistent ({index._dense.ntotal} vectors for "
+                f"{len(index.chunks)} chunks); rebuild it with `newsqa ingest --rebuild`"
+            )
+        logger.info(
+            "loaded index %s (%s): %d documents, %d chunks",
+            path, manifest["generation_dir"], len(index.documents), len(index.chunks),
+        )
+        return index
+
+    def settings_fingerprint(self) -> dict:
+        return {
+            "model": self.embedder.name,
+            "chunk_size": self.chunker.max_chars,
+            "chunk_overlap": self.chunker.overlap,
+            "chunk_min_size": self.chunker.min_chars,
+            "bm25_tokens": "t2s-char-bigram-v1",
+        }
+
+    def _check_compatible(self, manifest: dict) -> None:
+        if manifest.get("format") != FORMAT_VERSION:
+            raise IndexMismatchError(
+                f"the index at {self.path} has format {manifest.get('format')}, this newsqa "
+                f"reads format {FORMAT_VERSION}; re-index with `newsqa ingest --rebuild`"
+            )
+        built = manifest.get("settings", {})
+        wanted = self.settings_fingerprint()
+        diffs = [f"{k}: index {built.get(k)!r}, settings {v!r}" for k, v in wanted.items() if built.get(k) != v]
+        if diffs:
+            raise IndexMismatchError(
+                f"the index at {self.path} was built with other settings ({'; '.join(diffs)}); "
+                "re-index with `newsqa ingest --rebuild`, or point --index at another folder"
+            )
+
+    # ------------------------------------------------------------------ writes
+    def _ensure_dense(self, dimension: int) -> None:
+        if self._dense is None:
+            faiss = _faiss()
+            self._dense = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+            self._dimension = dimension
+        elif dimension != self._dimension:
+            raise IndexMismatchError(
+                f"embedding dimension {dimension} differs from the index's {self._dimension}; "
+                "re-index with `newsqa ingest --rebuild`"
+            )
+
+    def upsert(
+        self,
+        documents: Iterable[Document],
+        *,
+        progress: Callable[[int], None] | None = None,
+        show_progress: bool = False,
+    ) -> UpsertResult:
+        """Add new documents, replace changed ones (same id, other content), skip unchanged ones.
+
+        Only the chunks of new or changed documents are embedded, in one length-sorted batch.
+        """
+        result = UpsertResult()
+        pending: list[tuple[Chunk, str]] = []
+        for doc in documents:
+            old = self.documents.get(doc.doc_id)
+            if old is not None and old.content_hash == doc.content_hash and old.to_dict() == doc.to_dict():
+                result.unchanged.append(doc.doc_id)
+                continue
+            if old is not None:
+                result.chunks_removed += self._remove_chunks(doc.doc_id)
+                result.updated.append(doc.doc_id)
+            else:
+                result.added.append(doc.doc_id)
+            self.documents[doc.doc_id] = doc
+            self._doc_chunks[doc.doc_id] = []
+            for chunk in self.chunker.run(doc):
+                pending.append((chunk, fold(chunk.embed_text)))
+        if pending:
+            vectors = self.embedder.embed_passages([c.embed_text for c, _ in pending], show_progress=show_progress)
+            self._ensure_dense(vectors.shape[1])
+            ids = np.arange(self._next_id, self._next_id + len(pending), dtype=np.int64)
+            self._next_id += len(pending)
+            self._dense.add_with_ids(vectors, ids)
+            for vid, (chunk, folded) in zip(ids.tolist(), pending):
+                self.chunks[vid] = chunk
+                self._folded[vid] = folded
+                self._doc_chunks[chunk.doc_id].append(vid)
+            result.chunks_added = len(pending)
+        if result.added or result.updated or result.chunks_removed:
+            self._bm25 = None  # rebuilt lazily
+        if progress:
+            progress(len(pending))
+        return result
+
+    def _remove_chunks(self, doc_id: str) -> int:
+        ids = self._doc_chunks.pop(doc_id, [])
+        if ids and self._dense is not None:
+            self._dense.remove_ids(np.asarray(ids, dtype=np.int64))
+        for vid in ids:
+            self.chunks.pop(vid, None)
+            self._folded.pop(vid, None)
+        return len(ids)
+
+    def delete(self, doc_ids: Iterable[str]) -> list[str]:
+        """Remove documents (and their 相關焦點 children); returns the ids removed."""
+        removed = []
+        wanted = set(doc_ids)
+        wanted |= {d.doc_id for d in self.documents.values() if d.parent_id in wanted}
+        for doc_id in sorted(wanted):
+            if doc_id in self.documents:
+                self._remove_chunks(doc_id)
+                del self.documents[doc_id]
+                removed.append(doc_id)
+        if removed:
+            self._bm25 = None
+        return removed
+
+    # ------------------------------------------------------------------ persistence
+    def corpus_fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        for doc_id in sorted(self.documents):
+            digest.update(f"{doc_id}\0{self.documents[doc_id].content_hash}\n".encode())
+        return digest.hexdigest()[:16]
+
+    def _bm25_ready(self) -> BM25Index:
+        if self._bm25 is None:
+            ids = np.fromiter(sorted(self.chunks), dtype=np.int64, count=len(self.chunks))
+            bm25 = BM25Index()
+            bm25.build([self._folded[int(i)] for i in ids])
+            self._bm25, self._bm25_ids = bm25, ids
+        return self._bm25
+
+    def save(self, extra_manifest: dict | None = None) -> Path:
+        """Write a new generation and make it live atomically; returns its folder."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        if self._dense is None:
+            self._ensure_dense(self.embedder.dimension)
+        bm25 = self._bm25_ready()
+        generation = max(self.generation, self._latest_generation_number()) + 1
+        name = f"gen-{generation:06d}"
+        final_dir = self.path / name
+        tmp_dir = self.path / f".{name}.tmp-{os.getpid()}"
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        tmp_dir.mkdir()
+        _faiss().write_index(self._dense, str(tmp_dir / "vectors.faiss"))
+        write_docstore(tmp_dir / "docstore.sqlite", self.documents, self.chunks, self._folded)
+        bm25.save(tmp_dir / "bm25")
+        np.save(tmp_dir / "bm25_ids.npy", self._bm25_ids)
+        manifest = {
+            "format": FORMAT_VERSION,
+            "generation": generation,
+            "generation_dir": name,
+            "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "model_ref": self.embedder.model_ref,
+            "dimension": self._dimension,
+            "settings": self.settings_fingerprint(),
+            "documents": len(self.documents),
+            "chunks": len(self.chunks),
+            "next_vector_id": self._next_id,
+            "corpus_fingerprint": self.corpus_fingerprint(),
+            **(extra_manifest or {}),
+        }
+        (tmp_dir / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
+        _fsync_tree(tmp_dir)
+        os.replace(tmp_dir, final_dir)
+        pointer_tmp = self.path / f".{CURRENT_FILE}.tmp-{os.getpid()}"
+        pointer_tmp.write_text(name + "\n")
+        _fsync_file(pointer_tmp)
+        os.replace(pointer_tmp, self.path / CURRENT_FILE)
+        _fsync_dir(self.path)
+        self.generation = generation
+        self.manifest = manifest
+        self._prune(keep={name})
+        logger.info("saved index generation %s: %d documents, %d chunks", name, len(self.documents), len(self.chunks))
+        return final_dir
+
+    def _latest_generation_number(self) -> int:
+        numbers = [int(p.name[4:]) for p in self.path.glob("gen-*") if p.name[4:].isdigit()]
+        return max(numbers, default=0)
+
+    def _prune(self, keep: set[str]) -> None:
+        """Keep the live generation and the one before it (a reader may be loading it)."""
+        gens = sorted(p for p in self.path.glob("gen-*") if p.is_dir())
+        for old in gens[:-2]:
+            if old.name not in keep:
+                shutil.rmtree(old, ignore_errors=True)
+        for stale in self.path.glob(".gen-*.tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+
+    # ------------------------------------------------------------------ reads
+    def get_document(self, doc_id: str) -> Document | None:
+        return self.documents.get(doc_id)
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        return [self.chunks[v] for v in self._doc_chunks.get(doc_id, [])]
+
+    def stats(self) -> dict:
+        return {
+            "documents": len(self.documents),
+            "chunks": len(self.chunks),
+            "model": self.embedder.name,
+            "dimension": self._dimension,
+            "generation": self.generation,
+            "built_at": self.manifest.get("built_at"),
+            "path": str(self.path),
+        }
+
+    def term_weights(self, tokens: list[str]) -> dict[str, float]:
+        """Corpus IDF of BM25 tokens (see ``newsqa.index.bm25``): how informative each one is."""
+        return self._bm25_ready().idf(tokens)
+
+    def search_dense(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        if self._dense is None or self._dense.ntotal == 0 or k <= 0:
+            return []
+        scores, ids = self._dense.search(query_vector.reshape(1, -1).astype(np.float32), min(k, self._dense.ntotal))
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def search_bm25(self, query: str, k: int) -> list[tuple[int, float]]:
+        bm25 = self._bm25_ready()
+        return [(int(self._bm25_ids[pos]), score) for pos, score in bm25.search(fold(query), k)]
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        depth: int = 50,
+        rrf_k: int = 60,
+        dense_weight: float = 1.0,
+        bm25_weight: float = 1.0,
+    ) -> list[RetrievedChunk]:
+        """Hybrid search: dense and BM25 candidates (``depth`` each) fused by weighted RRF."""
+        if not self.chunks:
+            return []
+        dense = self.search_dense(self.embedder.embed_query(query), depth) if dense_weight > 0 else []
+        sparse = self.search_bm25(query, depth) if bm25_weight > 0 else []
+        fused = reciprocal_rank_fusion(
+            [dense, sparse], weights=[dense_weight, bm25_weight], rrf_k=rrf_k
+        )
+        dense_info = {vid: (rank, score) for rank, (vid, score) in enumerate(dense, 1)}
+        sparse_info = {vid: (rank, score) for rank, (vid, score) in enumerate(sparse, 1)}
+        results = []
+        for vid, score in fused[:k]:
+            chunk = self.chunks[vid]
+            d_rank, d_score = dense_info.get(vid, (None, None))
+            b_rank, b_score = sparse_info.get(vid, (None, None))
+            results.append(
+                RetrievedChunk(
+                    chunk=chunk,
+                    document=self.documents[chunk.doc_id],
+                    score=score,
+                    dense_rank=d_rank,
+                    bm25_rank=b_rank,
+                    dense_score=d_score,
+                    bm25_score=b_score,
+                )
+            )
+        return results
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        _fsync_file(path)
+    except OSError:  # pragma: no cover - some filesystems refuse directory fsync
+        pass
+
+
+def _fsync_tree(folder: Path) -> None:
+    for file in folder.rglob("*"):
+        if file.is_file():
+            _fsync_file(file)
+    _fsync_dir(folder)
