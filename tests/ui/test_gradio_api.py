@@ -1,0 +1,301 @@
+"""The Gradio app end to end: a real ``newsqa serve`` process over a real tiny index.
+
+A module fixture writes three tiny articles (Traditional, Simplified, and one that
+contains ``<script>alert(1)</script>``), builds an index with the real embedding
+model, starts ``python -m newsqa.cli serve`` on a free port and talks to it with
+``gradio_client`` exactly as a user script would. The HTML renderers are checked on
+the side (no browser needed) for escaping.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+gradio_client = pytest.importorskip("gradio_client")
+from gradio_client import Client  # noqa: E402
+from gradio_client.exceptions import AppError  # noqa: E402
+
+from newsqa.config import Settings  # noqa: E402
+from newsqa.script import detect_script  # noqa: E402
+from newsqa.types import Citation  # noqa: E402
+
+STARTUP_TIMEOUT = 120.0
+CONTRACT_KEYS = {"question", "answer", "abstained", "citations", "latency_ms"}
+CITATION_KEYS = {"n", "doc_id", "title", "date", "source", "text", "start", "end", "score"}
+
+ARTICLES = {
+    "ftz_launch.txt": (
+        "上海自貿試驗區掛牌十週年回顧\n\n"
+        "2023-09-29 人民網\n\n"
+        "2013年9月29日，中國（上海）自由貿易試驗區正式掛牌成立。這是中國大陸第一個自由貿易試驗區，"
+        "首批涵蓋外高橋保稅區等四個海關特殊監管區域。\n\n"
+        "十年來，自貿區在投資、貿易、金融和事中事後監管等方面推出了一批制度創新成果。\n"
+    ),
+    "ftz_expansion.txt": (
+        "上海自贸区扩区方案获批\n\n"
+        "2014-12-28 新华网\n\n"
+        "全国人大常委会作出决定，上海自贸区扩区前面积为28.78平方公里，扩区后达到120.72平方公里。\n\n"
+        "扩区后的自贸区新增了陆家嘴金融片区、金桥开发片区和张江高科技片区。\n"
+    ),
+    "panda_birthday.txt": (
+        "臺北市立動物園為圓仔慶祝生日\n\n"
+        "2020-07-06 中央社\n\n"
+        "臺北市立動物園今天為大貓熊圓仔舉辦七歲生日會，保育員準備了特製的冰蛋糕。"
+        "<script>alert(1)</script>\n\n"
+        "園方表示，圓仔的生日會在動物園的新光特展館舉行，吸引大批遊客前往祝賀。\n"
+    ),
+}
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no output)"
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"newsqa serve exited with code {proc.returncode}:\n{_tail(log_path)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"newsqa serve did not answer on {url} within {STARTUP_TIMEOUT:.0f} s:\n{_tail(log_path)}")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory, e5_model_dir) -> dict[str, Path | str]:
+    """Three articles and an index built from them with the real embedding model."""
+    from newsqa.ingest.pipeline import ingest_paths
+
+    root = tmp_path_factory.mktemp("ui_corpus")
+    articles = root / "articles"
+    articles.mkdir()
+    for name, text in ARTICLES.items():
+        (articles / name).write_text(text, encoding="utf-8")
+    model = str(e5_model_dir) if isinstance(e5_model_dir, (str, os.PathLike)) else None
+    settings = Settings.load(index_dir=root / "index", corpus_dir=articles, embedding_model=model)
+    report = ingest_paths([articles], settings)
+    assert report.ok, report.failed
+    assert report.documents_total >= len(ARTICLES), report.summary()
+    return {"root": root, "articles": articles, "index": settings.index_path, "model": settings.embedding_model_ref}
+
+
+def _env(corpus: dict) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "NEWSQA_INDEX_DIR": str(corpus["index"]),
+        "NEWSQA_CORPUS_DIR": str(corpus["articles"]),
+        "NEWSQA_EMBEDDING_MODEL": str(corpus["model"]),
+        "NEWSQA_SERVE_HOST": "127.0.0.1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("GRADIO_SHARE", None)
+    return env
+
+
+@pytest.fixture(scope="module")
+def server_url(corpus: dict) -> Iterator[str]:
+    """``newsqa serve`` in a subprocess; yields its URL, stops it afterwards."""
+    port = _free_port()
+    env = _env(corpus)
+    log_path = corpus["root"] / "serve.log"
+    cmd = [sys.executable, "-m", "newsqa.cli", "serve", "--index", str(corpus["index"]), "--port", str(port)]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=corpus["root"])
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_until_up(url, proc, log_path)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+def _client(url: str) -> Client:
+    return Client(url, verbose=False, analytics_enabled=False, download_files=False)
+
+
+@pytest.fixture(scope="module")
+def client(server_url: str) -> Client:
+    return _client(server_url)
+
+
+def _check_contract(result: object) -> dict:
+    assert isinstance(result, dict), type(result)
+    assert set(result) == CONTRACT_KEYS, sorted(result)
+    assert isinstance(result["answer"], str)
+    assert isinstance(result["abstained"], bool)
+    assert isinstance(result["latency_ms"], (int, float)) and result["latency_ms"] >= 0
+    for i, citation in enumerate(result["citations"], start=1):
+        assert CITATION_KEYS <= set(citation), sorted(citation)
+        assert citation["n"] == i
+        assert 0 <= citation["start"] <= citation["end"]
+    return result
+
+
+def _cited_files(result: dict) -> set[str]:
+    """The article files of the citations that the answer text actually marks."""
+    marked = {c["doc_id"] for c in result["citations"] if f"[{c['n']}]" in result["answer"]}
+    return {Path(doc_id.split("#")[0]).name for doc_id in marked}
+
+
+# --------------------------------------------------------------------------- API
+def test_api_lists_only_ask(client: Client) -> None:
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert list(endpoints) == ["/ask"]
+
+
+def test_ask_traditional_returns_contract_with_right_citation(client: Client) -> None:
+    question = "上海自貿區是哪一天掛牌的？"
+    result = _check_contract(client.predict(question, api_name="/ask"))
+    assert result["question"] == question
+    assert result["abstained"] is False
+    assert "9月29日" in result["answer"], result["answer"]
+    assert "[1]" in result["answer"] or "[2]" in result["answer"], result["answer"]
+    assert "ftz_launch.txt" in _cited_files(result), result["citations"]
+    launch = next(c for c in result["citations"] if Path(c["doc_id"].split("#")[0]).name == "ftz_launch.txt")
+    assert launch["title"] == "上海自貿試驗區掛牌十週年回顧"
+    assert launch["date"] == "2023-09-29"
+    assert launch["source"] == "人民網"
+    assert "2013年9月29日" in launch["text"]
+
+
+def test_simplified_question_answered_in_simplified(client: Client) -> None:
+    question = "上海自贸区扩区前面积多大？"
+    result = _check_contract(client.predict(question, api_name="/ask"))
+    assert result["abstained"] is False
+    assert "28.78" in result["answer"], result["answer"]
+    assert "ftz_expansion.txt" in _cited_files(result), result["citations"]
+    assert detect_script(result["answer"], default="hans") == "hans", result["answer"]
+
+
+def test_article_text_is_returned_verbatim(client: Client) -> None:
+    result = _check_contract(client.predict("圓仔的生日會在哪裡舉行？", api_name="/ask"))
+    assert result["abstained"] is False
+    assert "新光特展館" in result["answer"], result["answer"]
+    assert "panda_birthday.txt" in _cited_files(result), result["citations"]
+    texts = "".join(c["text"] for c in result["citations"])
+    if "script" in texts:  # the JSON keeps the article as written; escaping is the page's job
+        assert "<script>alert(1)</script>" in texts
+
+
+def test_api_returns_exactly_the_cli_json(client: Client, corpus: dict) -> None:
+    question = "上海自贸区扩区前面积多大？"
+    cmd = [sys.executable, "-m", "newsqa.cli", "ask", "--json", "--index", str(corpus["index"]), question]
+    done = subprocess.run(cmd, env=_env(corpus), capture_output=True, text=True, timeout=180, cwd=corpus["root"])
+    assert done.returncode == 0, done.stderr[-2000:]
+    from_cli = json.loads(done.stdout)
+    from_api = client.predict(question, api_name="/ask")
+    assert set(from_api) == set(from_cli)
+    from_cli.pop("latency_ms"), from_api.pop("latency_ms")
+    assert from_api == from_cli
+
+
+@pytest.mark.parametrize("question", ["", "   "])
+def test_empty_question_is_a_clear_error(client: Client, question: str) -> None:
+    with pytest.raises(AppError) as info:
+        client.predict(question, api_name="/ask")
+    message = str(info.value)
+    assert "問題" in message or "问题" in message or "empty" in message.lower(), message
+
+
+def test_server_survives_an_error(client: Client) -> None:
+    with pytest.raises(AppError):
+        client.predict("", api_name="/ask")
+    result = _check_contract(client.predict("上海自贸区扩区前面积多大？", api_name="/ask"))
+    assert "28.78" in result["answer"]
+
+
+def test_four_concurrent_clients_all_answered(server_url: str) -> None:
+    questions = [
+        ("上海自貿區是哪一天掛牌的？", "9月29日"),
+        ("上海自贸区扩区前面积多大？", "28.78"),
+        ("圓仔的生日會在哪裡舉行？", "新光特展館"),
+        ("上海自贸区扩区后面积多大？", "120.72"),
+    ]
+    barrier = threading.Barrier(len(questions))
+
+    def run(item: tuple[str, str]) -> tuple[str, dict]:
+        question, _ = item
+        client = _client(server_url)
+        barrier.wait(timeout=60)
+        return question, client.predict(question, api_name="/ask")
+
+    with ThreadPoolExecutor(max_workers=len(questions)) as pool:
+        results = list(pool.map(run, questions, timeout=180))
+    for (question, expected), (asked, result) in zip(questions, results):
+        _check_contract(result)
+        assert result["question"] == asked == question
+        assert result["abstained"] is False, result
+        assert expected in result["answer"], (question, result["answer"])
+
+
+def test_page_is_served(server_url: str) -> None:
+    with urllib.request.urlopen(server_url, timeout=10) as resp:
+        page = resp.read().decode("utf-8", errors="replace")
+    assert "<title>newsqa</title>" in page or "newsqa" in page
+
+
+# --------------------------------------------------------------------------- rendering
+def test_sources_panel_escapes_article_text_and_marks_the_sentence() -> None:
+    from newsqa.ui.app import render_sources
+
+    text = ARTICLES["panda_birthday.txt"].split("\n\n", 2)[2]
+    sentence = "園方表示，圓仔的生日會在動物園的新光特展館舉行，吸引大批遊客前往祝賀。"
+    start = text.index(sentence)
+    citation = Citation(
+        n=1, doc_id="panda_birthday.txt", title="<b>圓仔</b>", date="2020-07-06", source="中央社<i>",
+        text=text, start=0, end=len(text), score=0.5,
+        highlight_start=start, highlight_end=start + len(sentence),
+    )
+    html_out = render_sources([citation])
+    assert "<script" not in html_out and "<b>" not in html_out and "<i>" not in html_out
+    assert "&lt;script&gt;alert&#40;1&#41;&lt;/script&gt;" in html_out
+    assert f"<mark>{sentence}</mark>" in html_out
+    assert "[1]" in html_out and "2020-07-06" in html_out
+
+
+def test_answer_rendering_escapes_and_turns_markers_into_chips() -> None:
+    from newsqa.ui.app import clauses, render_answer
+
+    rendered = render_answer("<script>alert(1)</script> 在新光特展館[1]，*不是*別處[2]。")
+    assert "<script" not in rendered
+    assert "&lt;script&gt;" in rendered
+    assert rendered.count('class="nqa-cite"') == 2
+    assert "[1]" not in rendered and "*" not in rendered
+    assert "".join(clauses("甲[1]，乙。丙[2]")) == "甲[1]，乙。丙[2]"
+    assert clauses("甲[1]，乙。丙[2]")[0] == "甲[1]，"
