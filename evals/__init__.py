@@ -1,0 +1,28 @@
+"""Evaluation of the question-answering pipeline: a seed question set, metrics, a runner.
+
+- ``seed_qa.jsonl`` — the project's own questions about the bundled article
+  (``data/articles/000_8cf7c1ad8f2038b8.txt``), in Traditional and Simplified script,
+  with gold answers, the evidence sentence and unanswerable questions.
+- ``newsqa.evals.metrics`` — pure scoring functions: ``load_questions``, ``score_row``,
+  ``aggregate`` (retrieval hit@k / MRR, answer containment, citation accuracy, abstention,
+  answer length, latency). No model is needed.
+- ``newsqa.evals.runner`` — ``run_eval`` answers every question with ``NewsQA`` (over the
+  current index, or over a separate cached index of another corpus) and writes
+  ``report.json``, ``report.md`` and ``rows.jsonl``; ``format_table`` renders the metrics.
+
+Example::
+
+    from newsqa.evals import SEED_QA
+    from newsqa.evals.runner import run_eval
+    report = run_eval(SEED_QA, Settings.load(), out_dir=Path("var/eval/seed"))
+    report["hit@5"], report["answer_contains"]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SEED_QA = Path(__file__).with_name("seed_qa.jsonl")
+"""The bundled eval set (questions about the bundled seed article)."""
+
+__all__ = ["SEED_QA"]

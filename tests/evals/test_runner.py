@@ -1,0 +1,211 @@
+"""The eval runner with a fake ``NewsQA`` and a fake ingest: caching, outputs, tables."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from newsqa.config import Settings
+from newsqa.evals import runner
+from newsqa.evals.runner import corpus_fingerprint, format_table, prepare_corpus_index, run_eval
+from newsqa.types import Answer, Chunk, Citation, Document, RetrievedChunk
+
+EVIDENCE = "2013年9月29日上海自貿區掛牌。"
+BODY = "前文一句。" + EVIDENCE + "後文一句。"
+DOC = Document(doc_id="a.txt", title="上海自貿區", text=BODY, source_file="a.txt")
+OTHER = Document(doc_id="b.txt", title="河北", text="河北自貿試驗區。", source_file="b.txt")
+
+
+class FakeIndex:
+    def get_document(self, doc_id: str) -> Document | None:
+        return {"a.txt": DOC, "b.txt": OTHER}.get(doc_id)
+
+
+class FakeQA:
+    """Answers the 掛牌 question from ``a.txt``, abstains on everything else."""
+
+    instances: list["FakeQA"] = []
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.index = FakeIndex()
+        self.calls: list[tuple[str, int]] = []
+        FakeQA.instances.append(self)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "FakeQA":
+        return cls(settings)
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        self.calls.append((question, top_k))
+        chunk = Chunk("a.txt:0", "a.txt", 0, BODY, 0, len(BODY), BODY)
+        other = Chunk("b.txt:0", "b.txt", 0, OTHER.text, 0, len(OTHER.text), OTHER.text)
+        retrieved = [RetrievedChunk(chunk, DOC, 0.9), RetrievedChunk(other, OTHER, 0.1)]
+        if "掛牌" in question:
+            cite = Citation(1, "a.txt", DOC.title, None, None, BODY, 0, len(BODY), 0.9)
+            return Answer(question, "2013年9月29日[1]", False, [cite], latency_ms=12.0, retrieved=retrieved)
+        return Answer(question, "資料中沒有答案。", True, [], latency_ms=8.0, retrieved=retrieved)
+
+
+@pytest.fixture()
+def fake_qa(monkeypatch):
+    FakeQA.instances.clear()
+    module = types.ModuleType("newsqa.qa.pipeline")
+    module.NewsQA = FakeQA
+    monkeypatch.setitem(sys.modules, "newsqa.qa.pipeline", module)
+    return FakeQA
+
+
+@pytest.fixture()
+def fake_ingest(monkeypatch):
+    calls: list[tuple[list[Path], Settings]] = []
+
+    def ingest_paths(paths, settings, *, rebuild=False):
+        calls.append((list(paths), settings))
+        settings.index_path.mkdir(parents=True)
+        (settings.index_path / "CURRENT").write_text("gen-000001")
+        return types.SimpleNamespace(failed=[], documents_total=2)
+
+    module = types.ModuleType("newsqa.ingest.pipeline")
+    module.ingest_paths = ingest_paths
+    monkeypatch.setitem(sys.modules, "newsqa.ingest.pipeline", module)
+    return calls
+
+
+@pytest.fixture()
+def settings(tmp_path, monkeypatch) -> Settings:
+    monkeypatch.setattr(runner, "CACHE_DIR", str(tmp_path / "eval-cache"))
+    return Settings(index_dir=tmp_path / "user-index", corpus_dir=tmp_path / "corpus")
+
+
+@pytest.fixture()
+def questions(tmp_path) -> Path:
+    rows = [
+        {"id": "q1", "question": "上海自貿區是哪一天掛牌的？", "answers": ["2013年9月29日"],
+         "article": "a.txt", "evidence": EVIDENCE},
+        {"id": "q2", "question": "河北自贸区面积多大？", "answers": ["萬分之六"], "article": "b.txt"},
+        {"id": "q3", "question": "海南自贸港利用外资多少？", "answers": [], "answerable": False},
+    ]
+    path = tmp_path / "q.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def corpus(tmp_path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.txt").write_text("上海自貿區\n\n" + BODY, encoding="utf-8")
+    (folder / "b.txt").write_text("河北\n\n" + OTHER.text, encoding="utf-8")
+    return folder
+
+
+def test_run_eval_on_the_current_index_writes_all_outputs(tmp_path, settings, questions, fake_qa):
+    out = tmp_path / "out"
+    report = run_eval(questions, settings, out_dir=out, k=3, progress=False)
+
+    (qa,) = fake_qa.instances
+    assert qa.settings.index_path == settings.index_path
+    assert [k for _, k in qa.calls] == [3, 3, 3, 3]  # a warm-up, then one per question
+
+    assert report["n"] == 3 and report["n_answerable"] == 2
+    assert report["hit@1"] == 0.5  # q1 gold at rank 1; q2 (b.txt) at rank 2
+    assert report["hit@3"] == 1.0
+    assert report["mrr@10"] == 0.75
+    assert report["answer_contains"] == 0.5
+    assert report["citation_accuracy"] == 1.0
+    assert report["abstain_recall"] == 1.0
+    assert report["false_abstain_rate"] == 0.5
+    assert report["answer_chars_median"] == len("2013年9月29日")
+    assert report["latency_ms_p50"] == 8.0
+    assert report["run"]["k"] == 3 and report["settings"]["chunk_size"] == settings.chunk_size
+
+    on_disk = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert on_disk["hit@1"] == 0.5 and on_disk["n"] == 3
+
+    rows = [json.loads(line) for line in (out / "rows.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["q1", "q2", "q3"]
+    first = rows[0]
+    for key in ("question", "answers", "answer", "abstained", "citations", "gold_rank",
+                "hit@1", "hit@5", "contains", "citation_ok", "latency_ms"):
+        assert key in first, key
+    assert first["gold_rank"] == 1 and first["contains"] is True and first["citation_ok"] is True
+    assert first["citations"][0]["doc_id"] == "a.txt"
+    assert rows[2]["hit@1"] is None and rows[2]["contains"] is None
+
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "hit@5" in md and "chunk_size" in md
+    assert "q2" in md and "河北自贸区面积多大" in md  # a miss is listed, with its question
+    assert "q1 |" not in md  # a success is not
+
+
+def test_limit_takes_the_first_questions(tmp_path, settings, questions, fake_qa):
+    report = run_eval(questions, settings, out_dir=tmp_path / "out", limit=1, progress=False)
+    assert report["n"] == 1
+    assert len(fake_qa.instances[0].calls) == 2  # warm-up + 1
+
+
+def test_run_eval_with_a_corpus_builds_and_then_reuses_a_cache(tmp_path, settings, questions, corpus,
+                                                               fake_qa, fake_ingest):
+    run_eval(questions, settings, corpus=corpus, out_dir=tmp_path / "o1", progress=False)
+    assert len(fake_ingest) == 1
+    (paths, build_settings), = fake_ingest
+    assert paths == [corpus.resolve()]
+    cache_root = Path(runner.CACHE_DIR)
+    entries = [p for p in cache_root.iterdir() if p.is_dir()]
+    assert len(entries) == 1 and not entries[0].name.startswith(".")  # renamed into place
+    assert build_settings.index_path.parent == cache_root and build_settings.index_path != entries[0]
+    assert fake_qa.instances[0].settings.index_path == entries[0]
+    assert not settings.index_path.exists()  # the user's index is never touched
+
+    run_eval(questions, settings, corpus=corpus, out_dir=tmp_path / "o2", progress=False)
+    assert len(fake_ingest) == 1  # cached
+    (corpus / "a.txt").write_text("上海自貿區\n\n" + BODY + "新增一句。", encoding="utf-8")
+    run_eval(questions, settings, corpus=corpus, out_dir=tmp_path / "o3", progress=False)
+    assert len(fake_ingest) == 2  # content changed → new fingerprint
+
+
+def test_a_failed_build_is_not_cached(settings, corpus):
+    def broken(paths, s):
+        s.index_path.mkdir(parents=True)
+        raise RuntimeError("model missing")
+
+    with pytest.raises(RuntimeError, match="model missing"):
+        prepare_corpus_index(corpus, settings, build=broken)
+    assert [p.name for p in Path(runner.CACHE_DIR).iterdir()] == []
+
+    built = []
+
+    def ok(paths, s):
+        built.append(s.index_path)
+        s.index_path.mkdir(parents=True)
+        return None
+
+    eval_settings = prepare_corpus_index(corpus, settings, build=ok)
+    assert eval_settings.index_path.is_dir() and len(built) == 1
+    prepare_corpus_index(corpus, settings, build=ok)
+    assert len(built) == 1
+
+
+def test_fingerprint_depends_on_content_and_indexing_settings(settings, corpus):
+    fp = corpus_fingerprint(corpus, settings)
+    assert fp == corpus_fingerprint(corpus, settings)
+    assert fp != corpus_fingerprint(corpus, settings.model_copy(update={"chunk_size": 300}))
+    assert fp != corpus_fingerprint(corpus, settings.model_copy(update={"embedding_model": "other"}))
+    # settings that do not shape the index do not matter
+    assert fp == corpus_fingerprint(corpus, settings.model_copy(update={"retrieval_top_k": 9}))
+    (corpus / "a.txt").rename(corpus / "c.txt")
+    assert fp != corpus_fingerprint(corpus, settings)
+
+
+def test_format_table_shows_null_as_na():
+    table = format_table({"n": 2, "n_answerable": 0, "hit@1": None, "hit@5": 0.5, "mrr@10": 0.25,
+                          "latency_ms_p50": 12.34, "answer_chars_median": 7})
+    lines = table.splitlines()
+    assert any(line.startswith("hit@1") and line.endswith("n/a") for line in lines)
+    assert any(line.startswith("hit@5") and "0.500" in line for line in lines)
+    assert any("latency p50" in line and "12.3" in line for line in lines)
