@@ -25,6 +25,10 @@ import numpy as np
 logger = logging.getLogger(__name__)
 
 
+_MODELS: dict[tuple[str, str], object] = {}
+_MODELS_LOCK = threading.Lock()
+
+
 class ModelNotFoundError(RuntimeError):
     """The configured embedding model cannot be loaded offline."""
 
@@ -47,7 +51,6 @@ class Embedder:
         self.query_prompt = query_prompt
         self.passage_prompt = passage_prompt
         self._model = None
-        self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings) -> "Embedder":
@@ -66,10 +69,13 @@ class Embedder:
 
     @property
     def model(self):
+        """The loaded model; one instance per (model, device) is shared by the whole process."""
         if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    self._model = self._load()
+            with _MODELS_LOCK:
+                key = (self.model_ref, self.device)
+                if key not in _MODELS:
+                    _MODELS[key] = self._load()
+                self._model = _MODELS[key]
         return self._model
 
     def _load(self):
@@ -83,6 +89,9 @@ class Embedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # "Loading weights" bars are noise in logs
 
         logger.info("loading embedding model %s", self.model_ref)
         try:
@@ -104,21 +113,30 @@ class Embedder:
         prompts = getattr(self.model, "prompts", None) or {}
         return wanted if wanted in prompts else None
 
-    def embed_passages(self, texts: list[str], *, show_progress: bool = False) -> np.ndarray:
-        """Embed passages (batch-encoded, longest first, to waste less padding)."""
+    def embed_passages(self, texts: list[str], *, show_progress: bool | None = None) -> np.ndarray:
+        """Embed passages, longest first in slices (less padding waste, steady progress reports).
+
+        ``show_progress``: a bar on a terminal (None: when stderr is one); log lines otherwise.
+        """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        from newsqa.progress import Progress
+
         order = np.argsort([-len(t) for t in texts], kind="stable")
-        vectors = self.model.encode(
-            [texts[i] for i in order],
-            prompt_name=self._prompt_name(self.passage_prompt),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=show_progress,
-        ).astype(np.float32, copy=False)
-        result = np.empty_like(vectors)
-        result[order] = vectors
+        result = np.empty((len(texts), self.dimension), dtype=np.float32)
+        step = self.batch_size * 8
+        with Progress(len(texts), "embedding", "chunk", tty=show_progress) as progress:
+            for begin in range(0, len(texts), step):
+                rows = order[begin : begin + step]
+                result[rows] = self.model.encode(
+                    [texts[i] for i in rows],
+                    prompt_name=self._prompt_name(self.passage_prompt),
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+                progress.update(len(rows))
         return result
 
     def embed_query(self, text: str) -> np.ndarray:

@@ -201,7 +201,7 @@ class NewsIndex:
         documents: Iterable[Document],
         *,
         progress: Callable[[int], None] | None = None,
-        show_progress: bool = False,
+        show_progress: bool | None = None,
     ) -> UpsertResult:
         """Add new documents, replace changed ones (same id, other content), skip unchanged ones.
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import logging
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +29,7 @@ from newsqa.index.store import NewsIndex, NewsIndexError
 from newsqa.ingest.chunker import SentenceChunker
 from newsqa.ingest.parsers import ArticleParser
 from newsqa.ingest.readers import IngestError, iter_article_files, read_text
+from newsqa.progress import Progress
 from newsqa.types import Document
 
 logger = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def _document_name(file: Path, root: Path, corpus: Path) -> str:
 
 
 def load_documents(
-    paths: list[Path], settings: Settings, report: IngestReport, show_progress: bool = False
+    paths: list[Path], settings: Settings, report: IngestReport, show_progress: bool | None = None
 ) -> list[Document]:
     """Parse every file under ``paths``; failures go to ``report.failed``."""
     parser = ArticleParser()
@@ -116,22 +116,19 @@ def load_documents(
         except IngestError as exc:
             report.failed.append((exc.path, exc.reason))
             logger.error("skipped %s", exc)
-    iterator = files
-    if show_progress:
-        from tqdm import tqdm
-
-        iterator = tqdm(files, desc="reading", unit="file")
-    for file, root in iterator:
-        try:
-            text = read_text(file, settings.ingest_max_file_bytes)
-            name = _document_name(file, root, settings.corpus_path)
-            parsed = parser.run(text, source_file=name, doc_id=name)
-            if not parsed or not any(d.text.strip() for d in parsed):
-                raise IngestError(file, "no article text found in it")
-            documents.extend(d for d in parsed if d.text.strip())
-        except IngestError as exc:
-            report.failed.append((exc.path, exc.reason))
-            logger.error("skipped %s", exc)
+    with Progress(len(files), "reading", "file", tty=show_progress) as progress:
+        for file, root in files:
+            progress.update(1)
+            try:
+                text = read_text(file, settings.ingest_max_file_bytes)
+                name = _document_name(file, root, settings.corpus_path)
+                parsed = parser.run(text, source_file=name, doc_id=name)
+                if not parsed or not any(d.text.strip() for d in parsed):
+                    raise IngestError(file, "no article text found in it")
+                documents.extend(d for d in parsed if d.text.strip())
+            except IngestError as exc:
+                report.failed.append((exc.path, exc.reason))
+                logger.error("skipped %s", exc)
     return documents
 
 
@@ -159,7 +156,6 @@ def ingest_paths(
     are no longer under ``paths``.
     """
     started = time.perf_counter()
-    show_progress = sys.stderr.isatty() if show_progress is None else show_progress
     index_dir = settings.index_path
     report = IngestReport()
     embedder, chunker = build_components(settings)

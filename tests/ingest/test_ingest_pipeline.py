@@ -1,0 +1,114 @@
+"""Ingest into a real on-disk index with the real model: incremental updates, bad files, lock, manifest."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from newsqa.config import Settings
+from newsqa.index.store import IndexMismatchError, NewsIndex
+from newsqa.ingest.pipeline import IndexBusyError, build_components, ensure_index, index_lock, ingest_paths
+
+ARTICLE_A = "上海浦東新區\n\n2021-01-10 人民網\n\n浦東開發開放始於1990年4月18日。陸家嘴是浦東的金融中心。\n"
+ARTICLE_B = "# 杭州亚运会\n\n第19届亚运会于2023年9月23日在杭州开幕。\n\n共有45个国家和地区参赛。\n"
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text(ARTICLE_A, encoding="utf-8")
+    (folder / "b.md").write_text(ARTICLE_B, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture()
+def settings(tmp_path, corpus, e5_model_dir):
+    return Settings.load(index_dir=tmp_path / "index", corpus_dir=corpus, embedding_model=str(e5_model_dir))
+
+
+def test_second_ingest_embeds_nothing_and_a_change_reembeds_only_that_article(settings, corpus):
+    first = ingest_paths([corpus], settings)
+    assert (len(first.added), first.chunks_embedded, first.ok) == (2, 2, True)
+    generation = NewsIndex.read_manifest(settings.index_path)["generation"]
+
+    again = ingest_paths([corpus], settings)
+    assert (len(again.added), len(again.updated), again.chunks_embedded) == (0, 0, 0)
+    assert len(again.unchanged) == 2
+    assert "0 new, 0 changed" in again.summary()
+    assert NewsIndex.read_manifest(settings.index_path)["generation"] == generation  # nothing rewritten
+
+    (corpus / "b.md").write_text(ARTICLE_B.replace("45个", "46个"), encoding="utf-8")
+    changed = ingest_paths([corpus], settings)
+    assert changed.updated == ["b.md"] and changed.chunks_embedded == 1
+    assert changed.chunks_total == 2  # the old chunk of b.md is gone, not duplicated
+
+
+def test_sync_removes_documents_whose_files_are_gone(settings, corpus):
+    ingest_paths([corpus], settings)
+    (corpus / "a.txt").unlink()
+    report = ingest_paths([corpus], settings, sync=True)
+    assert report.removed == ["a.txt"]
+    embedder, chunker = build_components(settings)
+    assert set(NewsIndex.load(settings.index_path, embedder, chunker).documents) == {"b.md"}
+
+
+def test_bad_files_are_reported_and_the_rest_goes_on(settings, corpus, tmp_path):
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "binary.txt").write_bytes(b"\x00\x01\x02garbage\x00" * 10)
+    (corpus / "blank.md").write_text("   \n\n", encoding="utf-8")
+    (corpus / "gb.txt").write_bytes("深圳前海\n\n前海蛇口片區於2015年4月27日掛牌成立，規劃面積28.2平方公里。".encode("gb18030"))
+    big = Settings.load(**{**settings.model_dump(), "ingest_max_file_bytes": 200})
+    (corpus / "big.txt").write_text("長" * 300, encoding="utf-8")
+    report = ingest_paths([corpus, tmp_path / "missing"], big)
+    reasons = {Path(path).name: reason for path, reason in report.failed}
+    assert set(reasons) == {"empty.txt", "binary.txt", "blank.md", "big.txt", "missing"}
+    assert "empty" in reasons["empty.txt"] and "binary" in reasons["binary.txt"]
+    assert "NEWSQA_INGEST_MAX_FILE_BYTES" in reasons["big.txt"]
+    assert "no such file" in reasons["missing"]
+    assert sorted(report.added) == ["a.txt", "b.md", "gb.txt"]  # the GB18030 file was decoded
+    assert not report.ok
+
+
+def test_a_second_ingest_is_refused_while_one_runs(settings, corpus):
+    with index_lock(settings.index_path):
+        with pytest.raises(IndexBusyError, match="another `newsqa ingest`"):
+            ingest_paths([corpus], settings)
+
+
+def test_an_index_built_with_other_settings_is_refused(settings, corpus):
+    ingest_paths([corpus], settings)
+    other = Settings.load(**{**settings.model_dump(), "chunk_size": 300})
+    embedder, chunker = build_components(other)
+    with pytest.raises(IndexMismatchError, match="newsqa ingest --rebuild"):
+        NewsIndex.load(other.index_path, embedder, chunker)
+    rebuilt = ingest_paths([corpus], other, rebuild=True)
+    assert len(rebuilt.added) == 2
+
+
+def test_a_crash_mid_save_leaves_the_previous_generation_live(settings, corpus, monkeypatch):
+    ingest_paths([corpus], settings)
+    before = NewsIndex.read_manifest(settings.index_path)
+    (corpus / "c.txt").write_text("新文章\n\n這是一篇新的文章，談到蘇州工業園區。", encoding="utf-8")
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("newsqa.index.store.write_docstore", crash)
+    with pytest.raises(OSError):
+        ingest_paths([corpus], settings)
+    monkeypatch.undo()
+    assert NewsIndex.read_manifest(settings.index_path) == before
+    embedder, chunker = build_components(settings)
+    assert len(NewsIndex.load(settings.index_path, embedder, chunker).documents) == 2
+    report = ingest_paths([corpus], settings)  # the next run completes the work
+    assert report.added == ["c.txt"]
+    assert not list(settings.index_path.glob(".gen-*"))  # leftovers cleaned
+
+
+def test_ensure_index_builds_once_and_refreshes_when_the_corpus_changes(settings, corpus):
+    assert ensure_index(settings) is not None
+    assert ensure_index(settings) is None  # up to date: nothing to do
+    shutil.copy(corpus / "a.txt", corpus / "a2.txt")
+    report = ensure_index(settings)
+    assert report.added == ["a2.txt"] and report.chunks_embedded == 1
