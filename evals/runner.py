@@ -24,10 +24,9 @@ import json
 import logging
 import os
 import shutil
-import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -190,16 +189,11 @@ def evaluate(
     progress: bool = False,
 ) -> list[tuple[dict[str, Any], Answer, RowScore]]:
     """Answer and score every row; returns ``(row, answer, score)`` triples in order."""
-    results = []
-    iterator: Iterable[dict[str, Any]] = rows
-    bar = None
-    if progress and sys.stderr.isatty():
-        from tqdm import tqdm
+    from newsqa.progress import Progress
 
-        bar = tqdm(rows, desc="eval", unit="q", file=sys.stderr)
-        iterator = bar
-    try:
-        for row in iterator:
+    results = []
+    with Progress(len(rows), "eval", "question", tty=None if progress else False) as bar:
+        for row in rows:
             try:
                 answer = ask(row["question"])
             except Exception as exc:
@@ -210,9 +204,7 @@ def evaluate(
                 score.contains, score.abstained,
             )
             results.append((row, answer, score))
-    finally:
-        if bar is not None:
-            bar.close()
+            bar.update(1)
     return results
 
 

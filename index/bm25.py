@@ -36,6 +36,14 @@ _QUESTION_WORDS = (
 _QUESTION_RE = re.compile("|".join(sorted(_QUESTION_WORDS, key=len, reverse=True)))
 
 
+def _bm25s():
+    import bm25s
+
+    # bm25s sets its logger to DEBUG on import; put it back under the application's control.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 def bigram_tokens(folded: str) -> list[str]:
     """Character bigrams of CJK runs (a lone character stays a unigram) plus latin/number words."""
     tokens: list[str] = []
@@ -67,8 +75,7 @@ class BM25Index:
         self.size = 0
 
     def build(self, folded_texts: list[str]) -> None:
-        import bm25s
-
+        bm25s = _bm25s()
         self.size = len(folded_texts)
         if not folded_texts:
             self._bm25 = None
@@ -113,8 +120,7 @@ class BM25Index:
 
     @classmethod
     def load(cls, folder: Path) -> "BM25Index":
-        import bm25s
-
+        bm25s = _bm25s()
         params = json.loads((folder / "params.json").read_text())
         index = cls(k1=params["k1"], b=params["b"])
         index.size = params["size"]
