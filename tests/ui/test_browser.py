@@ -92,9 +92,10 @@ def page(browser: Browser, server_url: str, dialogs: list[str]) -> Iterator[Page
         context.close()
 
 
-def _ask(page: Page, question: str, *, expect_text: str, press_enter: bool = True) -> Locator:
+def _ask(page: Page, question: str, *, expect_text: str, press_enter: bool = True) -> tuple[Locator, list[str]]:
     """Type ``question``, send it (Enter or the 送出 button) and wait for the streamed
-    answer to contain ``expect_text`` and a citation chip; returns the answer bubble."""
+    answer to contain ``expect_text`` and a citation chip; returns the answer bubble and
+    the successive texts it showed while streaming."""
     bots = page.locator(BOT_MESSAGES)
     before = bots.count()
     page.evaluate(_WATCH_STREAM, before)
@@ -115,13 +116,14 @@ def _ask(page: Page, question: str, *, expect_text: str, press_enter: bool = Tru
     snaps = page.evaluate("() => window.__nqaSnaps")
     assert snaps and snaps[-1] == final, (snaps, final)
     assert all(final.startswith(s) for s in snaps), snaps
-    return answer
+    return answer, snaps
 
 
 def test_traditional_question_streams_a_cited_answer_and_highlights_the_source(
     page: Page, pytestconfig: pytest.Config
 ) -> None:
-    answer = _ask(page, "上海自貿區是哪一天掛牌的？", expect_text="9月29日")
+    answer, snaps = _ask(page, "上海自貿區是哪一天掛牌的？", expect_text="9月29日")
+    assert len(snaps) >= 2, f"the two-clause answer did not stream in: {snaps}"
     chip = answer.locator(".nqa-cite", has_text="1")
     expect(chip).to_have_text("1")
     expect(chip).to_have_attribute("title", "來源 1")
@@ -142,7 +144,7 @@ def test_traditional_question_streams_a_cited_answer_and_highlights_the_source(
 
 
 def test_script_in_an_article_is_shown_as_text_and_never_runs(page: Page, dialogs: list[str]) -> None:
-    answer = _ask(page, "保育員為圓仔準備了什麼？", expect_text="冰蛋糕", press_enter=False)
+    answer, _ = _ask(page, "保育員為圓仔準備了什麼？", expect_text="冰蛋糕", press_enter=False)
     expect(answer.locator(".nqa-cite").first).to_have_text("1")
 
     sources = page.locator(SOURCES)
@@ -173,6 +175,6 @@ def test_empty_question_warns_and_the_page_keeps_answering(page: Page) -> None:
     expect(bots).to_have_count(0)
     expect(page.locator('[data-testid="toast-body"].error')).to_have_count(0)
 
-    answer = _ask(page, "上海自贸区扩区前面积多大？", expect_text="28.78")
+    answer, _ = _ask(page, "上海自贸区扩区前面积多大？", expect_text="28.78")
     expect(answer.locator(".nqa-cite").first).to_be_visible()
     expect(page.locator(f"{SOURCES} .nqa-title").first).to_have_text("上海自贸区扩区方案获批")
