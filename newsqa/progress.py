@@ -52,7 +52,8 @@ class Progress:
             self._bar.close()
         elapsed = time.perf_counter() - self._started
         if self.total:
-            logger.info("%s: %d %ss in %.1f s", self.desc, self.done, self.unit, elapsed)
+            plural = "" if self.done == 1 else "s"
+            logger.info("%s: %d %s%s in %.1f s", self.desc, self.done, self.unit, plural, elapsed)
 
     def __enter__(self) -> "Progress":
         return self

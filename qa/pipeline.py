@@ -95,8 +95,9 @@ class NewsQA:
     # ------------------------------------------------------------------ asking
     def ask(self, question: str, top_k: int | None = None) -> Answer:
         """Answer ``question`` with citations; raises ``QuestionError`` for an empty/over-long one."""
-        started = time.perf_counter()
         question = validate_question(question)
+        self.index.embedder.model  # load the model first: latency_ms measures answering, not loading
+        started = time.perf_counter()
         self.refresh()
         k = top_k or self.settings.retrieval_top_k
         retrieved = self._retriever.run(question, max(k, EVAL_DEPTH))
