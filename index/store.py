@@ -33,14 +33,15 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from newsqa.faults import crash_point
 from newsqa.index.bm25 import BM25Index
-from newsqa.index.docstore import read_docstore, write_docstore
+from newsqa.index.docstore import DocstoreContents, read_docstore, write_docstore
 from newsqa.index.embedder import Embedder
 from newsqa.index.fusion import reciprocal_rank_fusion
 from newsqa.ingest.chunker import SentenceChunker
@@ -49,7 +50,7 @@ from newsqa.types import Chunk, Document, RetrievedChunk
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
 
@@ -73,8 +74,26 @@ class UpsertResult:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
     chunks_added: int = 0
     chunks_removed: int = 0
+
+
+def text_key(text: str) -> str:
+    """Hash of the normalised text (folded, no whitespace or punctuation): equal for wire copies."""
+    folded = fold(text)
+    return hashlib.sha256("".join(ch for ch in folded if ch.isalnum()).encode("utf-8")).hexdigest()[:24]
+
+
+def _copy_record(doc: Document) -> dict:
+    return {
+        "doc_id": doc.doc_id,
+        "title": doc.title,
+        "date": doc.date,
+        "source": doc.source,
+        "url": doc.url,
+        "source_file": doc.source_file,
+    }
 
 
 def _faiss():
@@ -94,6 +113,10 @@ class NewsIndex:
         self.chunks: dict[int, Chunk] = {}
         self._folded: dict[int, str] = {}
         self._doc_chunks: dict[str, list[int]] = {}
+        self._text_keys: dict[str, str] = {}  # doc id -> normalised-text hash
+        self._by_text_key: dict[str, str] = {}  # normalised-text hash -> doc id
+        self._copies: dict[str, dict[str, dict]] = {}  # doc id -> {copy id: copy record}
+        self.aliases: dict[str, str] = {}  # copy id -> doc id
         self._dense = None
         self._dimension: int | None = None
         self._next_id = 0
@@ -137,9 +160,13 @@ class NewsIndex:
         """Load the live generation, refusing one built with other model/chunking settings."""
         index = cls(path, embedder, chunker)
         manifest = cls.read_manifest(path)
-        index._check_compatible(manifest)
+        index.check_compatible(manifest)
         gen_dir = index.path / manifest["generation_dir"]
-        index.documents, index.chunks, index._folded = read_docstore(gen_dir / "docstore.sqlite")
+        contents = read_docstore(gen_dir / "docstore.sqlite")
+        index.documents, index.chunks, index._folded = contents.documents, contents.chunks, contents.folded
+        index._text_keys, index._copies = contents.text_keys, contents.copies
+        index._by_text_key = {key: doc_id for doc_id, key in contents.text_keys.items()}
+        index.aliases = {copy: doc_id for doc_id, copies in contents.copies.items() for copy in copies}
         for vid, chunk in index.chunks.items():
             index._doc_chunks.setdefault(chunk.doc_id, []).append(vid)
         index._dense = _faiss().read_index(str(gen_dir / "vectors.faiss"))
@@ -169,7 +196,7 @@ class NewsIndex:
             "bm25_tokens": "t2s-char-bigram-v1",
         }
 
-    def _check_compatible(self, manifest: dict) -> None:
+    def check_compatible(self, manifest: dict) -> None:
         if manifest.get("format") != FORMAT_VERSION:
             raise IndexMismatchError(
                 f"the index at {self.path} has format {manifest.get('format')}, this newsqa "
@@ -196,30 +223,47 @@ class NewsIndex:
                 "re-index with `newsqa ingest --rebuild`"
             )
 
-    def upsert(
-        self,
-        documents: Iterable[Document],
-        *,
-        progress: Callable[[int], None] | None = None,
-        show_progress: bool | None = None,
-    ) -> UpsertResult:
+    def upsert(self, documents: Iterable[Document], *, show_progress: bool | None = None) -> UpsertResult:
         """Add new documents, replace changed ones (same id, other content), skip unchanged ones.
 
+        A document whose normalised text is already stored under another id (a wire copy)
+        is not stored again: it is recorded as a copy of the stored one (``copies_of``).
         Only the chunks of new or changed documents are embedded, in one length-sorted batch.
         """
         result = UpsertResult()
         pending: list[tuple[Chunk, str]] = []
         for doc in documents:
+            key = text_key(doc.text)
+            canonical_id = self.aliases.get(doc.doc_id)
+            if canonical_id is not None:  # a known copy: unchanged, or now a story of its own
+                if self._text_keys.get(canonical_id) == key:
+                    self._copies[canonical_id][doc.doc_id] = _copy_record(doc)
+                    result.unchanged.append(doc.doc_id)
+                    continue
+                self._drop_alias(doc.doc_id)
             old = self.documents.get(doc.doc_id)
-            if old is not None and old.content_hash == doc.content_hash and old.to_dict() == doc.to_dict():
+            if old is not None and old.to_dict() == doc.to_dict():
                 result.unchanged.append(doc.doc_id)
+                continue
+            same_text = self._by_text_key.get(key)
+            if same_text is not None and same_text != doc.doc_id:
+                if old is not None:  # edited into a copy of another story
+                    self._remove_document(doc.doc_id)
+                    result.updated.append(doc.doc_id)
+                self._copies.setdefault(same_text, {})[doc.doc_id] = _copy_record(doc)
+                self.aliases[doc.doc_id] = same_text
+                result.duplicates.append(doc.doc_id)
+                logger.info("%s has the same text as %s: recorded as a copy", doc.doc_id, same_text)
                 continue
             if old is not None:
                 result.chunks_removed += self._remove_chunks(doc.doc_id)
+                self._by_text_key.pop(self._text_keys.pop(doc.doc_id, None), None)
                 result.updated.append(doc.doc_id)
             else:
                 result.added.append(doc.doc_id)
             self.documents[doc.doc_id] = doc
+            self._text_keys[doc.doc_id] = key
+            self._by_text_key[key] = doc.doc_id
             self._doc_chunks[doc.doc_id] = []
             for chunk in self.chunker.run(doc):
                 pending.append((chunk, fold(chunk.embed_text)))
@@ -236,8 +280,6 @@ class NewsIndex:
             result.chunks_added = len(pending)
         if result.added or result.updated or result.chunks_removed:
             self._bm25 = None  # rebuilt lazily
-        if progress:
-            progress(len(pending))
         return result
 
     def _remove_chunks(self, doc_id: str) -> int:
@@ -249,18 +291,49 @@ class NewsIndex:
             self._folded.pop(vid, None)
         return len(ids)
 
+    def _remove_document(self, doc_id: str) -> None:
+        self._remove_chunks(doc_id)
+        self.documents.pop(doc_id, None)
+        key = self._text_keys.pop(doc_id, None)
+        if self._by_text_key.get(key) == doc_id:
+            del self._by_text_key[key]
+        self._bm25 = None
+
+    def _drop_alias(self, alias_id: str) -> None:
+        canonical_id = self.aliases.pop(alias_id)
+        copies = self._copies.get(canonical_id, {})
+        copies.pop(alias_id, None)
+        if not copies:
+            self._copies.pop(canonical_id, None)
+
+    def copies_of(self, doc_id: str) -> list[dict]:
+        """The other names (ids, sources, files) under which the same story arrived."""
+        return list(self._copies.get(doc_id, {}).values())
+
+    def resolve(self, doc_id: str) -> str | None:
+        """The stored document id for ``doc_id`` (itself, or the story it is a copy of)."""
+        if doc_id in self.documents:
+            return doc_id
+        return self.aliases.get(doc_id)
+
     def delete(self, doc_ids: Iterable[str]) -> list[str]:
-        """Remove documents (and their 相關焦點 children); returns the ids removed."""
-        removed = []
+        """Remove documents with their 相關焦點 children and their copies; returns every id removed.
+
+        An id that names a copy removes only that copy.
+        """
         wanted = set(doc_ids)
         wanted |= {d.doc_id for d in self.documents.values() if d.parent_id in wanted}
+        removed: list[str] = []
         for doc_id in sorted(wanted):
-            if doc_id in self.documents:
-                self._remove_chunks(doc_id)
-                del self.documents[doc_id]
+            if doc_id in self.aliases:
+                self._drop_alias(doc_id)
                 removed.append(doc_id)
-        if removed:
-            self._bm25 = None
+            elif doc_id in self.documents:
+                for copy_id in self._copies.pop(doc_id, {}):
+                    self.aliases.pop(copy_id, None)
+                    removed.append(copy_id)
+                self._remove_document(doc_id)
+                removed.append(doc_id)
         return removed
 
     # ------------------------------------------------------------------ persistence
@@ -291,7 +364,11 @@ class NewsIndex:
         shutil.rmtree(tmp_dir, ignore_errors=True)
         tmp_dir.mkdir()
         _faiss().write_index(self._dense, str(tmp_dir / "vectors.faiss"))
-        write_docstore(tmp_dir / "docstore.sqlite", self.documents, self.chunks, self._folded)
+        crash_point("save:vectors-written")
+        write_docstore(
+            tmp_dir / "docstore.sqlite",
+            DocstoreContents(self.documents, self._text_keys, self._copies, self.chunks, self._folded),
+        )
         bm25.save(tmp_dir / "bm25")
         np.save(tmp_dir / "bm25_ids.npy", self._bm25_ids)
         manifest = {
@@ -310,15 +387,19 @@ class NewsIndex:
         }
         (tmp_dir / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
         _fsync_tree(tmp_dir)
+        crash_point("save:generation-written")
         os.replace(tmp_dir, final_dir)
+        crash_point("save:generation-renamed")
         pointer_tmp = self.path / f".{CURRENT_FILE}.tmp-{os.getpid()}"
         pointer_tmp.write_text(name + "\n")
         _fsync_file(pointer_tmp)
         os.replace(pointer_tmp, self.path / CURRENT_FILE)
+        crash_point("save:pointer-swapped")
         _fsync_dir(self.path)
+        previous = self.manifest.get("generation_dir")
         self.generation = generation
         self.manifest = manifest
-        self._prune(keep={name})
+        self._prune(keep={name, previous})
         logger.info("saved index generation %s: %d documents, %d chunks", name, len(self.documents), len(self.chunks))
         return final_dir
 
@@ -327,13 +408,16 @@ class NewsIndex:
         return max(numbers, default=0)
 
     def _prune(self, keep: set[str]) -> None:
-        """Keep the live generation and the one before it (a reader may be loading it)."""
-        gens = sorted(p for p in self.path.glob("gen-*") if p.is_dir())
-        for old in gens[:-2]:
-            if old.name not in keep:
+        """Remove generations other than ``keep`` (the live one and the one live before it,
+        which a reader may still be loading) and leftovers of interrupted saves."""
+        for old in self.path.glob("gen-*"):
+            if old.is_dir() and old.name not in keep:
                 shutil.rmtree(old, ignore_errors=True)
-        for stale in self.path.glob(".gen-*.tmp-*"):
-            shutil.rmtree(stale, ignore_errors=True)
+        for stale in [*self.path.glob(".gen-*.tmp-*"), *self.path.glob(f".{CURRENT_FILE}.tmp-*")]:
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
 
     # ------------------------------------------------------------------ reads
     def get_document(self, doc_id: str) -> Document | None:

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsqa.config import Settings
+from newsqa.faults import crash_point
 from newsqa.index.embedder import Embedder
-from newsqa.index.store import NewsIndex, NewsIndexError
+from newsqa.index.store import IndexMismatchError, NewsIndex, NewsIndexError
 from newsqa.ingest.chunker import SentenceChunker
 from newsqa.ingest.parsers import ArticleParser
 from newsqa.ingest.readers import IngestError, iter_article_files, read_text
@@ -46,6 +47,7 @@ class IngestReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     chunks_embedded: int = 0
@@ -60,7 +62,8 @@ class IngestReport:
     def summary(self) -> str:
         return (
             f"{len(self.added)} new, {len(self.updated)} changed, {len(self.unchanged)} unchanged, "
-            f"{len(self.removed)} removed, {len(self.failed)} failed; {self.chunks_embedded} chunks embedded "
+            f"{len(self.duplicates)} duplicates, {len(self.removed)} removed, {len(self.failed)} failed; "
+            f"{self.chunks_embedded} chunks embedded "
             f"in {self.seconds:.1f} s; index: {self.documents_total} documents, {self.chunks_total} chunks"
         )
 
@@ -142,6 +145,22 @@ def corpus_stat_fingerprint(corpus: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def _sync(index: NewsIndex, documents: list[Document], report: IngestReport) -> None:
+    """Remove indexed stories (and copies) whose files were not seen in this run."""
+    if report.failed:
+        logger.warning("--sync removed nothing because some files failed; fix them and run again")
+        return
+    seen = {d.doc_id for d in documents}
+    gone = [doc_id for doc_id in [*index.documents, *index.aliases] if doc_id not in seen]
+    removed = index.delete(gone)
+    report.removed = sorted(set(removed) & set(gone))
+    # A copy still on disk whose story was removed with the gone file comes back as a story of its own.
+    revived = [d for d in documents if d.doc_id in set(removed) - set(gone)]
+    if revived:
+        again = index.upsert(revived)
+        report.chunks_embedded += again.chunks_added
+
+
 def ingest_paths(
     paths: list[Path],
     settings: Settings,
@@ -165,21 +184,25 @@ def ingest_paths(
         else:
             index = NewsIndex.load(index_dir, embedder, chunker)
         documents = load_documents(paths, settings, report, show_progress)
-        seen = {d.doc_id for d in documents}
         result = index.upsert(documents, show_progress=show_progress)
         report.added, report.updated, report.unchanged = result.added, result.updated, result.unchanged
+        report.duplicates = result.duplicates
         report.chunks_embedded = result.chunks_added
         if sync:
-            gone = [doc_id for doc_id in index.documents if doc_id not in seen]
-            report.removed = index.delete(gone)
+            _sync(index, documents, report)
+        crash_point("ingest:before-save")
         changed = report.added or report.updated or report.removed or rebuild or not NewsIndex.exists(index_dir)
         # Remember what the corpus folder looked like, so `ensure_index` can tell staleness cheaply.
         corpus = settings.corpus_path
         corpus_stat = index.manifest.get("corpus_stat")
         if any(Path(p).resolve() == corpus.resolve() for p in paths):
             corpus_stat = corpus_stat_fingerprint(corpus)
+        # An index holding only the corpus folder may be rebuilt from it without losing anything.
+        only_corpus = all(Path(p).resolve() == corpus.resolve() for p in paths) and (
+            rebuild or index.manifest.get("only_corpus", True)
+        )
         if changed or corpus_stat != index.manifest.get("corpus_stat"):
-            index.save(extra_manifest={"corpus_stat": corpus_stat} if corpus_stat else None)
+            index.save(extra_manifest={"corpus_stat": corpus_stat, "only_corpus": only_corpus})
         report.documents_total = len(index.documents)
         report.chunks_total = len(index.chunks)
     report.seconds = time.perf_counter() - started
@@ -194,13 +217,42 @@ def ensure_index(settings: Settings) -> IngestReport | None:
     changed documents are re-embedded. Returns None when nothing had to be done.
     """
     index_dir, corpus = settings.index_path, settings.corpus_path
-    if NewsIndex.exists(index_dir):
-        manifest = NewsIndex.read_manifest(index_dir)
-        if manifest.get("corpus_stat") == corpus_stat_fingerprint(corpus):
-            return None
-        logger.info("corpus %s changed since the index was built: updating", corpus)
-    else:
-        logger.info("no index at %s: building it from %s", index_dir, corpus)
     if not corpus.is_dir():
         raise NewsIndexError(f"the corpus folder {corpus} does not exist; set NEWSQA_CORPUS_DIR")
-    return ingest_paths([corpus], settings)
+    rebuild = False
+    if NewsIndex.exists(index_dir):
+        manifest = NewsIndex.read_manifest(index_dir)
+        embedder, chunker = build_components(settings)
+        try:
+            NewsIndex(index_dir, embedder, chunker).check_compatible(manifest)
+        except IndexMismatchError:
+            if not manifest.get("only_corpus"):
+                raise  # it holds articles from elsewhere: the user decides (the message says how)
+            logger.warning("the index was built with other settings or an older newsqa: rebuilding it from %s", corpus)
+            rebuild = True
+        if not rebuild and manifest.get("corpus_stat") == corpus_stat_fingerprint(corpus):
+            return None
+        if not rebuild:
+            logger.info("corpus %s changed since the index was built: updating", corpus)
+    else:
+        logger.info("no index at %s: building it from %s", index_dir, corpus)
+    return ingest_paths([corpus], settings, rebuild=rebuild)
+
+
+def delete_documents(doc_ids: list[str], settings: Settings) -> list[str]:
+    """Remove stories (with their 相關焦點 items and copies) from the index; returns the ids removed.
+
+    Raises ``NewsIndexError`` naming the ids that are not in the index (nothing is removed then).
+    """
+    embedder, chunker = build_components(settings)
+    with index_lock(settings.index_path):
+        index = NewsIndex.load(settings.index_path, embedder, chunker)
+        unknown = [d for d in doc_ids if index.resolve(d) is None]
+        if unknown:
+            raise NewsIndexError(
+                f"not in the index: {', '.join(unknown)} (see `newsqa docs list` for the ids)"
+            )
+        removed = index.delete(doc_ids)
+        index.save(extra_manifest={"corpus_stat": index.manifest.get("corpus_stat")})
+    logger.info("deleted %s", ", ".join(removed))
+    return removed

@@ -1,6 +1,5 @@
 """Ingest into a real on-disk index with the real model: incremental updates, bad files, lock, manifest."""
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -109,6 +108,55 @@ def test_a_crash_mid_save_leaves_the_previous_generation_live(settings, corpus, 
 def test_ensure_index_builds_once_and_refreshes_when_the_corpus_changes(settings, corpus):
     assert ensure_index(settings) is not None
     assert ensure_index(settings) is None  # up to date: nothing to do
-    shutil.copy(corpus / "a.txt", corpus / "a2.txt")
+    (corpus / "c.txt").write_text("蘇州工業園區\n\n蘇州工業園區設立於1994年。", encoding="utf-8")
     report = ensure_index(settings)
-    assert report.added == ["a2.txt"] and report.chunks_embedded == 1
+    assert report.added == ["c.txt"] and report.chunks_embedded == 1
+
+
+def _index(settings):
+    embedder, chunker = build_components(settings)
+    return NewsIndex.load(settings.index_path, embedder, chunker)
+
+
+def test_wire_copies_are_stored_once_with_both_sources(settings, corpus):
+    copy = ARTICLE_A.replace("2021-01-10 人民網", "2021-01-10 新華網").replace("。", "。 ")
+    (corpus / "wire-copy.txt").write_text(copy, encoding="utf-8")
+    report = ingest_paths([corpus], settings)
+    assert report.duplicates == ["wire-copy.txt"] and sorted(report.added) == ["a.txt", "b.md"]
+    index = _index(settings)
+    assert len(index.documents) == 2
+    assert [c["source"] for c in index.copies_of("a.txt")] == ["新華網"]
+    assert index.resolve("wire-copy.txt") == "a.txt"
+    again = ingest_paths([corpus], settings)  # copies are unchanged on the next run
+    assert again.chunks_embedded == 0 and not again.duplicates and len(again.unchanged) == 3
+
+
+def test_sync_keeps_a_story_whose_copy_is_still_there(settings, corpus):
+    (corpus / "wire-copy.txt").write_text(ARTICLE_A, encoding="utf-8")
+    ingest_paths([corpus], settings)
+    (corpus / "a.txt").unlink()
+    report = ingest_paths([corpus], settings, sync=True)
+    assert report.removed == ["a.txt"]
+    index = _index(settings)
+    assert set(index.documents) == {"b.md", "wire-copy.txt"}
+    assert index.copies_of("wire-copy.txt") == []
+
+
+def test_sync_removes_nothing_when_a_file_failed(settings, corpus):
+    ingest_paths([corpus], settings)
+    (corpus / "a.txt").write_bytes(b"")  # now unreadable as an article
+    report = ingest_paths([corpus], settings, sync=True)
+    assert report.failed and report.removed == []
+    assert set(_index(settings).documents) == {"a.txt", "b.md"}
+
+
+def test_a_running_reader_picks_up_a_new_generation(settings, corpus):
+    from newsqa.qa.pipeline import NewsQA
+
+    ingest_paths([corpus], settings)
+    qa = NewsQA.from_settings(settings)
+    assert qa.ask("蘇州工業園區是哪一年設立的？").abstained
+    (corpus / "c.txt").write_text("蘇州工業園區\n\n蘇州工業園區設立於1994年2月。", encoding="utf-8")
+    ingest_paths([corpus], settings)
+    answer = qa.ask("蘇州工業園區是哪一年設立的？")
+    assert not answer.abstained and "1994年" in answer.answer

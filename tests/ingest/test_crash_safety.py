@@ -1,0 +1,97 @@
+"""kill -9 during a re-index: the previous generation stays loadable and the next run finishes the job.
+
+A real ``newsqa ingest`` process is SIGKILLed at named points of the write path
+(``NEWSQA_CRASH_AT`` makes it kill itself exactly there) and once from outside while
+it is embedding.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from newsqa.config import Settings
+from newsqa.index.store import NewsIndex
+from newsqa.ingest.pipeline import build_components, ingest_paths
+from newsqa.qa.pipeline import NewsQA
+
+pytestmark = pytest.mark.slow
+
+ARTICLE = "上海浦東新區\n\n2021-01-10 人民網\n\n浦東開發開放始於1990年4月18日。陸家嘴是浦東的金融中心。\n"
+NEW_ARTICLE = "蘇州工業園區\n\n2024-02-26 新華網\n\n蘇州工業園區設立於1994年2月，是中國和新加坡兩國政府的合作項目。\n"
+
+
+@pytest.fixture()
+def setup(tmp_path, e5_model_dir):
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    (corpus / "pudong.txt").write_text(ARTICLE, encoding="utf-8")
+    settings = Settings.load(index_dir=tmp_path / "index", corpus_dir=corpus, embedding_model=str(e5_model_dir))
+    ingest_paths([corpus], settings)
+    return corpus, settings
+
+
+def _ingest_process(corpus, settings, crash_at=None):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "NEWSQA_EMBEDDING_MODEL": settings.embedding_model}
+    if crash_at:
+        env["NEWSQA_CRASH_AT"] = crash_at
+    return subprocess.Popen(
+        [sys.executable, "-m", "newsqa.cli", "ingest", str(corpus), "--index", str(settings.index_path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _check_recovers(corpus, settings, expect_new_visible):
+    embedder, chunker = build_components(settings)
+    index = NewsIndex.load(settings.index_path, embedder, chunker)  # loadable right after the crash
+    assert ("suzhou.txt" in index.documents) == expect_new_visible
+    answer = NewsQA.from_settings(settings).ask("浦東開發開放始於哪一天？")
+    assert "1990年4月18日" in answer.answer
+    report = ingest_paths([corpus], settings)  # the next run completes the work
+    assert report.ok
+    assert set(NewsIndex.load(settings.index_path, embedder, chunker).documents) == {"pudong.txt", "suzhou.txt"}
+    assert not [p.name for p in settings.index_path.iterdir() if p.name.startswith(".")]
+    assert len([p for p in settings.index_path.glob("gen-*")]) <= 2
+
+
+@pytest.mark.parametrize(
+    "crash_at, new_visible",
+    [
+        ("ingest:before-save", False),
+        ("save:vectors-written", False),
+        ("save:generation-renamed", False),
+        ("save:pointer-swapped", True),
+    ],
+)
+def test_sigkill_at_each_step_of_the_write_path(setup, crash_at, new_visible):
+    corpus, settings = setup
+    (corpus / "suzhou.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    process = _ingest_process(corpus, settings, crash_at)
+    process.communicate(timeout=300)
+    assert process.returncode == -signal.SIGKILL
+    _check_recovers(corpus, settings, new_visible)
+
+
+def test_sigkill_from_outside_while_embedding(setup):
+    corpus, settings = setup
+    (corpus / "suzhou.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    for i in range(60):  # enough text that embedding takes a while
+        (corpus / f"filler-{i:02d}.txt").write_text(f"第{i}篇\n\n" + f"這是第{i}篇測試文章的內容，講述城市發展。" * 20, encoding="utf-8")
+    process = _ingest_process(corpus, settings)
+    deadline = time.monotonic() + 240
+    log = ""
+    while "loading embedding model" not in log and time.monotonic() < deadline:
+        log += process.stderr.readline()
+    time.sleep(1.0)
+    assert process.poll() is None, "ingest finished before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    for i in range(60):
+        (corpus / f"filler-{i:02d}.txt").unlink()
+    _check_recovers(corpus, settings, expect_new_visible=False)
