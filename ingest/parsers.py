@@ -10,6 +10,11 @@ Layouts recognised (plain text and Markdown):
 * **Dated body**: ``2023-07-29 06:53:40，正文：…`` (the CRUD news set): date taken, body kept.
 * Anything else: first non-empty line is the title, the rest is the body.
 
+Dates go through ``normalize_date`` (``2021-01-10``, ``2021年1月10日``, full-width digits…).
+When the header gives none, a dateline in the first ~200 characters of the body is
+used (``（2021年1月10日）``, ``新华社北京1月10日电`` with the year mentioned elsewhere in the
+article; no year anywhere → no date); ``metadata["date_from"]`` is then ``"body"``.
+
 A document's ``text`` is its body copied character for character from the file
 (citation offsets point into it); ``metadata["offset_in_file"]`` says where it starts.
 A 相關焦點 item's text is its snippet and its title the headline; the list gives
@@ -26,20 +31,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from newsqa.ingest.dates import find_dateline, find_year, iso, normalize_date
 from newsqa.types import Document
 
 RELATED_HEADING = re.compile(r"^[ \t]*(相關焦點|相关焦点)[ \t]*$", re.MULTILINE)
 _BULLET = re.compile(r"^[ \t]*[•·●▪◆■]\s*(.+?)\s*$")
-_DATE = r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
+# \d also matches full-width digits; normalize_date folds them (and ／－．) to ASCII.
+_DATE = r"(\d{4})\s*[-/.年／－．]\s*(\d{1,2})\s*[-/.月／－．]\s*(\d{1,2})\s*日?"
 _DATE_SOURCE_LINE = re.compile(rf"^\s*{_DATE}(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\s*(.*?)\s*$")
-_DATED_BODY = re.compile(rf"^\s*{_DATE}(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\s*[，,]\s*(?:正文[：:])?")
+_TIME = r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+# "2023-07-29 06:53:40，正文：…" or, without the year, "07-20 17:17，正文：…" (the CRUD news layout)
+_DATED_BODY = re.compile(
+    rf"^\s*(?:{_DATE}{_TIME}\s*[，,]\s*(?:正文[：:])?|\d{{1,2}}[-/.月]\d{{1,2}}日?{_TIME}\s*[，,]\s*正文[：:])"
+)
+
+
+_SOURCE_LABEL = re.compile(r"^(?:来源|來源|稿源|出处|出處)\s*[：:]\s*")
+DATELINE_WINDOW = 200  # characters at the top of a body searched for a dateline
 
 
 def iso_date(year: str, month: str, day: str) -> str | None:
-    y, m, d = int(year), int(month), int(day)
-    if not (1 <= m <= 12 and 1 <= d <= 31 and 1800 <= y <= 2200):
-        return None
-    return f"{y:04d}-{m:02d}-{d:02d}"
+    """``YYYY-MM-DD`` for a real calendar date, else None (kept for callers; see ``dates.iso``)."""
+    return iso(year, month, day)
 
 
 @dataclass(slots=True)
@@ -85,7 +98,7 @@ class ArticleParser:
             title = first.text.lstrip().lstrip("#").strip()
             body_start = first.end
         elif dated:
-            date = iso_date(*dated.groups()[:3])
+            date = normalize_date(dated.group(0))
             body_start = first.start + dated.end()
         else:
             title = first.text.strip()
@@ -93,15 +106,23 @@ class ArticleParser:
             if len(lines) > 1:
                 m = _DATE_SOURCE_LINE.match(lines[1].text)
                 if m and len(m.group(4)) <= 30:
-                    date = iso_date(*m.groups()[:3])
-                    source = m.group(4) or None
+                    date = normalize_date(m.group(0))
+                    source = _SOURCE_LABEL.sub("", m.group(4)) or None
                     body_start = lines[1].end
 
+        if not text[body_start:].strip():  # one line only: it is the body, not a title
+            title, body_start = "", first.start if not dated else body_start
         related = RELATED_HEADING.search(text, body_start)
         body_end = related.start() if related else len(text)
         b_start, b_end = _strip_span(text, body_start, body_end)
         if not title:
             title = _title_from_body(text[b_start:b_end])
+        metadata: dict = {"offset_in_file": b_start}
+        if date is None:
+            year = find_year(title + "\n" + text[b_start:b_end])
+            date = find_dateline(text[b_start : min(b_end, b_start + DATELINE_WINDOW)], reference_year=year)
+            if date:
+                metadata["date_from"] = "body"
 
         documents = [
             Document(
@@ -111,7 +132,7 @@ class ArticleParser:
                 date=date,
                 source=source,
                 source_file=source_file,
-                metadata={"offset_in_file": b_start},
+                metadata=metadata,
             )
         ]
         if related:
@@ -158,3 +179,6 @@ def _title_from_body(body: str, limit: int = 30) -> str:
     m = re.search(r"[。！？!?]", first)
     title = first[: m.start()] if m and m.start() > 0 else first
     return title[:limit] + ("…" if len(title) > limit else "")
+
+
+title_from_body = _title_from_body  # the title of a text that has none (used by the other loaders too)

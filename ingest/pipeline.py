@@ -28,8 +28,8 @@ from newsqa.faults import crash_point
 from newsqa.index.embedder import Embedder
 from newsqa.index.store import IndexMismatchError, NewsIndex, NewsIndexError
 from newsqa.ingest.chunker import SentenceChunker
-from newsqa.ingest.parsers import ArticleParser
-from newsqa.ingest.readers import IngestError, iter_article_files, read_text
+from newsqa.ingest.loaders import load_file
+from newsqa.ingest.readers import iter_article_files
 from newsqa.progress import Progress
 from newsqa.types import Document
 
@@ -109,29 +109,36 @@ def _document_name(file: Path, root: Path, corpus: Path) -> str:
 def load_documents(
     paths: list[Path], settings: Settings, report: IngestReport, show_progress: bool | None = None
 ) -> list[Document]:
-    """Parse every file under ``paths``; failures go to ``report.failed``."""
-    parser = ArticleParser()
+    """Load every article file under ``paths`` (see ``ingest.loaders``); failures go to ``report.failed``.
+
+    One entry (and one error line) per problem: a missing path, a symlink loop, an
+    unreadable or undecodable file, a bad JSON line, an article without text, an id
+    that another file already gave.
+    """
+    def fail(where: str, reason: str) -> None:
+        report.failed.append((where, reason))
+        logger.error("skipped %s: %s", where, reason)
+
+    problems: list[tuple[str, str]] = []
+    files = list(iter_article_files(paths, failures=problems))
+    for where, reason in problems:
+        fail(where, reason)
     documents: list[Document] = []
-    files: list[tuple[Path, Path]] = []
-    for path in paths:
-        try:
-            files.extend(iter_article_files([path]))
-        except IngestError as exc:
-            report.failed.append((exc.path, exc.reason))
-            logger.error("skipped %s", exc)
+    owner: dict[str, str] = {}
     with Progress(len(files), "reading", "file", tty=show_progress) as progress:
         for file, root in files:
             progress.update(1)
-            try:
-                text = read_text(file, settings.ingest_max_file_bytes)
-                name = _document_name(file, root, settings.corpus_path)
-                parsed = parser.run(text, source_file=name, doc_id=name)
-                if not parsed or not any(d.text.strip() for d in parsed):
-                    raise IngestError(file, "no article text found in it")
-                documents.extend(d for d in parsed if d.text.strip())
-            except IngestError as exc:
-                report.failed.append((exc.path, exc.reason))
-                logger.error("skipped %s", exc)
+            name = _document_name(file, root, settings.corpus_path)
+            result = load_file(file, name, max_bytes=settings.ingest_max_file_bytes)
+            for where, reason in result.failures:
+                fail(where, reason)
+            for document in result.documents:
+                if document.doc_id in owner:
+                    first = owner[document.doc_id]
+                    fail(name, f"duplicate document id {document.doc_id!r} (already given by {first}); skipped")
+                    continue
+                owner[document.doc_id] = name
+                documents.append(document)
     return documents
 
 

@@ -3,6 +3,15 @@
 Every failure is an ``IngestError`` whose message names the file and says what to
 do, so a batch can report it and go on with the rest.
 
+Encodings: a byte-order mark (UTF-8, UTF-16 LE/BE, UTF-32) decides; then, for HTML, a
+declared ``<meta charset>`` when the bytes decode cleanly with it; then strict UTF-8;
+then GB18030 or Big5. charset-normalizer (restricted to GB18030, Big5, CP950 and
+Big5-HKSCS) proposes the legacy encoding, and when the bytes are valid in both a GB and
+a Big5 encoding the decoding whose characters are the more frequent in real Chinese
+(a list of ~1,170 common characters, in both scripts) wins: Big5 bytes are nearly
+always valid GB18030 too, and charset-normalizer's Chinese model knows only
+Simplified. Text that decodes to mostly unreadable characters is refused.
+
 Example::
 
     text = read_text(Path("data/articles/000_8cf7c1ad8f2038b8.txt"), max_bytes=20_000_000)
@@ -11,13 +20,21 @@ Example::
 from __future__ import annotations
 
 import codecs
+import errno
 import logging
+import os
+import re
+import stat
+import unicodedata
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = frozenset({".txt", ".md"})
+SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".json", ".jsonl"})
+
+SAVE_AS_UTF8 = "save it as UTF-8 and ingest it again"
 
 
 class IngestError(Exception):
@@ -29,68 +46,358 @@ class IngestError(Exception):
         self.reason = reason
 
 
-def iter_article_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
+# ---------------------------------------------------------------------------- discovery
+
+
+def iter_article_files(
+    paths: Iterable[Path], failures: list[tuple[str, str]] | None = None
+) -> Iterator[tuple[Path, Path]]:
     """Yield ``(file, root)`` for every supported file under ``paths`` (folders recursively).
 
     ``root`` is the folder given (or the file's parent for a file), used to name the
-    document relative to it. Hidden files and folders are skipped. A path that does
-    not exist raises ``IngestError``.
+    document relative to it. Hidden files and folders (``.name``) inside a folder are
+    skipped; symlinks are followed, each real file is yielded once, and a link that
+    leads back into a folder being walked (a loop) is reported and not entered.
+
+    Problems (a symlink loop, a broken link, a folder that cannot be listed) are
+    appended to ``failures`` as ``(path, reason)`` when it is given, and the walk goes
+    on; a path that does not exist is one of them. Without ``failures`` a missing path
+    raises ``IngestError`` and the other problems are logged as warnings.
     """
+
+    def fail(where: Path | str, reason: str) -> None:
+        if failures is None:
+            logger.warning("skipped %s: %s", where, reason)
+        else:
+            failures.append((str(where), reason))
+
+    seen_files: set[tuple[int, int]] = set()
+    walked_dirs: set[tuple[int, int]] = set()
+
+    def walk(folder: Path, root: Path, active: dict[tuple[int, int], Path]) -> Iterator[tuple[Path, Path]]:
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except PermissionError:
+            fail(folder, "permission denied: cannot list the folder (check its permissions)")
+            return
+        except OSError as exc:
+            fail(folder, f"cannot list the folder ({exc.strerror})")
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            try:
+                st = os.stat(path)  # follows symlinks
+            except OSError as exc:
+                reason = _stat_failure(path, exc)
+                if reason and (path.suffix.lower() in SUPPORTED_SUFFIXES or not path.suffix):
+                    fail(path, reason)
+                continue
+            key = (st.st_dev, st.st_ino)
+            if stat.S_ISDIR(st.st_mode):
+                if key in active:
+                    fail(path, f"symlink loop: it leads back to {active[key]}; not followed")
+                    continue
+                if key in walked_dirs:  # the same folder reached through another link
+                    continue
+                walked_dirs.add(key)
+                active[key] = path
+                yield from walk(path, root, active)
+                del active[key]
+            elif stat.S_ISREG(st.st_mode) and path.suffix.lower() in SUPPORTED_SUFFIXES and key not in seen_files:
+                seen_files.add(key)
+                yield path, root
+
     for path in paths:
         path = Path(path)
-        if not path.exists():
-            raise IngestError(path, "no such file or folder")
-        if path.is_file():
-            yield path, path.parent
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            reason = _stat_failure(path, exc) or "no such file or folder"
+            if failures is None:
+                raise IngestError(path, reason) from exc
+            fail(path, reason)
             continue
-        seen: set[Path] = set()
-        for file in sorted(path.rglob("*")):
-            rel = file.relative_to(path)
-            if any(part.startswith(".") for part in rel.parts):
-                continue
-            if file.is_file() and file.suffix.lower() in SUPPORTED_SUFFIXES:
-                real = file.resolve()
-                if real in seen:
-                    continue
-                seen.add(real)
-                yield file, path
+        key = (st.st_dev, st.st_ino)
+        if stat.S_ISDIR(st.st_mode):
+            if key not in walked_dirs:
+                walked_dirs.add(key)
+                yield from walk(path, path, {key: path})
+        elif key not in seen_files:  # a file named explicitly: taken whatever its name
+            seen_files.add(key)
+            yield path, path.parent
 
+
+def _stat_failure(path: Path, exc: OSError) -> str | None:
+    """Why ``os.stat`` failed, in words; None for "does not exist" of a non-link."""
+    if exc.errno == errno.ELOOP:
+        return "symlink loop: the link points (through other links) back to itself; not followed"
+    if isinstance(exc, PermissionError):
+        return "permission denied: cannot reach the file (check the folder's permissions)"
+    if path.is_symlink():
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        return f"broken symlink: its target {target} does not exist"
+    if exc.errno == errno.ENOENT:
+        return None
+    return f"cannot read it ({exc.strerror})"
+
+
+# ---------------------------------------------------------------------------- decoding
 
 _BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"),
+    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
 )
 
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document (save its text as .txt)"),
+    (b"PK\x03\x04", "a ZIP archive or an Office document (save its text as .txt)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office document (save its text as .txt)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"BZh", "a bzip2 archive"),
+    (b"\xfd7zXZ\x00", "an xz archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\x7fELF", "a program (ELF)"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"OggS", "an audio file (Ogg)"),
+    (b"ID3", "an audio file (MP3)"),
+    (b"fLaC", "an audio file (FLAC)"),
+    (b"\x1aE\xdf\xa3", "a video file (Matroska/WebM)"),
+)
 
-def decode_bytes(data: bytes, path: Path | str = "<bytes>") -> str:
-    """Decode article bytes: BOM, then strict UTF-8, then charset-normalizer's best guess."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return data.decode(encoding)
-    if b"\x00" in data[:4096]:
-        raise IngestError(path, "looks like a binary file (NUL bytes), not an article")
+# Legacy encodings tried for files that are not UTF-8 (Chinese news: mainland GB, Taiwan/HK Big5).
+LEGACY_ENCODINGS = ("gb18030", "big5", "cp950", "big5hkscs")
+_GB = {"gb18030"}
+_STRICT_TRIES = ("gb18030", "big5hkscs", "cp950")
+
+_DECLARED_ALIASES = {
+    **dict.fromkeys(
+        ("gb2312", "gbk", "x-gbk", "gb_2312-80", "gb_2312", "csgb2312", "chinese", "euc-cn", "euccn",
+         "cp936", "windows-936", "ms936", "gb18030", "iso-ir-58", "csiso58gb231280"),
+        "gb18030",
+    ),
+    **dict.fromkeys(("big5", "big5-hkscs", "big5hkscs", "x-x-big5", "cn-big5", "csbig5", "cp950", "x-big5"),
+                    "big5hkscs"),
+}
+
+_MIN_FREQUENT_RATIO = 0.35  # real Chinese decodes ≥ 0.45 (mostly > 0.8); a wrong codec ≤ 0.31
+_MAX_UNREADABLE_RATIO = 0.10
+_FREQUENT_HANS = (
+    "的一是不了在人有我他这个们中来上大为和国地到以说时要就出会可也你对生能而子那得于着下自之年过发后作里用道行所然家种事成方多经么去法学如都同现当没动面起看定天分还"
+    "进好小部其些主样理心她本前开但因只从想实日军者意无力它与长把机十民第公此已工使情明性知全三又关点正业外将两高间由问很最重并物手应战向头文体政美相见被利什二等产或"
+    "新己制身果加西斯月话合回特代内信表化老给世位次度门任常先海通教儿原东声提立及比员解水名真论处走义各入几口认条平系气题活尔更别打女变四神总何电数安少报才结反受目太"
+    "量再感建务做接必场件计管期市直德资命山金指克许统区保至队形社便空决治展马科司五基眼书非则听白却界达光放强即像难且权思王象完设式色路记南品住告类求据程北边死张该交"
+    "规万取拉格望觉术领共确传师观清今切院让识候带导争运笑飞风步改收根干造言联持组每济车亲极林服快办议往元英士证近失转夫令准布始怎呢存未远叫台单影具罗字爱击流备兵连调"
+    "深商算质团集百需价花党华城石级整府离况亚请技际约示复病息究线似官火断精满支视消越器容照须九增研写称企八功吗包片史委乎查轻易早曾除农找装广显吧阿李标谈吃图念六引历"
+    "首医局突专费号尽另周较注语仅考落青随选列武红响虽推势参希古众构房半节土投某案黑维革划敌致陈律足态护七兴派孩验责营星够章音跟志底站严巴例防族供效续施留讲型料终答紧"
+    "黄绝奇察母京段依批群项故按河米围江织害斗双境客纪采举杀攻父苏密低朝友诉止细愿千值仍男钱破网热助倒育属坐帝限船脸职速刻乐否刚威毛状率甚独球般普怕弹校苦创假久错承印"
+    "晚兰试股拿脑预谁益阳若哪微尼继送急血惊伤素药适波夜省初喜卫源食险待述陆习置居劳财环排福纳欢雷警获模充负云停木游龙树疑层冷洲冲射略范竟句室异激汉村哈策演简卡罪判担"
+    "州静退既衣您宗积余痛检差富灵协角占配征修皮挥胜降阶审沉坚善妈刘读啊超免压银买皇养伊怀执副乱抗犯追帮宣佛岁航优怪香著田铁控税左右份穿艺背阵草脚概恶块顿敢守酒岛托央"
+    "户烈洋哥索胡款靠评版宝座释景顾弟登货互付伯慢欧换闻危忙核暗姐介坏讨丽良序升监临亮露永呼味野架域沙掉括舰鱼杂误湾吉减编楚肯测败屋跑梦散温困剑渐封救贵枪缺楼县尚毫移"
+    "娘朋画班智亦耳恩短掌恐遗固席松秘谢鲁遇康虑幸均销钟诗藏赶剧票损忽巨炮旧端探湖录叶春乡附吸予礼港雨呀板庭妇归睛饭额含顺输摇招婚脱补谓督毒油疗旅泽材灭逐莫笔亡鲜词圣"
+    "择寻厂睡博勒烟授诺伦岸奥唐卖俄炸载洛健堂旁宫喝借君禁阴园谋宋避抓荣姑孙逃牙束跳顶玉镇雪午练迫爷篇肉嘴馆遍凡础洞卷坦牛宁纸诸训私庄祖丝翻暴森塔默握戏隐熟骨访弱蒙歌"
+    "店鬼软典欲萨伙遭盘爸扩盖弄雄稳忘亿刺拥徒姆杨齐赛趣曲刀床迎冰虚玩析窗醒妻透购替塞努休虎扬途侵刑绿兄迅套贸毕唯谷轮库迹尤竞街促延震弃甲伟麻川申缓潜闪售灯针哲络抵朱"
+    "埃抱鼓植纯夏忍页杰筑折郑贝尊吴秀混臣雅振染盛怒舞圆搞狂措姓残秋培迷诚宽宇猛摆梅毁伸摩盟末乃悲拍丁赵"
+)
+
+_CJK_PUNCT = "，。、；：？！「」『』（）《》“”‘’…—·"
+
+
+@lru_cache(maxsize=1)
+def _frequent_chars() -> frozenset[str]:
+    from newsqa.script import to_traditional
+
+    chars = "".join(_FREQUENT_HANS)
+    return frozenset(chars) | frozenset(to_traditional(chars)) | frozenset(_CJK_PUNCT)
+
+
+def _sample(text: str, size: int = 60_000) -> str:
+    """The text itself, or its beginning, middle and end when it is long (checks stay fast on big files)."""
+    if len(text) <= size:
+        return text
+    third = size // 3
+    middle = len(text) // 2
+    return text[:third] + text[middle : middle + third] + text[-third:]
+
+
+def chinese_score(text: str) -> tuple[float, int]:
+    """(share of the non-ASCII characters that are common Chinese ones, non-ASCII count), on a sample."""
+    frequent = _frequent_chars()
+    wide = [c for c in _sample(text) if ord(c) > 127]
+    if not wide:
+        return 1.0, 0
+    return sum(1 for c in wide if c in frequent) / len(wide), len(wide)
+
+
+def _unreadable_ratio(text: str) -> float:
+    """Share of the visible characters that are replacement, control, private-use or unassigned."""
+    visible = bad = 0
+    for c in _sample(text):
+        if c in "\t\n\r\f\v" or c.isspace():
+            continue
+        visible += 1
+        if c == "\ufffd" or unicodedata.category(c) in ("Cc", "Co", "Cn", "Cs"):
+            bad += 1
+    return bad / visible if visible else 0.0
+
+
+def _check_readable(text: str, path: Path | str, encoding: str, *, chinese: bool) -> str:
+    if _unreadable_ratio(text) > _MAX_UNREADABLE_RATIO:
+        raise IngestError(
+            path, f"its text ({encoding}) is mostly control or unreadable characters; if it is an article, {SAVE_AS_UTF8}"
+        )
+    if chinese:
+        score, count = chinese_score(text)
+        if count >= 20 and score < _MIN_FREQUENT_RATIO:
+            raise IngestError(
+                path, f"cannot tell its text encoding (not UTF-8, GB18030 or Big5); {SAVE_AS_UTF8}"
+            )
+    return text
+
+
+def sniff_declared_charset(data: bytes) -> str | None:
+    """The charset an HTML/XML file declares near its top (``<meta charset>``, http-equiv, ``<?xml encoding>``)."""
+    head = data[:4096]
+    m = re.search(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", head, re.IGNORECASE)
+    if not m:
+        m = re.search(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9_.:-]+)", head, re.IGNORECASE)
+    return m.group(1).decode("ascii").lower() if m else None
+
+
+def _codec_for(declared: str) -> str | None:
+    name = declared.strip().lower()
+    if name in _DECLARED_ALIASES:
+        return _DECLARED_ALIASES[name]
     try:
-        return data.decode("utf-8")
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode_bytes(data: bytes, path: Path | str = "<bytes>", *, declared: str | None = None) -> str:
+    """Decode article bytes (see the module doc for the order); raises ``IngestError``.
+
+    ``declared`` is the charset the file itself declares (HTML ``<meta charset>``); it
+    is honoured when the bytes decode cleanly with it.
+    """
+    for signature, what in _SIGNATURES:
+        if data.startswith(signature):
+            raise IngestError(path, f"this is {what}, not a text article")
+    for bom, encoding, label in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise IngestError(
+                    path, f"starts with a {label} byte-order mark but is not valid {label} ({exc.reason}); {SAVE_AS_UTF8}"
+                ) from exc
+            return _check_readable(text, path, label, chinese=False)
+    if b"\x00" in data[:8192]:
+        raise IngestError(
+            path, "looks like a binary file (it has NUL bytes), not an article; if it is UTF-16 text "
+            f"without a byte-order mark, {SAVE_AS_UTF8}"
+        )
+    if declared:
+        text = _decode_declared(data, path, declared)
+        if text is not None:
+            return text
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        return _check_readable(text, path, "UTF-8", chinese=False)
+    return _decode_legacy(data, path)
+
+
+def _decode_declared(data: bytes, path: Path | str, declared: str) -> str | None:
+    codec = _codec_for(declared)
+    if codec is None:
+        logger.info("%s: declares an unknown charset %r; detecting it instead", path, declared)
+        return None
+    if codec in ("utf-8", "ascii"):
+        return None  # the UTF-8 path below does exactly this
+    chinese = codec in ("gb18030", "big5hkscs")
+    if not chinese:
+        # A single-byte charset (latin-1, windows-1252…) decodes any bytes: it is believed
+        # only when the bytes are neither valid UTF-8 nor convincing GB18030/Big5 Chinese.
+        try:
+            data.decode("utf-8")
+            logger.info("%s: declares %s but is valid UTF-8; read as UTF-8", path, declared)
+            return None
+        except UnicodeDecodeError:
+            pass
+        try:
+            score, count = chinese_score(_decode_legacy(data, path))
+            if count >= 20 and score >= 0.6:
+                logger.info("%s: declares %s but reads as Chinese GB18030/Big5; detecting it", path, declared)
+                return None
+        except IngestError:
+            pass
+    tries = (codec, "cp950") if codec == "big5hkscs" else (codec,)
+    for encoding in tries:
+        try:
+            text = data.decode(encoding)
+            return _check_readable(text, path, encoding, chinese=chinese)
+        except (UnicodeDecodeError, IngestError):
+            continue
+    logger.info("%s: does not decode cleanly as its declared %s; detecting the encoding", path, declared)
+    return None
+
+
+def _decode_legacy(data: bytes, path: Path | str) -> str:
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data, cp_isolation=["gb18030", "big5", "utf_16", "cp950", "gbk"]).best()
-    if best is None:
-        raise IngestError(
-            path, "cannot tell its text encoding; save it as UTF-8 and ingest it again"
-        )
-    logger.info("%s: decoded as %s", path, best.encoding)
-    return str(best)
+    options: dict[str, str] = {}
+    best = from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)).best()
+    proposed = best.encoding if best is not None else None
+    if best is not None:
+        options[best.encoding] = str(best)
+    for encoding in _STRICT_TRIES:
+        if encoding in options:
+            continue
+        try:
+            options[encoding] = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    if not options:
+        raise IngestError(path, f"cannot decode it as UTF-8, GB18030 or Big5; {SAVE_AS_UTF8}")
+
+    def rank(item: tuple[str, str]) -> tuple[float, bool, bool]:
+        encoding, text = item
+        score, _ = chinese_score(text)
+        return (round(score, 3), encoding == proposed, encoding in _GB)
+
+    encoding, text = max(options.items(), key=rank)
+    if proposed and encoding != proposed:
+        logger.debug("%s: charset-normalizer proposed %s; %s reads as more common Chinese", path, proposed, encoding)
+    _check_readable(text, path, encoding, chinese=True)
+    logger.info("%s: decoded as %s", path, encoding)
+    return text
 
 
-def read_text(path: Path, max_bytes: int) -> str:
-    """The decoded text of ``path``; raises ``IngestError`` for anything unusable."""
+# ---------------------------------------------------------------------------- reading
+
+
+def read_bytes(path: Path, max_bytes: int) -> bytes:
+    """The bytes of ``path``; raises ``IngestError`` when it is empty, too big or unreadable."""
     try:
         size = path.stat().st_size
+    except PermissionError as exc:
+        raise IngestError(path, "permission denied: cannot reach the file (check its folder's permissions)") from exc
     except OSError as exc:
         raise IngestError(path, f"cannot read it ({exc.strerror})") from exc
     if size == 0:
@@ -102,10 +409,23 @@ def read_text(path: Path, max_bytes: int) -> str:
             "(raise NEWSQA_INGEST_MAX_FILE_BYTES to allow it)",
         )
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
+    except PermissionError as exc:
+        raise IngestError(path, "permission denied: cannot open the file (check its permissions)") from exc
+    except IsADirectoryError as exc:
+        raise IngestError(path, "is a folder, not a file") from exc
     except OSError as exc:
         raise IngestError(path, f"cannot read it ({exc.strerror})") from exc
-    text = decode_bytes(data, path)
+
+
+def read_text(path: Path, max_bytes: int, *, html: bool = False) -> str:
+    """The decoded text of ``path``; raises ``IngestError`` for anything unusable.
+
+    ``html`` honours a charset the file declares (``<meta charset>``).
+    """
+    data = read_bytes(path, max_bytes)
+    declared = sniff_declared_charset(data) if html else None
+    text = decode_bytes(data, path, declared=declared)
     if not text.strip():
         raise IngestError(path, "the file holds no text")
     return text

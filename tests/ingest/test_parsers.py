@@ -66,3 +66,15 @@ def test_plain_text_without_header():
 
 def test_empty_text_gives_no_documents():
     assert ArticleParser().run("  \n\n", source_file="x.txt") == []
+
+
+def test_dated_body_without_a_year():
+    docs = ArticleParser().run("07-20 17:17，正文：新浪娱乐讯 台湾女星宣布离婚。", source_file="doc.txt")
+    assert docs[0].text == "新浪娱乐讯 台湾女星宣布离婚。"
+    assert docs[0].date is None  # no year anywhere: not guessed
+
+
+def test_a_file_of_one_line_is_a_body_with_a_derived_title():
+    docs = ArticleParser().run("杭州亚运会于2023年9月23日开幕，共有45个国家和地区参赛。\n", source_file="x.txt")
+    assert docs[0].text == "杭州亚运会于2023年9月23日开幕，共有45个国家和地区参赛。"
+    assert docs[0].title.startswith("杭州亚运会")

@@ -1,0 +1,509 @@
+"""One file → ``Document`` records, whatever its format.
+
+``load_file`` dispatches on the suffix:
+
+* ``.txt``, ``.md`` (and a file named explicitly whatever its suffix): ``ArticleParser``;
+  the body is copied exactly from the file.
+* ``.html``, ``.htm``: the article text extracted with selectolax (lexbor, a real HTML5
+  parser): scripts, styles, page chrome (nav/header/footer/aside/form) and blocks whose
+  class or id says nav, menu, footer, breadcrumb, share, comment, related, ad… are
+  dropped; the text comes from ``<article>``/``<main>`` (or ``itemprop=articleBody``),
+  else from the block with the most paragraph text; paragraphs are separated by blank
+  lines. Title, date, source and URL come from the page's metadata (see ``parse_html``).
+* ``.json`` (one object, an array of objects, or an object holding one such array) and
+  ``.jsonl`` (one object per line): ``title``, ``text`` | ``content`` | ``body``, and
+  optionally ``date``, ``source``, ``url``, ``id``.
+
+For HTML and JSON a document's ``text`` is the extracted, normalised text itself, so
+citation offsets point into it. Ids: an explicit ``id``, else the ``url`` (for HTML the
+canonical URL), else the file's name, ``name#n`` (n = 1-based position) for several
+articles in one JSON/JSONL file. ``source_file`` is always the name.
+
+A problem is a failure ``(where, reason)``, e.g. ``("feed.jsonl line 7", "invalid JSON:
+Expecting ',' delimiter")``: the rest of the file still loads where it can.
+
+Example::
+
+    result = load_file(Path("feed.jsonl"), "feed.jsonl", max_bytes=20_000_000)
+    [d.doc_id for d in result.documents], result.failures
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsqa.ingest.dates import date_from_timestamp, find_date, find_dateline, find_year, normalize_date
+from newsqa.ingest.parsers import DATELINE_WINDOW, ArticleParser, title_from_body
+from newsqa.ingest.readers import IngestError, read_text
+from newsqa.types import Document
+
+logger = logging.getLogger(__name__)
+
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+TEXT_FIELDS = ("text", "content", "body")
+DATE_FIELDS = ("date", "published_at", "publish_date", "pubdate", "published")
+ARRAY_FIELDS = ("articles", "items", "data", "documents", "docs", "news", "records", "results")
+
+
+@dataclass(slots=True)
+class LoadResult:
+    """The documents one file gave, and what went wrong in it (``(where, reason)``)."""
+
+    documents: list[Document] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+
+def load_file(path: Path, name: str, *, max_bytes: int) -> LoadResult:
+    """Read ``path`` and turn it into documents named after ``name`` (see the module doc)."""
+    result = LoadResult()
+    suffix = path.suffix.lower()
+    try:
+        if suffix in HTML_SUFFIXES:
+            result.documents.append(parse_html(read_text(path, max_bytes, html=True), name))
+        elif suffix == ".json":
+            _load_json(read_text(path, max_bytes), name, result)
+        elif suffix == ".jsonl":
+            _load_jsonl(read_text(path, max_bytes), name, result)
+        else:
+            parsed = ArticleParser().run(read_text(path, max_bytes), source_file=name, doc_id=name)
+            documents = [d for d in parsed if d.text.strip()]
+            if not documents:
+                raise IngestError(name, "no article text found in it")
+            result.documents.extend(documents)
+    except IngestError as exc:
+        result.failures.append((name, exc.reason))
+    return result
+
+
+# ---------------------------------------------------------------------------- JSON
+
+
+def _load_json(text: str, name: str, result: LoadResult) -> None:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        result.failures.append((name, f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"))
+        return
+    if isinstance(data, dict) and not any(_text_value(data.get(f)) for f in TEXT_FIELDS):
+        arrays = [data[k] for k in ARRAY_FIELDS if isinstance(data.get(k), list)]
+        if len(arrays) == 1:
+            data = arrays[0]
+    records = data if isinstance(data, list) else [data]
+    if not records:
+        result.failures.append((name, "no articles in it (an empty JSON array)"))
+        return
+    several = len(records) > 1
+    seen: dict[str, str] = {}
+    for n, record in enumerate(records, 1):
+        where = f"{name} item {n}" if several else name
+        _add_record(record, name, n, several, where, seen, result)
+
+
+def _load_jsonl(text: str, name: str, result: LoadResult) -> None:
+    # split on \n only: a JSON string may hold U+2028, which str.splitlines() would break.
+    lines = [(i, line) for i, line in enumerate(text.split("\n"), 1) if line.strip()]
+    if not lines:
+        raise IngestError(name, "no JSON lines in it")
+    several = len(lines) > 1
+    seen: dict[str, str] = {}
+    for n, (lineno, line) in enumerate(lines, 1):
+        where = f"{name} line {lineno}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            result.failures.append((where, f"invalid JSON: {exc.msg} (column {exc.colno})"))
+            continue
+        _add_record(record, name, n, several, where, seen, result)
+
+
+def _add_record(
+    record: Any, name: str, n: int, several: bool, where: str, seen: dict[str, str], result: LoadResult
+) -> None:
+    try:
+        document = record_document(record, name, n, several=several)
+    except ValueError as exc:
+        result.failures.append((where, str(exc)))
+        return
+    if document.doc_id in seen:
+        result.failures.append((where, f"duplicate id {document.doc_id!r} (also at {seen[document.doc_id]}); skipped"))
+        return
+    seen[document.doc_id] = where
+    result.documents.append(document)
+
+
+def _text_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value if value.strip() else ""
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        joined = "\n\n".join(v.strip() for v in value if v.strip())
+        return joined
+    return ""
+
+
+def _scalar(value: Any) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (str, int, float)):
+        s = str(value).strip()
+        return s or None
+    return None
+
+
+_HTML_FRAGMENT = re.compile(
+    r"<(?:p|br|div|span|a|img|strong|em|b|i|h[1-6]|ul|ol|li|table|section)\b[^>]*>", re.IGNORECASE
+)
+
+
+def record_document(record: Any, name: str, n: int = 1, *, several: bool = False) -> Document:
+    """One JSON object → a ``Document``; raises ``ValueError`` (the reason) when it has no article."""
+    if not isinstance(record, dict):
+        raise ValueError(f"not a JSON object (a {type(record).__name__})")
+    raw_text = next((v for v in (_text_value(record.get(f)) for f in TEXT_FIELDS) if v), "")
+    if not raw_text:
+        raise ValueError('no article text (expected a non-empty "text", "content" or "body" field)')
+    text = html_to_text(raw_text) if _HTML_FRAGMENT.search(raw_text) else _normalise_plain(raw_text)
+    if not text:
+        raise ValueError('no article text (expected a non-empty "text", "content" or "body" field)')
+
+    metadata: dict[str, Any] = {"format": "json", "position": n}
+    title = _collapse(_scalar(record.get("title")) or "") or title_from_body(text)
+    date = None
+    date_key = next((k for k in DATE_FIELDS if record.get(k) not in (None, "")), None)
+    if date_key is not None:
+        raw = record[date_key]
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            date = date_from_timestamp(raw) if raw > 10**8 else None
+        elif isinstance(raw, str):
+            date = normalize_date(raw)
+        if date is None:
+            metadata["date_raw"] = str(raw)
+            logger.warning("%s: cannot read the date %r; kept as date_raw", name, raw)
+    else:
+        year = find_year(title + "\n" + text)
+        date = find_dateline(text[:DATELINE_WINDOW], reference_year=year)
+        if date:
+            metadata["date_from"] = "body"
+    url = _scalar(record.get("url"))
+    explicit = _scalar(record.get("id"))
+    doc_id = explicit or url or (f"{name}#{n}" if several else name)
+    return Document(
+        doc_id=doc_id,
+        title=title,
+        text=text,
+        date=date,
+        source=_scalar(record.get("source")),
+        url=url,
+        source_file=name,
+        metadata=metadata,
+    )
+
+
+def _normalise_plain(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [line.rstrip() for line in text.split("\n")]
+    text = "\n".join(lines).strip()
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def _collapse(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# ---------------------------------------------------------------------------- HTML
+
+_DROP_TAGS = (
+    "script", "style", "noscript", "template", "iframe", "svg", "canvas", "object", "embed",
+    "button", "select", "input", "textarea", "link", "meta",
+)
+_CHROME_TAGS = ("nav", "aside", "form", "header", "footer", "dialog")
+_BOILERPLATE_TOKENS = frozenset(
+    """
+    nav navbar navigation menu menus submenu footer foot breadcrumb breadcrumbs crumb crumbs
+    share sharing social bshare jiathis comment comments pinglun related relate relates xgxw
+    recommend recommended recommendation tuijian ad ads advert adverts advertisement adsbygoogle
+    guanggao banner sponsor sponsored sidebar widget toolbar pagination pager copyright
+    subscribe newsletter login signin popup modal cookie cookies hotnews ranking
+    """.split()
+)
+_BYLINE_TOKENS = frozenset(
+    "byline meta info date time pubtime pubdate publish source author editor writer laiyuan".split()
+)
+_KEEP_TAGS = frozenset({"html", "body", "article", "main"})
+_BLOCK_TAGS = frozenset(
+    """
+    p div section article main header footer h1 h2 h3 h4 h5 h6 ul ol li blockquote pre table
+    thead tbody tfoot tr td th dl dt dd figure figcaption address hr center caption details summary
+    """.split()
+)
+_SKIP_TAGS = frozenset({"-comment", "img", "picture", "video", "audio", "source", "track", "map", "area"})
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+_CJK_NEWLINE = re.compile(rf"(?<=[{_CJK}])[ \t\r\f\v]*\n\s*(?=[{_CJK}])")
+_EDITOR_LINE = re.compile(r"^[（(\[【]?\s*(?:责任编辑|責任編輯|责编|責編|编辑|編輯)\s*[：:]")
+_SOURCE_IN_TEXT = re.compile(r"(?:来源|來源|稿源|出处|出處)\s*[：:]\s*([^\s|｜/，,。]{2,20})")
+_TITLE_SEPARATORS = re.compile(r"\s+[-–—]\s+|\s*[_|｜]\s*|\s*--\s*")
+_DATE_META = (
+    "article:published_time", "og:published_time", "og:article:published_time", "pubdate", "publishdate",
+    "publish_date", "publishtime", "publish-date", "datepublished", "date", "dc.date", "dc.date.issued",
+    "dcterms.date", "sailthru.date", "article.published", "parsely-pub-date", "og:release_date",
+)
+_SOURCE_META = ("source", "og:site_name", "sitename", "site_name", "application-name")
+_AUTHOR_META = ("author", "article:author", "publisher", "dc.publisher", "citation_publisher")
+
+
+def _tokens(node) -> set[str]:
+    attrs = node.attributes
+    raw = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+    if not raw.strip():
+        return set()
+    raw = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", raw)  # shareBox → share Box
+    return set(re.split(r"[^a-z0-9]+", raw.lower())) - {""}
+
+
+def _text_len(node) -> int:
+    return len(re.sub(r"\s+", "", node.text(deep=True)))
+
+
+def _contains_key_content(node) -> bool:
+    return node.css_first("article, main, [itemprop=articleBody]") is not None
+
+
+def _metas(tree) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for meta in tree.css("meta"):
+        attrs = meta.attributes
+        key = (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").strip().lower()
+        value = (attrs.get("content") or "").strip()
+        if key and value and key not in out:
+            out[key] = value
+    return out
+
+
+def _canonical_url(tree, metas: dict[str, str]) -> str | None:
+    for link in tree.css("link"):
+        if "canonical" in (link.attributes.get("rel") or "").lower().split():
+            href = (link.attributes.get("href") or "").strip()
+            if re.match(r"https?://", href, re.IGNORECASE):
+                return href
+    og = metas.get("og:url", "")
+    return og if re.match(r"https?://", og, re.IGNORECASE) else None
+
+
+def strip_site_suffix(title: str) -> str:
+    """「标题_新浪网」 → 「标题」, 「标题 - 人民网」 → 「标题」 (the part before the first separator)."""
+    parts = [p.strip() for p in _TITLE_SEPARATORS.split(title) if p and p.strip()]
+    if len(parts) < 2:
+        return title.strip()
+    return parts[0] if len(parts[0]) >= 4 else max(parts, key=len)
+
+
+def parse_html(html: str, name: str) -> Document:
+    """The article in an HTML page as a ``Document``; raises ``IngestError`` when it has no text.
+
+    Title: ``og:title``, else the first ``<h1>``, else ``<title>`` (without a site suffix
+    such as 「_新浪网」 when there is no ``<h1>``). Date: ``article:published_time`` and
+    similar meta tags (``pubdate``, ``publishdate``, ``date``…), else ``<time datetime>``,
+    else a date near the top of the text. Source: meta ``source``, ``og:site_name``,
+    「来源：…」 near the top, else an author/publisher meta. URL: ``<link rel=canonical>``
+    or ``og:url``.
+    """
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(html)
+    metas = _metas(tree)
+    title_tag = tree.css_first("title")
+    title_text = _collapse(title_tag.text()) if title_tag is not None else ""
+    url = _canonical_url(tree, metas)
+    body = tree.body
+    if body is None:
+        raise IngestError(name, "no article text in the HTML")
+
+    tree.strip_tags(list(_DROP_TAGS))
+    _remove_chrome(body)
+
+    root = _content_root(body)
+    h1 = root.css_first("h1")
+    if h1 is None:
+        h1 = body.css_first("h1")
+    h1_text = _collapse(h1.text()) if h1 is not None else ""
+
+    # the top of the page's text (from the headline on) holds the byline: date and 来源
+    page_text = html_to_text(body)
+    at = page_text.find(h1_text) if h1_text else -1
+    top = page_text[at + len(h1_text) if at >= 0 else 0 :][:300]
+
+    time_node = root.css_first("time[datetime]") or body.css_first("time[datetime]")
+    metadata: dict[str, Any] = {"format": "html"}
+    date = None
+    for key in _DATE_META:
+        if key in metas:
+            date = normalize_date(metas[key])
+            if date:
+                break
+    if date is None and time_node is not None:
+        date = normalize_date(time_node.attributes.get("datetime") or "") or normalize_date(time_node.text())
+    if date is None:
+        year = find_year(h1_text + "\n" + top) or find_year(title_text)
+        date = find_dateline(top, reference_year=year) or find_date(top[:150], reference_year=year)
+        if date:
+            metadata["date_from"] = "text"
+
+    source = next((metas[k] for k in _SOURCE_META[:2] if metas.get(k)), None)
+    if source is None:
+        m = _SOURCE_IN_TEXT.search(top)
+        source = m.group(1) if m else None
+    if source is None:
+        source = next(
+            (metas[k] for k in _SOURCE_META[2:] + _AUTHOR_META if metas.get(k) and not metas[k].startswith("http")),
+            None,
+        )
+
+    # the article's own headline and byline are metadata, not body text
+    doomed = [n for n in (root.css_first("h1"),) if n is not None]
+    doomed += root.css("header, footer")
+    doomed += [n for n in root.css("time") if _text_len(n) <= 40]
+    doomed += [
+        n
+        for n in root.css("div, p, span, section, ul, dl")
+        if _tokens(n) & _BYLINE_TOKENS and _text_len(n) <= 120 and n.css_first("p") is None
+    ]
+    _decompose_all([n for n in doomed if n.mem_id != root.mem_id])
+
+    paragraphs = html_to_text(root).split("\n\n")
+    while paragraphs and _EDITOR_LINE.match(paragraphs[-1]):
+        paragraphs.pop()
+    text = "\n\n".join(paragraphs).strip()
+    if not text:
+        raise IngestError(name, "no article text in the HTML")
+
+    og_title = _collapse(metas.get("og:title", ""))
+    title = og_title or h1_text or title_text
+    if not h1_text and title:
+        title = strip_site_suffix(title)
+    title = title or title_from_body(text)
+    return Document(
+        doc_id=url or name,
+        title=title,
+        text=text,
+        date=date,
+        source=_collapse(source) if source else None,
+        url=url,
+        source_file=name,
+        metadata=metadata,
+    )
+
+
+def _ancestors(node):
+    parent = node.parent
+    while parent is not None:
+        yield parent
+        parent = parent.parent
+
+
+def _decompose_all(nodes) -> None:
+    """Remove ``nodes`` from the tree. All checks happen first: a removed node's
+    descendants are freed with it and must not be touched afterwards."""
+    ids = {n.mem_id for n in nodes}
+    tops = [n for n in nodes if not any(a.mem_id in ids for a in _ancestors(n))]
+    for node in tops:
+        node.decompose()
+
+
+def _remove_chrome(body) -> None:
+    """Drop page chrome: nav/aside/form (and header/footer outside the article), boilerplate blocks."""
+    total = max(1, _text_len(body))
+    doomed = []
+    for node in body.css(", ".join(_CHROME_TAGS)):
+        if node.tag in ("header", "footer") and _inside_article(node):
+            continue
+        if not _contains_key_content(node):
+            doomed.append(node)
+    for node in body.css("[class], [id]"):
+        if node.tag in _KEEP_TAGS or not (_tokens(node) & _BOILERPLATE_TOKENS):
+            continue
+        if _contains_key_content(node) or _text_len(node) > 0.5 * total:
+            continue
+        doomed.append(node)
+    _decompose_all(doomed)
+
+
+def _inside_article(node) -> bool:
+    return any(
+        a.tag in ("article", "main") or a.attributes.get("itemprop") == "articleBody" for a in _ancestors(node)
+    )
+
+
+def _content_root(body):
+    """``[itemprop=articleBody]`` / ``<article>`` / ``<main>`` when they hold the text, else the densest block."""
+    dense, dense_score = body, 0
+    for node in body.css("div, section, article, main, td, blockquote"):
+        score = 0  # the text of its own paragraphs and loose text (not of nested blocks, not of links)
+        for child in node.iter(include_text=True):
+            if child.tag == "-text":
+                score += len(child.text(deep=False).strip())
+            elif child.tag == "p" or child.tag not in _BLOCK_TAGS and child.tag not in _SKIP_TAGS and child.tag != "a":
+                score += _text_len(child)
+        if score > dense_score:
+            dense, dense_score = node, score
+    for selector in ("[itemprop=articleBody]", "article", "main", "[role=main]"):
+        nodes = body.css(selector)
+        if nodes:
+            best = max(nodes, key=_text_len)
+            if _text_len(best) >= 0.5 * dense_score and _text_len(best) > 0:
+                return best
+    return dense if dense_score >= 20 else body
+
+
+def html_to_text(html_or_node) -> str:
+    """Visible text with one blank line between blocks (paragraphs); entities are unescaped.
+
+    Accepts an HTML string (e.g. a JSON ``content`` field holding ``<p>`` markup) or a
+    selectolax node. Whitespace inside a paragraph collapses to one space, and a line
+    break between two CJK characters disappears (it is layout, not a word gap).
+    """
+    if isinstance(html_or_node, str):
+        from selectolax.lexbor import LexborHTMLParser
+
+        tree = LexborHTMLParser(html_or_node)
+        tree.strip_tags(list(_DROP_TAGS))
+        node = tree.body
+        if node is None:
+            return ""
+    else:
+        node = html_or_node
+    paragraphs: list[str] = []
+    buffer: list[str] = []
+
+    def flush() -> None:
+        if not buffer:
+            return
+        raw = "".join(buffer)
+        buffer.clear()
+        raw = _CJK_NEWLINE.sub("", raw)
+        para = re.sub(r"[ \t\r\n\f\v\xa0]+", " ", raw).strip(" \u3000\xa0")
+        if para:
+            paragraphs.append(para)
+
+    def walk(parent) -> None:
+        for child in parent.iter(include_text=True):
+            tag = child.tag
+            if tag == "-text":
+                buffer.append(child.text(deep=False))
+            elif tag in _SKIP_TAGS or tag in _DROP_TAGS:
+                continue
+            elif tag == "br":
+                flush()
+            elif tag in _BLOCK_TAGS:
+                flush()
+                walk(child)
+                flush()
+            else:
+                walk(child)
+
+    walk(node)
+    flush()
+    return "\n\n".join(paragraphs)
