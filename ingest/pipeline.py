@@ -205,7 +205,7 @@ def ingest_paths(
         if any(Path(p).resolve() == corpus.resolve() for p in paths):
             corpus_stat = corpus_stat_fingerprint(corpus)
         # An index holding only the corpus folder may be rebuilt from it without losing anything.
-        only_corpus = all(Path(p).resolve() == corpus.resolve() for p in paths) and (
+        only_corpus = all(Path(p).resolve().is_relative_to(corpus.resolve()) for p in paths) and (
             rebuild or index.manifest.get("only_corpus", True)
         )
         if changed or corpus_stat != index.manifest.get("corpus_stat"):

@@ -160,3 +160,19 @@ def test_a_running_reader_picks_up_a_new_generation(settings, corpus):
     ingest_paths([corpus], settings)
     answer = qa.ask("蘇州工業園區是哪一年設立的？")
     assert not answer.abstained and "1994年" in answer.answer
+
+
+def test_ensure_index_rebuilds_a_corpus_only_index_built_with_other_settings(settings, corpus, tmp_path):
+    (corpus / "uploads").mkdir()
+    (corpus / "uploads" / "c.txt").write_text("蘇州工業園區\n\n蘇州工業園區設立於1994年。", encoding="utf-8")
+    ingest_paths([corpus], settings)
+    ingest_paths([corpus / "uploads" / "c.txt"], settings)  # an upload stays inside the corpus
+    other = Settings.load(**{**settings.model_dump(), "chunk_size": 300})
+    report = ensure_index(other)
+    assert report is not None and len(report.added) == 3  # rebuilt from the corpus, nothing lost
+
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("外部文章\n\n這篇文章不在語料夾裡。", encoding="utf-8")
+    ingest_paths([outside], other)
+    with pytest.raises(IndexMismatchError, match="newsqa ingest --rebuild"):
+        ensure_index(settings)  # it now holds an article from elsewhere: the user decides
