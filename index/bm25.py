@@ -28,10 +28,14 @@ logger = logging.getLogger(__name__)
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN_RE = re.compile(rf"[{_CJK}]+|[a-z0-9]+(?:[.%][0-9]+)?")
 # Folded (Simplified) question words whose bigrams say what is asked, not what about.
+# 哪/哪一 + a measure word (哪一门, 哪座, 哪一类 …) asks "which"; the noun after it stays.
 _QUESTION_WORDS = (
-    "哪一天", "哪一年", "哪一个", "哪一位", "哪一种", "哪一", "哪个", "哪些", "哪里", "哪儿", "哪位", "哪种", "哪年",
-    "什么", "甚么", "多少", "几个", "几年", "几月", "几日", "何时", "何地", "何人", "为何", "如何", "怎么", "怎样",
-    "是谁", "谁是", "是否", "是不是", "有没有", "吗", "呢",
+    *(f"哪{one}{m}" for one in ("一", "") for m in "个位种门座类项部条家场本份支所届次名首段间组件样批处"),
+    "哪一天", "哪一年", "哪一", "哪些", "哪里", "哪儿", "哪年", "哪天", "哪边", "哪方面",
+    "什么时候", "什么样", "什么", "甚么", "为什么", "为甚么", "多少", "多久", "多大", "多长", "多高", "多远",
+    "几个", "几位", "几种", "几次", "几岁", "几年", "几月", "几日",
+    "何时", "何地", "何人", "何年", "何处", "何种", "何者", "为何", "如何", "怎么", "怎样",
+    "是谁", "谁是", "谁", "是否", "是不是", "有没有", "吗", "呢",
 )
 _QUESTION_RE = re.compile("|".join(sorted(_QUESTION_WORDS, key=len, reverse=True)))
 

@@ -43,7 +43,7 @@ from newsqa.faults import crash_point
 from newsqa.index.bm25 import BM25Index
 from newsqa.index.docstore import DocstoreContents, read_docstore, write_docstore
 from newsqa.index.embedder import Embedder
-from newsqa.index.fusion import reciprocal_rank_fusion
+from newsqa.index.fusion import Candidate, fuse_candidates, to_retrieved
 from newsqa.ingest.chunker import SentenceChunker
 from newsqa.script import fold
 from newsqa.types import Chunk, Document, RetrievedChunk
@@ -451,6 +451,49 @@ class NewsIndex:
         bm25 = self._bm25_ready()
         return [(int(self._bm25_ids[pos]), score) for pos, score in bm25.search(fold(query), k)]
 
+    def search_candidates(
+        self,
+        query: str,
+        *,
+        dense_depth: int = 50,
+        bm25_depth: int = 50,
+        query_vector: np.ndarray | None = None,
+    ) -> list[Candidate]:
+        """First stage: the union of the dense top ``dense_depth`` and the BM25 top ``bm25_depth``.
+
+        Every candidate carries both retrievers' view of it: its rank in each list (or
+        ``None``), its BM25 score when BM25 ranked it, and its cosine with the question
+        (also for passages only BM25 found). A depth of 0 turns a retriever off (with
+        dense off the question is not embedded and cosines are ``None``). Dense
+        candidates come first, in rank order, then BM25-only ones.
+        """
+        if not self.chunks:
+            return []
+        dense: list[tuple[int, float]] = []
+        if dense_depth > 0:
+            if query_vector is None:
+                query_vector = self.embedder.embed_query(query)
+            dense = self.search_dense(query_vector, dense_depth)
+        sparse = self.search_bm25(query, bm25_depth) if bm25_depth > 0 else []
+
+        def candidate(vid: int) -> Candidate:
+            chunk = self.chunks[vid]
+            return Candidate(vid, chunk, self.documents[chunk.doc_id], self._folded[vid])
+
+        candidates: dict[int, Candidate] = {}
+        for rank, (vid, score) in enumerate(dense, 1):
+            cand = candidates[vid] = candidate(vid)
+            cand.dense_score, cand.dense_rank = score, rank
+        for rank, (vid, score) in enumerate(sparse, 1):
+            cand = candidates.get(vid)
+            if cand is None:
+                cand = candidates[vid] = candidate(vid)
+                if query_vector is not None:
+                    vector = self._dense.reconstruct(int(vid))
+                    cand.dense_score = float(np.dot(vector, query_vector))
+            cand.bm25_score, cand.bm25_rank = score, rank
+        return list(candidates.values())
+
     def search(
         self,
         query: str,
@@ -460,34 +503,20 @@ class NewsIndex:
         rrf_k: int = 60,
         dense_weight: float = 1.0,
         bm25_weight: float = 1.0,
+        fusion: str = "rrf",
+        bm25_depth: int | None = None,
     ) -> list[RetrievedChunk]:
-        """Hybrid search: dense and BM25 candidates (``depth`` each) fused by weighted RRF."""
-        if not self.chunks:
-            return []
-        dense = self.search_dense(self.embedder.embed_query(query), depth) if dense_weight > 0 else []
-        sparse = self.search_bm25(query, depth) if bm25_weight > 0 else []
-        fused = reciprocal_rank_fusion(
-            [dense, sparse], weights=[dense_weight, bm25_weight], rrf_k=rrf_k
+        """Hybrid search without a second stage: dense (``depth``) and BM25 (``bm25_depth``,
+        default ``depth``) candidates fused by ``fusion`` (``"rrf"``: weighted reciprocal
+        rank fusion; ``"score"``: weighted sum of min-max normalised scores). A weight of 0
+        turns a retriever off."""
+        candidates = self.search_candidates(
+            query,
+            dense_depth=depth if dense_weight > 0 else 0,
+            bm25_depth=(depth if bm25_depth is None else bm25_depth) if bm25_weight > 0 else 0,
         )
-        dense_info = {vid: (rank, score) for rank, (vid, score) in enumerate(dense, 1)}
-        sparse_info = {vid: (rank, score) for rank, (vid, score) in enumerate(sparse, 1)}
-        results = []
-        for vid, score in fused[:k]:
-            chunk = self.chunks[vid]
-            d_rank, d_score = dense_info.get(vid, (None, None))
-            b_rank, b_score = sparse_info.get(vid, (None, None))
-            results.append(
-                RetrievedChunk(
-                    chunk=chunk,
-                    document=self.documents[chunk.doc_id],
-                    score=score,
-                    dense_rank=d_rank,
-                    bm25_rank=b_rank,
-                    dense_score=d_score,
-                    bm25_score=b_score,
-                )
-            )
-        return results
+        fused = fuse_candidates(candidates, fusion, dense_weight=dense_weight, bm25_weight=bm25_weight, rrf_k=rrf_k)
+        return [to_retrieved(c, c.fused) for c in fused[:k]]
 
 
 def _fsync_file(path: Path) -> None:

@@ -18,7 +18,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -106,10 +106,19 @@ class Settings(BaseSettings):
 
     # --- retrieval
     retrieval_top_k: int = Field(5, ge=1, le=100, description="Passages the answerer sees.")
-    retrieval_depth: int = Field(50, ge=1, le=1000, description="Candidates taken from each retriever.")
-    retrieval_rrf_k: int = Field(60, ge=1, le=1000)
-    retrieval_dense_weight: float = Field(1.0, ge=0.0)
-    retrieval_bm25_weight: float = Field(1.0, ge=0.0)
+    retrieval_depth: int = Field(50, ge=1, le=1000, description="Candidates taken from dense (e5) retrieval.")
+    retrieval_bm25_depth: int = Field(50, ge=1, le=1000, description="Candidates taken from BM25.")
+    retrieval_fusion: Literal["score", "rrf"] = Field(
+        "score", description="score: weighted sum of min-max normalised scores; rrf: reciprocal rank fusion."
+    )
+    retrieval_rrf_k: int = Field(60, ge=1, le=1000, description="RRF constant (retrieval_fusion = rrf).")
+    retrieval_dense_weight: float = Field(1.0, ge=0.0, le=100.0, description="Fusion weight of dense retrieval (0: off).")
+    retrieval_bm25_weight: float = Field(2.0, ge=0.0, le=100.0, description="Fusion weight of BM25 (0: off).")
+    retrieval_rerank: bool = Field(True, description="Re-rank the fused top candidates (newsqa.qa.rerank).")
+    retrieval_rerank_depth: int = Field(20, ge=1, le=200, description="Fused candidates the reranker re-scores.")
+    retrieval_rerank_weights: Path | None = Field(
+        None, description="A reranker weights JSON (default: the shipped newsqa/qa/rerank_weights.json)."
+    )
 
     # --- answering
     answer_generator: Literal["extractive", "openai", "local"] = "extractive"
@@ -125,6 +134,20 @@ class Settings(BaseSettings):
     # --- serving
     serve_host: str = "127.0.0.1"
     serve_port: int = Field(7860, ge=0, le=65535)
+    serve_auth_user: str | None = Field(None, description="With serve_auth_password: basic login for the UI.")
+    serve_auth_password: SecretStr | None = Field(None, description="With serve_auth_user: basic login for the UI.")
+    serve_concurrency: int = Field(4, ge=1, le=64, description="Questions (chat and /ask) answered at once.")
+
+    # --- chat UI: uploads and answer feedback
+    upload_max_bytes: int = Field(5_000_000, ge=1, description="Largest article file the archive tab accepts.")
+    feedback_path: Path = Field(Path("var/feedback.jsonl"), description="JSONL log of the chat's 👍/👎 feedback.")
+
+    @model_validator(mode="after")
+    def _check_serve_auth(self) -> "Settings":
+        user, password = self.serve_auth_user, self.serve_auth_password
+        if bool(user) != bool(password and password.get_secret_value()):
+            raise ValueError("serve_auth_user and serve_auth_password must be set together (or neither)")
+        return self
 
     log_level: str = "INFO"
 
@@ -138,6 +161,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check(self) -> "Settings":
+        if self.retrieval_dense_weight == 0 and self.retrieval_bm25_weight == 0:
+            raise ValueError("retrieval_dense_weight and retrieval_bm25_weight cannot both be 0")
         if self.chunk_overlap >= self.chunk_size // 2:
             raise ValueError(
                 f"chunk_overlap ({self.chunk_overlap}) must be under half of chunk_size ({self.chunk_size})"
