@@ -1,7 +1,22 @@
-"""The Gradio app: a chat page with sources, and the ``/ask`` JSON API.
+"""The Gradio app: a chat tab with sources, an archive tab, and the ``/ask`` JSON API.
 
-Everything here is presentation. Questions go to ``qa.ask`` unchanged and the
+Everything here is presentation. Questions go to ``qa.ask`` (after
+:class:`~newsqa.qa.followup.FollowUpRewriter` has made a follow-up standalone) and the
 returned :class:`~newsqa.types.Answer` is rendered; there is no retrieval logic.
+
+**Chat.** The answer streams in clause by clause (each update only appends to the
+message, so Gradio sends deltas); the sources panel is filled when it is complete. Each
+``[n]`` becomes a chip linking to its source card (``#nqa-src-<turn>-<n>``); clicking it
+opens that card, scrolls it into view and highlights it: headline, date, outlet, the
+passage with the cited sentence marked, and the paragraph of the article around it. A
+rewritten follow-up is shown in small print above its answer. 自動 / 繁體 / 简体 forces
+the script the answers are shown in (citations stay as stored). 👍/👎 under an answer are
+appended to ``settings.feedback_path`` (:mod:`newsqa.feedback`). With no index (or an
+empty one) the chat says so and offers a button to the archive tab.
+
+**Archive.** Upload articles (:mod:`newsqa.ui.archive`: stored under
+``<corpus>/uploads/``, indexed in a background thread while the chat keeps answering),
+list and search the documents, delete them, and see the index's model, size and age.
 
 Safety: every string that comes from an article or from the user is passed through
 :func:`escape` before it reaches an HTML or Markdown component, so an article that
@@ -28,16 +43,19 @@ import html
 import json
 import logging
 import re
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from newsqa.script import detect_script, to_script
+
 if TYPE_CHECKING:  # pragma: no cover
     from newsqa.config import Settings
-    from newsqa.types import Answer, Citation
+    from newsqa.types import Answer, Citation, Document
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +67,25 @@ DEFAULT_EXAMPLES: tuple[str, ...] = (
     "上海自贸区扩区前面积多大？",
 )
 
-#: How many ``qa.ask`` calls (chat and API together) may run at once.
+#: How many ``qa.ask`` calls (chat and API together) may run at once (``serve_concurrency``).
 DEFAULT_CONCURRENCY = 4
 
 #: Pause between streamed clauses of a chat answer (seconds); purely cosmetic.
 STREAM_DELAY = 0.03
+
+#: Characters of article text shown on either side of a passage in its paragraph.
+PARAGRAPH_CONTEXT_CHARS = 400
+
+#: Rows shown in the archive table (the search narrows them).
+MAX_TABLE_ROWS = 500
+
+SCRIPT_CHOICES = [("自動", "auto"), ("繁體", "hant"), ("简体", "hans")]
+
+# Labels inside an answer bubble, in the script the answer is shown in.
+LABELS = {
+    "hant": {"rewrite": "問題理解為：", "empty": "索引裡還沒有文章：請先到「文章庫」上傳文章。"},
+    "hans": {"rewrite": "问题理解为：", "empty": "索引里还没有文章：请先到「文章库」上传文章。"},
+}
 
 # Characters that Markdown, KaTeX or the HTML component's templates could interpret.
 # They are written as numeric character references, which every renderer shows as
@@ -64,35 +96,77 @@ _CITE_RE = re.compile(r"\[(\d{1,3})\]")
 # A clause ends after Chinese/Western punctuation (and any citation markers after it).
 _CLAUSE_RE = re.compile(r".+?(?:[，。；！？、,;!?:：]+(?:\s*\[\d{1,3}\])*\s*|$)", re.S)
 
-#: Page-level CSS (chat citation chips, abstentions); passed to ``launch(css=...)``.
+#: Page-level CSS (chat citation chips, abstentions, notices); passed to ``launch(css=...)``.
 APP_CSS = """
 .nqa-answer { line-height: 1.7; }
 .nqa-answer.nqa-abstained { color: var(--body-text-color-subdued); font-style: italic; }
-.nqa-cite {
+.nqa-rewrite { font-size: .78em; color: var(--body-text-color-subdued); margin-bottom: .25rem; }
+a.nqa-cite, .nqa-cite {
   display: inline-block; min-width: 1.35em; padding: 0 .35em; margin: 0 .1em;
   border-radius: .7em; font-size: .72em; line-height: 1.45em; text-align: center;
-  vertical-align: super; font-weight: 600;
+  vertical-align: super; font-weight: 600; text-decoration: none; cursor: pointer;
   background: var(--color-accent-soft); color: var(--color-accent);
   border: 1px solid var(--color-accent);
 }
-#nqa-stats { color: var(--body-text-color-subdued); font-size: .9em; }
+a.nqa-cite:hover, a.nqa-cite:focus-visible { background: var(--color-accent); color: white; }
+#nqa-stats, #nqa-index-info { color: var(--body-text-color-subdued); font-size: .9em; }
+#nqa-empty-notice { border: 1px dashed var(--border-color-primary); border-radius: .5rem; padding: .75rem; }
 """
 
 # Scoped to the sources panel (gr.HTML css_template); works without APP_CSS too.
 _SOURCES_CSS = """
 .nqa-sources { display: flex; flex-direction: column; gap: .75rem; }
 .nqa-empty { color: var(--body-text-color-subdued); }
-.nqa-source { border: 1px solid var(--border-color-primary); border-radius: .5rem; padding: .6rem .8rem; }
+.nqa-turn > summary { cursor: pointer; color: var(--body-text-color-subdued); font-size: .85em; margin-bottom: .4rem; }
+.nqa-turn[open] > summary { margin-bottom: .5rem; }
+.nqa-turn-sources { display: flex; flex-direction: column; gap: .6rem; }
+.nqa-source { border: 1px solid var(--border-color-primary); border-radius: .5rem; padding: .6rem .8rem;
+  scroll-margin: 6rem; transition: box-shadow .3s, background-color .3s; }
+.nqa-source.nqa-focus, .nqa-source:target { box-shadow: 0 0 0 3px var(--color-accent); background: var(--color-accent-soft); }
 .nqa-source header { display: flex; gap: .5rem; align-items: baseline; flex-wrap: wrap; }
 .nqa-n { font-weight: 700; color: var(--color-accent); }
 .nqa-title { font-weight: 600; }
 .nqa-meta { color: var(--body-text-color-subdued); font-size: .85em; }
-.nqa-passage { white-space: pre-wrap; margin: .4rem 0 0; font-size: .92em; line-height: 1.65; }
-.nqa-passage mark { background: #fde68a; color: inherit; padding: 0 .1em; border-radius: .15em; }
+.nqa-passage, .nqa-paragraph { white-space: pre-wrap; margin: .4rem 0 0; font-size: .92em; line-height: 1.65; }
+.nqa-passage mark, .nqa-paragraph mark { background: #fde68a; color: inherit; padding: 0 .1em; border-radius: .15em; }
+.nqa-context > summary { cursor: pointer; font-size: .85em; color: var(--color-accent); margin-top: .3rem; }
+.nqa-ctx { color: var(--body-text-color-subdued); }
 .nqa-latency { color: var(--body-text-color-subdued); font-size: .8em; }
 """
 
+# Clicking an [n] chip (an <a href="#nqa-src-T-N"> in the chat) opens, highlights and
+# scrolls to its source card. Without JavaScript the link still jumps to the card.
+_CHIP_JS = """
+if (!window.__nqaChips) {
+  window.__nqaChips = true;
+  document.addEventListener('click', (event) => {
+    const chip = event.target && event.target.closest ? event.target.closest('a.nqa-cite') : null;
+    if (!chip) return;
+    const id = (chip.getAttribute('href') || '').replace(/^#/, '');
+    const card = id ? document.getElementById(id) : null;
+    event.preventDefault();
+    event.stopPropagation();
+    if (!card) return;
+    for (let el = card.parentElement; el; el = el.parentElement) {
+      if (el.tagName === 'DETAILS') el.open = true;
+    }
+    const context = card.querySelector('details.nqa-context');
+    if (context) context.open = true;
+    document.querySelectorAll('.nqa-source.nqa-focus').forEach((el) => el.classList.remove('nqa-focus'));
+    card.classList.add('nqa-focus');
+    card.scrollIntoView({behavior: 'smooth', block: 'center'});
+  }, true);
+}
+"""
+
 _NO_SOURCES = '<div class="nqa-sources"><p class="nqa-empty">問答後，引用的新聞段落會列在這裡。</p></div>'
+
+
+class EmptyIndexError(ValueError):
+    """There is nothing to answer from yet; the message is for the user."""
+
+    def __init__(self) -> None:
+        super().__init__(f"{LABELS['hant']['empty']} / {LABELS['hans']['empty']}")
 
 
 # --------------------------------------------------------------------------- rendering
@@ -107,18 +181,49 @@ def _escape_lines(text: str) -> str:
     return "<br>".join(escape(line) for line in text.splitlines() or [""])
 
 
-def render_answer(text: str, *, abstained: bool = False) -> str:
-    """The answer as one HTML block: escaped, with ``[n]`` markers turned into chips."""
+def _chip(n: str, turn: int | None) -> str:
+    target = f"nqa-src-{int(turn)}-{int(n)}" if turn is not None else f"nqa-src-{int(n)}"
+    return f'<a class="nqa-cite" href="#{target}" title="來源 {int(n)}">{int(n)}</a>'
+
+
+def _answer_body(text: str, turn: int | None) -> str:
+    """Escaped answer text with ``[n]`` markers as chips. Rendering a prefix that ends on
+    a clause boundary gives a prefix of the full rendering (the chat streams appends)."""
     parts: list[str] = []
     pos = 0
     for match in _CITE_RE.finditer(text):
         parts.append(_escape_lines(text[pos : match.start()]))
-        n = match.group(1)
-        parts.append(f'<span class="nqa-cite" title="來源 {n}">{n}</span>')
+        parts.append(_chip(match.group(1), turn))
         pos = match.end()
     parts.append(_escape_lines(text[pos:]))
+    return "".join(parts)
+
+
+def render_answer(text: str, *, abstained: bool = False, turn: int | None = None) -> str:
+    """The answer as one HTML block: escaped, with ``[n]`` markers turned into chips that
+    link to the source cards of ``turn``."""
     cls = "nqa-answer nqa-abstained" if abstained else "nqa-answer"
-    return f'<div class="{cls}">{"".join(parts)}</div>'
+    return f'<div class="{cls}">{_answer_body(text, turn)}</div>'
+
+
+def render_message(
+    text: str,
+    *,
+    abstained: bool = False,
+    turn: int | None = None,
+    rewritten: str | None = None,
+    script: str = "hant",
+    complete: bool = True,
+) -> str:
+    """An assistant message: the rewritten question in small print (if any), then the
+    answer. With ``complete=False`` the answer's ``<div>`` is left open (the browser
+    closes it), so each streamed update only *appends* to the previous one."""
+    head = ""
+    if rewritten:
+        label = LABELS.get(script, LABELS["hant"])["rewrite"]
+        head = f'<div class="nqa-rewrite">{escape(label)}{escape(rewritten)}</div>'
+    cls = "nqa-answer nqa-abstained" if abstained else "nqa-answer"
+    return f'{head}<div class="{cls}">{_answer_body(text, turn)}' + ("</div>" if complete else "")
 
 
 def render_question(text: str) -> str:
@@ -133,30 +238,258 @@ def _highlighted(text: str, start: int, end: int) -> str:
     return f"{escape(text[:start])}<mark>{escape(text[start:end])}</mark>{escape(text[end:])}"
 
 
-def render_sources(citations: Sequence[Citation], *, latency_ms: float | None = None) -> str:
-    """The sources panel: one card per citation, the supporting sentence in ``<mark>``."""
-    if not citations:
-        body = '<p class="nqa-empty">這個回答沒有引用來源。</p>'
-    else:
-        cards = []
-        for c in citations:
-            meta = " · ".join(escape(x) for x in (c.date, c.source) if x)
-            cards.append(
-                '<article class="nqa-source">'
-                f'<header><span class="nqa-n">[{int(c.n)}]</span>'
-                f'<span class="nqa-title">{escape(c.title)}</span>'
-                f'<span class="nqa-meta">{meta}</span></header>'
-                f'<p class="nqa-passage">{_highlighted(c.text, c.highlight_start, c.highlight_end)}</p>'
-                "</article>"
-            )
-        body = "".join(cards)
+def paragraph_span(text: str, start: int, end: int, *, max_context: int = PARAGRAPH_CONTEXT_CHARS) -> tuple[int, int]:
+    """``[start, end)`` widened to the paragraph(s) around it: back to the line break before
+    it and on to the line break after it, at most ``max_context`` characters each way."""
+    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    p0 = text.rfind("\n", 0, start) + 1
+    p1 = text.find("\n", end)
+    p1 = len(text) if p1 < 0 else p1
+    return max(p0, start - max_context), min(p1, end + max_context)
+
+
+def render_paragraph(citation: Citation | Mapping[str, Any], document: Document | None) -> str:
+    """The paragraph of ``document`` around the cited passage (escaped), the cited sentence
+    marked and the text outside the passage dimmed; "" when the passage is the whole
+    paragraph or the document no longer holds the passage."""
+    c = _citation_dict(citation)
+    if document is None:
+        return ""
+    text = document.text or ""
+    start, end = int(c["start"]), int(c["end"])
+    if not (0 <= start <= end <= len(text)) or text[start:end] != c["text"]:
+        return ""
+    p0, p1 = paragraph_span(text, start, end)
+    if not text[p0:start].strip() and not text[end:p1].strip():
+        return ""  # the passage is the whole paragraph: nothing to add
+    before = ("…" if p0 > 0 and text[p0 - 1] != "\n" else "") + text[p0:start]
+    after = text[end:p1] + ("…" if p1 < len(text) and text[p1] != "\n" else "")
+    passage = _highlighted(c["text"], c.get("highlight_start", 0), c.get("highlight_end", 0))
+    return f'<span class="nqa-ctx">{escape(before)}</span>{passage}<span class="nqa-ctx">{escape(after)}</span>'
+
+
+def _citation_dict(citation: Citation | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(citation, Mapping):
+        return dict(citation)
+    return citation.to_dict()
+
+
+def render_card(citation: Citation | Mapping[str, Any], *, turn: int | None = None, paragraph: str = "") -> str:
+    """One source card: number, headline, date · outlet, the passage with the cited sentence
+    marked and (when known) the surrounding paragraph, collapsed."""
+    c = _citation_dict(citation)
+    n = int(c["n"])
+    card_id = f"nqa-src-{int(turn)}-{n}" if turn is not None else f"nqa-src-{n}"
+    meta = " · ".join(escape(x) for x in (c.get("date"), c.get("source")) if x)
+    context = (
+        f'<details class="nqa-context"><summary>段落</summary><p class="nqa-paragraph">{paragraph}</p></details>'
+        if paragraph
+        else ""
+    )
+    return (
+        f'<article class="nqa-source" id="{card_id}">'
+        f'<header><span class="nqa-n">[{n}]</span>'
+        f'<span class="nqa-title">{escape(c.get("title"))}</span>'
+        f'<span class="nqa-meta">{meta}</span></header>'
+        f'<p class="nqa-passage">{_highlighted(c.get("text") or "", c.get("highlight_start", 0), c.get("highlight_end", 0))}</p>'
+        f"{context}</article>"
+    )
+
+
+def render_sources(
+    citations: Sequence[Citation],
+    *,
+    latency_ms: float | None = None,
+    turn: int | None = None,
+    documents: Callable[[str], Document | None] | None = None,
+) -> str:
+    """The sources of one answer: one card per citation, the supporting sentence in
+    ``<mark>``; with ``documents`` (``index.get_document``) each card also holds its paragraph."""
+    body = _cards(citations, turn=turn, documents=documents)
     footer = f'<p class="nqa-latency">{latency_ms:.0f} ms</p>' if latency_ms is not None else ""
     return f'<div class="nqa-sources">{body}{footer}</div>'
+
+
+def _cards(
+    citations: Sequence[Citation | Mapping[str, Any]],
+    *,
+    turn: int | None,
+    documents: Callable[[str], Document | None] | None,
+) -> str:
+    if not citations:
+        return '<p class="nqa-empty">這個回答沒有引用來源。</p>'
+    cards = []
+    for c in citations:
+        paragraph = ""
+        if documents is not None:
+            try:
+                doc_id = _citation_dict(c)["doc_id"]
+                paragraph = render_paragraph(c, documents(doc_id))
+            except Exception:  # noqa: BLE001 - the card without its paragraph is still useful
+                log.debug("no paragraph for %r", c, exc_info=True)
+        cards.append(render_card(c, turn=turn, paragraph=paragraph))
+    return "".join(cards)
+
+
+def render_panel(turns: Sequence[Mapping[str, Any]]) -> str:
+    """The sources panel for a conversation: the newest answer's sources open, earlier
+    answers' collapsed (a chip of an earlier answer opens them)."""
+    if not turns:
+        return _NO_SOURCES
+    sections = []
+    for i, turn in enumerate(reversed(turns)):
+        latency = turn.get("latency_ms")
+        footer = f'<p class="nqa-latency">{latency:.0f} ms</p>' if i == 0 and latency is not None else ""
+        sections.append(
+            f'<details class="nqa-turn" id="nqa-turn-{int(turn["id"])}"{" open" if i == 0 else ""}>'
+            f'<summary>問：{escape(turn.get("question") or "")}</summary>'
+            f'<div class="nqa-turn-sources">{turn.get("cards") or ""}</div>{footer}</details>'
+        )
+    return f'<div class="nqa-sources">{"".join(sections)}</div>'
 
 
 def clauses(text: str) -> list[str]:
     """``text`` cut after each clause-ending punctuation mark (markers stay attached)."""
     return [m.group(0) for m in _CLAUSE_RE.finditer(text) if m.group(0)] or [text]
+
+
+def display_text(answer: str, mode: str) -> str:
+    """The answer text in the display script ``mode`` ("auto" leaves it as the core wrote it)."""
+    return to_script(answer, mode) if mode in ("hans", "hant") else answer  # type: ignore[arg-type]
+
+
+def _label_script(mode: str, turn: Mapping[str, Any]) -> str:
+    if mode in ("hans", "hant"):
+        return mode
+    script = turn.get("script")
+    return script if script in ("hans", "hant") else detect_script(turn.get("answer") or "")
+
+
+def turn_message(turn: Mapping[str, Any], mode: str, *, shown: str | None = None, complete: bool = True) -> str:
+    """The assistant message of a stored turn in display mode ``mode`` (``shown``: the
+    part of the display text streamed so far)."""
+    text = display_text(turn["answer"], mode) if shown is None else shown
+    rewritten = turn["question"] if turn.get("question") != turn.get("asked") else None
+    return render_message(
+        text, abstained=bool(turn.get("abstained")), turn=int(turn["id"]), rewritten=rewritten,
+        script=_label_script(mode, turn), complete=complete,
+    )
+
+
+def render_chat(turns: Sequence[Mapping[str, Any]], mode: str) -> list[dict[str, str]]:
+    """The chat history of ``turns`` as Chatbot messages (used when the script toggle changes)."""
+    messages: list[dict[str, str]] = []
+    for turn in turns:
+        messages.append({"role": "user", "content": render_question(turn["asked"])})
+        messages.append({"role": "assistant", "content": turn_message(turn, mode)})
+    return messages
+
+
+# --------------------------------------------------------------------------- the pipeline
+def _load_pipeline(settings: Settings) -> Any:
+    from newsqa.qa.pipeline import NewsQA
+
+    return NewsQA.from_settings(settings)
+
+
+class LiveQA:
+    """The pipeline behind the UI; ``None`` until an index exists.
+
+    Wraps a loaded ``NewsQA`` (or anything with ``ask(question)``), or loads one from
+    ``settings`` as soon as the index folder holds an index (``serve --no-build`` with no
+    index, then an upload on the archive tab).
+    """
+
+    def __init__(self, qa: Any = None, *, settings: Settings | None = None, loader: Callable[[Settings], Any] | None = None):
+        self._qa = qa
+        self.settings = settings if settings is not None else getattr(qa, "settings", None)
+        self._loader = loader or _load_pipeline
+        self._lock = threading.Lock()
+        self._failed_pointer: float | None = None
+        self._rewriter: tuple[int, Any] | None = None
+
+    @property
+    def qa(self) -> Any:
+        if self._qa is None and self.settings is not None:
+            self._try_load()
+        return self._qa
+
+    def _try_load(self) -> None:
+        from newsqa.index.store import CURRENT_FILE
+
+        pointer = Path(self.settings.index_path) / CURRENT_FILE
+        try:
+            mtime = pointer.stat().st_mtime_ns
+        except OSError:
+            return
+        with self._lock:
+            if self._qa is not None or mtime == self._failed_pointer:
+                return
+            try:
+                self._qa = self._loader(self.settings)
+                log.info("index found at %s: answering from it", self.settings.index_path)
+            except Exception:  # noqa: BLE001 - keep serving the archive tab; retried when the index changes
+                log.exception("could not load the index at %s", self.settings.index_path)
+                self._failed_pointer = mtime
+
+    @property
+    def index(self) -> Any:
+        return getattr(self.qa, "index", None)
+
+    def refresh(self) -> None:
+        qa = self.qa
+        refresh = getattr(qa, "refresh", None)
+        if callable(refresh):
+            try:
+                refresh()
+            except Exception:  # noqa: BLE001
+                log.exception("index refresh failed")
+
+    def empty(self) -> bool:
+        """True when there is no index, or one without documents."""
+        qa = self.qa
+        if qa is None:
+            return True
+        documents = getattr(getattr(qa, "index", None), "documents", None)
+        return isinstance(documents, dict) and not documents
+
+    def ask(self, question: str) -> Answer:
+        """``qa.ask(question)``; :class:`EmptyIndexError` when there is nothing to answer from."""
+        qa = self.qa
+        if qa is not None and not self.empty():
+            return qa.ask(question)
+        from newsqa.qa.pipeline import validate_question
+
+        validate_question(question)  # an empty question is still "empty", not "no index"
+        raise EmptyIndexError()
+
+    def rewriter(self) -> Any:
+        """A FollowUpRewriter knowing the current index's titles (rebuilt when it changes)."""
+        from newsqa.qa.followup import FollowUpRewriter
+
+        index = self.index
+        key = id(index)
+        cached = self._rewriter
+        if cached is None or cached[0] != key:
+            documents = getattr(index, "documents", None)
+
+            def titles() -> list[str]:
+                return [d.title for d in documents.values()] if isinstance(documents, dict) else []
+
+            cached = self._rewriter = (key, FollowUpRewriter(titles=titles))
+        return cached[1]
+
+    def get_document(self, doc_id: str) -> Document | None:
+        getter = getattr(self.index, "get_document", None)
+        return getter(doc_id) if callable(getter) else None
+
+    def source_file(self, doc_id: str) -> str | None:
+        doc = self.get_document(doc_id)
+        return getattr(doc, "source_file", None) or (doc_id.split("#", 1)[0] if doc_id else None)
 
 
 def _stats_line(qa: Any) -> str:
@@ -177,8 +510,18 @@ def _stats_line(qa: Any) -> str:
     if stats.get("model"):
         bits.append(f"模型 {stats['model']}")
     if stats.get("built_at"):
-        bits.append(f"建立於 {stats['built_at']}")
+        bits.append(f"更新於 {_when(stats['built_at'])}")
     return "索引：" + " · ".join(escape(b) for b in bits) if bits else ""
+
+
+def _when(iso: str) -> str:
+    """``2024-05-01T08:30:00+00:00`` as local time ``2024-05-01 16:30`` (as given if unreadable)."""
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(str(iso)).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return str(iso)
 
 
 def _indexed_files(qa: Any) -> set[str] | None:
@@ -214,9 +557,11 @@ def _seed_examples(indexed: set[str], limit: int = 4) -> list[str]:
 
 def _examples(qa: Any, examples: Sequence[str] | None) -> list[str]:
     """Example questions: explicit ones; else the pipeline's own; else the seed questions
-    about articles in the index (none if the index holds none of them)."""
+    about articles in the index (none if the index holds none of them, or there is none)."""
     if examples is not None:
         return [q for q in examples if q]
+    if qa is None:
+        return []
     source = getattr(qa, "example_questions", None)
     if source is not None:
         try:
@@ -232,25 +577,90 @@ def _examples(qa: Any, examples: Sequence[str] | None) -> list[str]:
     return _seed_examples(indexed)
 
 
+# --------------------------------------------------------------------------- archive rendering
+def render_index_info(live: LiveQA) -> str:
+    """The archive tab's header: the index's model, size and last update (Markdown, escaped)."""
+    if live.qa is None:
+        where = escape(live.settings.index_path) if live.settings is not None else ""
+        return f"還沒有索引（{where}）。上傳文章後會自動建立。"
+    line = _stats_line(live.qa)
+    return line or "索引資訊不可用。"
+
+
+def _table(live: LiveQA, search: str) -> tuple[list[list[Any]], list[tuple[str, str]]]:
+    from newsqa.ui.archive import document_rows
+
+    try:
+        rows = document_rows(live.index, search or "")
+        everything = document_rows(live.index) if search else rows
+    except Exception:  # noqa: BLE001
+        log.exception("listing documents failed")
+        return [], []
+    table = [[r.title, r.date, r.source, r.chunks, r.doc_id] for r in rows[:MAX_TABLE_ROWS]]
+    choices = [(f"{r.title} ({r.doc_id})", r.doc_id) for r in everything]
+    return table, choices
+
+
+def render_ingest_status(status: Any) -> str:
+    """The upload/indexing progress line (HTML, escaped)."""
+    if status is None or status.state == "idle":
+        return ""
+    names = [Path(f).name for f in status.files]
+    shown = "、".join(escape(n) for n in names[:5]) + (f" 等 {len(names)} 個" if len(names) > 5 else "")
+    if status.state == "running":
+        queued = f"（另有 {status.queued} 個等待中）" if status.queued else ""
+        return (
+            '<div class="nqa-ingest nqa-ingest-running" role="status">'
+            '<progress aria-label="建立索引中"></progress> '
+            f"建立索引中：{shown}{queued}，已 {status.elapsed():.0f} 秒。問答照常可用。</div>"
+        )
+    if status.state == "failed":
+        return f'<div class="nqa-ingest nqa-ingest-failed" role="status">索引失敗：{escape(status.error)}</div>'
+    failed = "".join(f"<li>{escape(Path(w).name)}：{escape(r)}</li>" for w, r in status.failed)
+    failed = f"<ul>{failed}</ul>" if failed else ""
+    return (
+        '<div class="nqa-ingest nqa-ingest-done" role="status">'
+        f"已加入索引：{status.added} 篇新文章、{status.updated} 篇更新、{status.unchanged} 篇未變"
+        f"（{shown}，{status.elapsed():.0f} 秒）。{failed}</div>"
+    )
+
+
 # --------------------------------------------------------------------------- app
 def build_app(
     qa: Any,
     *,
+    settings: Settings | None = None,
     examples: Sequence[str] | None = None,
-    concurrency_limit: int | None = DEFAULT_CONCURRENCY,
+    concurrency_limit: int | None = None,
+    worker: Any = None,
 ) -> gr.Blocks:
-    """The chat page and the ``/ask`` API around ``qa`` (anything with ``ask(question)``).
+    """The chat and archive tabs and the ``/ask`` API around ``qa`` (anything with
+    ``ask(question)``, a :class:`LiveQA`, or ``None`` with ``settings``: no index yet).
 
     Pass ``APP_CSS`` to ``launch(css=...)`` for the chat's citation chips
-    (:func:`serve` does); the sources panel is styled either way.
+    (:func:`serve` does); the sources panel is styled either way. The archive tab and
+    the feedback log need ``settings`` (taken from ``qa.settings`` when not given).
     """
-    example_questions = _examples(qa, examples)
+    from newsqa.ui.archive import UPLOAD_SUFFIXES, IngestWorker
+
+    from newsqa.feedback import FeedbackLog
+
+    live = qa if isinstance(qa, LiveQA) else LiveQA(qa, settings=settings)
+    settings = settings if settings is not None else live.settings
+    if concurrency_limit is None:
+        concurrency_limit = getattr(settings, "serve_concurrency", None) or DEFAULT_CONCURRENCY
+    feedback = FeedbackLog(settings.resolve(settings.feedback_path)) if settings is not None else None
+    if worker is None and settings is not None:
+        worker = IngestWorker(settings, on_done=live.refresh)
+    example_questions = _examples(live.qa, examples)
     limits = {"concurrency_limit": concurrency_limit, "concurrency_id": "newsqa-ask"}
+    archive_limits = {"concurrency_limit": 1, "concurrency_id": "newsqa-archive"}
+    max_upload = int(getattr(settings, "upload_max_bytes", 5_000_000) or 5_000_000)
 
     def _ask(question: str) -> Answer:
         try:
-            return qa.ask(question)
-        except ValueError as exc:  # the core's user-facing message (empty, too long, ...)
+            return live.ask(question)
+        except ValueError as exc:  # the core's user-facing message (empty, too long, no index...)
             # gr.Error renders its message as HTML: escape it (it may quote the question).
             raise gr.Error(html.escape(str(exc)), print_exception=False) from None
 
@@ -258,77 +668,291 @@ def build_app(
         """Answer one question; returns the `newsqa ask --json` object."""
         return _ask(question if question is not None else "").to_dict()
 
-    def chat(question: str | None, history: list[dict] | None) -> Iterator[tuple[Any, Any, Any]]:
+    # ---------------------------------------------------------------- chat
+    def chat(
+        question: str | None, history: list[dict] | None, turns: list[dict] | None, mode: str | None
+    ) -> Iterator[tuple[Any, Any, Any, Any]]:
         # A rejected question becomes a warning toast, not gr.Error: in the page an
         # error also overlays every output component until dismissed.
         question = question if question is not None else ""
         history = list(history or [])
+        turns = list(turns or [])
+        mode = mode or "auto"
+        pending = history + [{"role": "user", "content": render_question(question)}]
         if question.strip():  # echo at once; the answer follows
-            yield history + [{"role": "user", "content": render_question(question)}], "", gr.skip()
+            yield pending, "", gr.skip(), gr.skip()
         try:
-            answer = qa.ask(question)
+            standalone = question
+            if turns and question.strip():
+                try:
+                    standalone = live.rewriter().run(question, [(t["question"], t["answer"]) for t in turns])
+                except Exception:  # noqa: BLE001 - a follow-up rule must never cost the answer
+                    log.exception("follow-up rewriting failed; asking the question as typed")
+            answer = live.ask(standalone)
         except ValueError as exc:
             gr.Warning(html.escape(str(exc)), title="無法回答")
-            yield history, question, gr.skip()  # roll back the echo, give the text back
+            yield history, question, gr.skip(), gr.skip()  # roll back the echo, give the text back
             return
-        pending = history + [{"role": "user", "content": render_question(question)}]
-        parts = clauses(answer.answer)
+        citations = []
+        for c in answer.citations:
+            record = c.to_dict()
+            record["source_file"] = live.source_file(c.doc_id)
+            citations.append(record)
+        turn_id = max((int(t["id"]) for t in turns), default=0) + 1
+        turn = {
+            "id": turn_id,
+            "msg": len(pending),
+            "asked": question,
+            "question": standalone.strip() if standalone != question else question,
+            "answer": answer.answer,
+            "abstained": bool(answer.abstained),
+            "script": getattr(answer, "script", None) or detect_script(answer.answer),
+            "citations": citations,
+            "latency_ms": float(getattr(answer, "latency_ms", 0.0) or 0.0),
+            "cards": _cards(answer.citations, turn=turn_id, documents=live.get_document),
+        }
+        parts = clauses(display_text(answer.answer, mode))
         shown = ""
         for i, part in enumerate(parts):
             shown += part
-            message = {"role": "assistant", "content": render_answer(shown, abstained=answer.abstained)}
-            sources = render_sources(answer.citations, latency_ms=answer.latency_ms) if i == 0 else gr.skip()
-            yield pending + [message], "", sources
-            if i + 1 < len(parts):
+            last = i + 1 == len(parts)
+            message = {"role": "assistant", "content": turn_message(turn, mode, shown=shown, complete=last)}
+            if last:
+                turns.append(turn)
+                yield pending + [message], "", render_panel(turns), turns
+            else:
+                yield pending + [message], "", gr.skip(), gr.skip()
                 time.sleep(STREAM_DELAY)
+
+    def rerender(turns: list[dict] | None, mode: str | None) -> list[dict[str, str]]:
+        return render_chat(list(turns or []), mode or "auto")
+
+    def on_like(turns: list[dict] | None, data: gr.LikeData) -> None:
+        if feedback is None:
+            return
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        turn = next((t for t in (turns or []) if t.get("msg") == index), None)
+        if turn is None:
+            gr.Warning("找不到這個回答（對話已清除？）", title="回饋")
+            return
+        liked = data.liked
+        rating = "helpful" if liked in (True, "Like") else "wrong" if liked in (False, "Dislike") else "cleared"
+        try:
+            feedback.record(
+                rating,
+                question=turn["question"],
+                asked=turn["asked"],
+                answer=turn["answer"],
+                abstained=turn["abstained"],
+                citations=turn["citations"],
+            )
+        except OSError as exc:
+            log.exception("could not write feedback")
+            gr.Warning(html.escape(f"無法寫入回饋：{exc}"), title="回饋")
+            return
+        if rating != "cleared":
+            gr.Info("已記錄：有幫助，謝謝！" if rating == "helpful" else "已記錄：答案有誤，謝謝！", duration=3)
 
     def pick_example(evt: gr.SelectData) -> str:
         value = evt.value
         return value.get("text", "") if isinstance(value, dict) else str(value or "")
 
+    # ---------------------------------------------------------------- archive
+    def _archive_outputs(search: str) -> tuple[Any, ...]:
+        table, choices = _table(live, search)
+        return (
+            gr.Dataframe(value=table),
+            gr.Dropdown(choices=choices, value=[]),
+            render_index_info(live),
+            gr.Column(visible=live.empty()),
+            _stats_line(live.qa),
+        )
+
+    def on_load(search: str) -> tuple[Any, ...]:
+        status = worker.status() if worker is not None else None
+        running = bool(status and status.running)
+        return (
+            *_archive_outputs(search),
+            gr.Chatbot(examples=[{"text": q} for q in _examples(live.qa, examples)] or None),
+            render_ingest_status(status) if running else "",
+            gr.Timer(active=running),
+            status.batches if status is not None else 0,
+        )
+
+    def on_upload(files: list[str] | str | None) -> tuple[Any, ...]:
+        from newsqa.ui.archive import UploadError, store_upload, uploads_dir
+
+        if worker is None or settings is None:
+            gr.Warning("這個頁面沒有設定檔，無法上傳", title="上傳")
+            return None, gr.skip(), gr.skip()
+        files = [files] if isinstance(files, str) else list(files or [])
+        stored: list[Path] = []
+        for file in files:
+            path = Path(getattr(file, "name", file))
+            try:
+                stored.append(store_upload(path, path.name, uploads_dir(settings), max_bytes=max_upload))
+            except UploadError as exc:
+                gr.Warning(html.escape(str(exc)), title="無法上傳")
+            except OSError as exc:
+                log.exception("storing an upload failed")
+                gr.Warning(html.escape(f"{path.name}: {exc}"), title="無法上傳")
+        if not stored:
+            return None, gr.skip(), gr.skip()
+        status = worker.submit(stored)
+        return None, render_ingest_status(status), gr.Timer(active=True)
+
+    def on_tick(seen: int, search: str) -> tuple[Any, ...]:
+        status = worker.status() if worker is not None else None
+        if status is None:
+            return ("", gr.Timer(active=False), *[gr.skip()] * 5, seen)
+        if status.running:
+            return (render_ingest_status(status), gr.skip(), *[gr.skip()] * 5, seen)
+        if status.batches > (seen or 0):
+            live.refresh()
+            return (render_ingest_status(status), gr.Timer(active=False), *_archive_outputs(search), status.batches)
+        return (render_ingest_status(status), gr.Timer(active=False), *[gr.skip()] * 5, seen)
+
+    def on_search(search: str) -> Any:
+        table, _ = _table(live, search)
+        return gr.Dataframe(value=table)
+
+    def on_pick(selected: list[str] | None, evt: gr.SelectData) -> Any:
+        row = evt.row_value or []
+        doc_id = row[-1] if row else None
+        chosen = list(selected or [])
+        if doc_id and doc_id not in chosen:
+            chosen.append(doc_id)
+        return gr.Dropdown(value=chosen)
+
+    def on_delete(ids: list[str] | None, search: str) -> tuple[Any, ...]:
+        from newsqa.index.store import NewsIndexError
+        from newsqa.ingest.pipeline import delete_documents
+        from newsqa.ui.archive import uploaded_files_to_remove, uploads_dir
+
+        ids = [i for i in (ids or []) if i]
+        if not ids:
+            gr.Warning("請先選擇要刪除的文章（點表格的列或在清單中選）", title="刪除")
+            return ("", *[gr.skip()] * 5)
+        if settings is None:
+            gr.Warning("這個頁面沒有設定檔，無法刪除", title="刪除")
+            return ("", *[gr.skip()] * 5)
+        before = live.index
+        try:
+            removed = delete_documents(ids, settings)
+        except NewsIndexError as exc:
+            gr.Warning(html.escape(str(exc)), title="無法刪除")
+            return ("", *[gr.skip()] * 5)
+        for path in uploaded_files_to_remove(before, removed, uploads_dir(settings), settings.corpus_path):
+            try:
+                path.unlink()
+                log.info("removed the uploaded file %s", path)
+            except OSError:
+                log.warning("could not remove the uploaded file %s", path, exc_info=True)
+        live.refresh()
+        message = f'<div class="nqa-deleted" role="status">已刪除 {len(removed)} 篇：{escape("、".join(removed))}</div>'
+        return (message, *_archive_outputs(search))
+
+    # ---------------------------------------------------------------- layout
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        gr.Markdown(f"# {TITLE}\n新聞問答：答案附 [n] 引用，來源列在右側。")
-        stats_md = gr.Markdown(_stats_line(qa), elem_id="nqa-stats")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=360):
-                chatbot = gr.Chatbot(
-                    label="對話",
-                    height=520,
-                    elem_id="nqa-chat",
-                    examples=[{"text": q} for q in example_questions] or None,
-                    placeholder="問一個關於新聞的問題，例如「上海自貿區是哪一天掛牌的？」",
-                    buttons=["copy"],
-                    feedback_options=None,
-                    latex_delimiters=[],
-                    allow_tags=False,
-                    sanitize_html=True,
+        turns_state = gr.State([])
+        seen_batches = gr.State(0)
+        gr.Markdown(f"# {TITLE}\n新聞問答：答案附 [n] 引用，點 [n] 看來源段落；「文章庫」可上傳與管理文章。")
+        stats_md = gr.Markdown(_stats_line(live.qa), elem_id="nqa-stats")
+        with gr.Tabs(selected="chat", elem_id="nqa-tabs") as tabs:
+            with gr.Tab("問答", id="chat", elem_id="nqa-tab-chat"):
+                with gr.Column(visible=live.empty(), elem_id="nqa-empty-notice") as empty_notice:
+                    gr.Markdown(
+                        "**索引裡還沒有文章。** 先到「文章庫」上傳新聞（.txt .md .html .json .jsonl），"
+                        "建立索引後就能在這裡提問。",
+                        elem_id="nqa-empty-text",
+                    )
+                    go_archive = gr.Button("前往文章庫上傳文章", variant="primary", elem_id="nqa-go-archive")
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=360):
+                        chatbot = gr.Chatbot(
+                            label="對話",
+                            height=520,
+                            elem_id="nqa-chat",
+                            examples=[{"text": q} for q in example_questions] or None,
+                            placeholder="問一個關於新聞的問題，例如「上海自貿區是哪一天掛牌的？」；"
+                            "追問可以直接說「那張江呢？」",
+                            buttons=["copy"],
+                            feedback_options=("Like", "Dislike"),
+                            latex_delimiters=[],
+                            allow_tags=False,
+                            sanitize_html=True,
+                        )
+                        with gr.Row():
+                            question_box = gr.Textbox(
+                                show_label=False,
+                                placeholder="輸入問題，按 Enter 送出",
+                                scale=5,
+                                autofocus=True,
+                                elem_id="nqa-question",
+                            )
+                            send = gr.Button("送出", variant="primary", scale=1, min_width=80, elem_id="nqa-send")
+                        script_mode = gr.Radio(
+                            SCRIPT_CHOICES, value="auto", label="答案字體", elem_id="nqa-script",
+                            info="自動：與問題相同；引用的原文不轉換",
+                        )
+                    with gr.Column(scale=2, min_width=320):
+                        gr.Markdown("### 來源")
+                        sources = gr.HTML(
+                            _NO_SOURCES, css_template=_SOURCES_CSS, js_on_load=_CHIP_JS, elem_id="nqa-sources"
+                        )
+
+                with gr.Accordion("JSON（/ask API）", open=False):
+                    gr.Markdown(
+                        "與 `newsqa ask --json` 相同的物件；程式呼叫："
+                        '`Client(url).predict("問題", api_name="/ask")`'
+                    )
+                    with gr.Row():
+                        api_question = gr.Textbox(show_label=False, placeholder="問題", scale=5, elem_id="nqa-api-question")
+                        api_send = gr.Button("查詢 JSON", scale=1, min_width=80)
+                    api_output = gr.JSON(label="Answer", elem_id="nqa-api-output")
+
+            with gr.Tab("文章庫", id="archive", elem_id="nqa-tab-archive"):
+                index_info = gr.Markdown(render_index_info(live), elem_id="nqa-index-info")
+                with gr.Row(equal_height=False):
+                    upload = gr.File(
+                        label=f"上傳文章（{' '.join(UPLOAD_SUFFIXES)}；每個最多 {max_upload / 1e6:.1f} MB）",
+                        file_count="multiple",
+                        file_types=list(UPLOAD_SUFFIXES),
+                        type="filepath",
+                        elem_id="nqa-upload",
+                        scale=3,
+                    )
+                    with gr.Column(scale=2):
+                        ingest_status = gr.HTML("", elem_id="nqa-ingest-status", js_on_load=None)
+                        delete_status = gr.HTML("", elem_id="nqa-delete-status", js_on_load=None)
+                doc_search = gr.Textbox(
+                    label="搜尋", placeholder="標題、來源或 id（繁簡皆可）", elem_id="nqa-doc-search"
+                )
+                table0, choices0 = _table(live, "")
+                doc_table = gr.Dataframe(
+                    value=table0,
+                    headers=["標題", "日期", "來源", "段數", "id"],
+                    datatype=["str", "str", "str", "number", "str"],
+                    type="array",
+                    interactive=False,
+                    wrap=True,
+                    max_height=420,
+                    elem_id="nqa-docs",
+                    label="文章（點一列選取）",
                 )
                 with gr.Row():
-                    question_box = gr.Textbox(
-                        show_label=False,
-                        placeholder="輸入問題，按 Enter 送出",
-                        scale=5,
-                        autofocus=True,
-                        elem_id="nqa-question",
+                    to_delete = gr.Dropdown(
+                        choices=choices0, value=[], multiselect=True, label="要刪除的文章",
+                        elem_id="nqa-delete-ids", scale=4,
                     )
-                    send = gr.Button("送出", variant="primary", scale=1, min_width=80, elem_id="nqa-send")
-                if example_questions:
-                    gr.Examples(examples=[[q] for q in example_questions], inputs=[question_box], label="範例問題")
-            with gr.Column(scale=2, min_width=320):
-                gr.Markdown("### 來源")
-                sources = gr.HTML(_NO_SOURCES, css_template=_SOURCES_CSS, js_on_load=None, elem_id="nqa-sources")
+                    delete_btn = gr.Button("刪除所選文章", variant="stop", elem_id="nqa-delete", scale=1)
+                poll = gr.Timer(1.0, active=False)
 
-        with gr.Accordion("JSON（/ask API）", open=False):
-            gr.Markdown(
-                "與 `newsqa ask --json` 相同的物件；程式呼叫："
-                '`Client(url).predict("問題", api_name="/ask")`'
-            )
-            with gr.Row():
-                api_question = gr.Textbox(show_label=False, placeholder="問題", scale=5, elem_id="nqa-api-question")
-                api_send = gr.Button("查詢 JSON", scale=1, min_width=80)
-            api_output = gr.JSON(label="Answer", elem_id="nqa-api-output")
-
-        chat_io = {"inputs": [question_box, chatbot], "outputs": [chatbot, question_box, sources]}
+        # ---------------------------------------------------------------- events
+        chat_io = {
+            "inputs": [question_box, chatbot, turns_state, script_mode],
+            "outputs": [chatbot, question_box, sources, turns_state],
+        }
         gr.on(
             [question_box.submit, send.click],
             chat,
@@ -340,10 +964,44 @@ def build_app(
         chatbot.example_select(pick_example, None, question_box, api_visibility="private", queue=False).then(
             chat, **chat_io, api_visibility="private", show_progress="minimal", **limits
         )
+        chatbot.like(on_like, [turns_state], None, api_visibility="private", show_progress="hidden")
+        chatbot.clear(
+            lambda: (_NO_SOURCES, []), None, [sources, turns_state], api_visibility="private", queue=False
+        )
+        script_mode.change(rerender, [turns_state, script_mode], chatbot, api_visibility="private", queue=False)
+        go_archive.click(lambda: gr.Tabs(selected="archive"), None, tabs, api_visibility="private", queue=False)
+
+        archive_outputs = [doc_table, to_delete, index_info, empty_notice, stats_md]
         # Re-read on each page load (the index reloads live). Not `gr.Markdown(callable)`:
         # that registers a public `/lambda_N` API endpoint.
-        demo.load(lambda: _stats_line(qa), None, stats_md, api_visibility="private", queue=False)
-        chatbot.clear(lambda: _NO_SOURCES, None, sources, api_visibility="private", queue=False)
+        demo.load(
+            on_load,
+            [doc_search],
+            [*archive_outputs, chatbot, ingest_status, poll, seen_batches],
+            api_visibility="private",
+            queue=False,
+        )
+        upload.upload(
+            on_upload, [upload], [upload, ingest_status, poll], api_visibility="private",
+            show_progress="minimal", **archive_limits,
+        )
+        poll.tick(
+            on_tick,
+            [seen_batches, doc_search],
+            [ingest_status, poll, *archive_outputs, seen_batches],
+            api_visibility="private",
+            show_progress="hidden",
+            concurrency_limit=None,
+        )
+        gr.on(
+            [doc_search.submit, doc_search.change], on_search, [doc_search], doc_table,
+            api_visibility="private", queue=False, show_progress="hidden",
+        )
+        doc_table.select(on_pick, [to_delete], to_delete, api_visibility="private", queue=False)
+        delete_btn.click(
+            on_delete, [to_delete, doc_search], [delete_status, *archive_outputs],
+            api_visibility="private", **archive_limits,
+        )
         gr.on(
             [api_question.submit, api_send.click],
             ask_json,
@@ -353,16 +1011,11 @@ def build_app(
             api_description="Answer one question; returns the `newsqa ask --json` object.",
             **limits,
         )
+    demo.newsqa_worker = worker  # type: ignore[attr-defined] - for tests and scripts
     return demo
 
 
 # --------------------------------------------------------------------------- serve
-def _load_pipeline(settings: Settings) -> Any:
-    from newsqa.qa.pipeline import NewsQA
-
-    return NewsQA.from_settings(settings)
-
-
 def _warm_up(qa: Any) -> None:
     """Load lazily-loaded models now: the first visitor does not wait, and a missing
     model fails ``serve`` at once with the core's message instead of every question."""
@@ -375,6 +1028,13 @@ def _warm_up(qa: Any) -> None:
         getattr(embedder, "model", None)  # the property loads the model once
 
 
+def _auth(settings: Settings) -> tuple[str, str] | None:
+    user = getattr(settings, "serve_auth_user", None)
+    secret = getattr(settings, "serve_auth_password", None)
+    password = secret.get_secret_value() if hasattr(secret, "get_secret_value") else secret
+    return (user, password) if user and password else None
+
+
 def serve(
     settings: Settings,
     host: str | None = None,
@@ -385,21 +1045,38 @@ def serve(
 ) -> gr.Blocks:
     """Load the index once, build the app and launch it (no share link, no analytics).
 
-    With ``block=False`` the server runs in a background thread; call ``.close()`` on
-    the returned Blocks to stop it.
+    With no index at ``settings.index_path`` (``newsqa serve --no-build``) the app starts
+    anyway and says so; an upload on the archive tab creates the index. With
+    ``serve_auth_user``/``serve_auth_password`` set the page asks for that login. With
+    ``block=False`` the server runs in a background thread; call ``.close()`` on the
+    returned Blocks to stop it.
     """
+    from newsqa.index.store import IndexNotFoundError
+
     host = host or settings.serve_host
     port = settings.serve_port if port is None else port
+    auth = _auth(settings)
     if host in {"0.0.0.0", "::", ""}:
         log.warning(
-            "serving on %s: the UI is reachable from other machines and has no authentication",
+            "serving on %s: the UI is reachable from other machines%s",
             host or "all interfaces",
+            "" if auth else " and has no authentication (set NEWSQA_SERVE_AUTH_USER and NEWSQA_SERVE_AUTH_PASSWORD)",
         )
     started = time.perf_counter()
-    qa = (loader or _load_pipeline)(settings)
-    _warm_up(qa)
-    log.info("pipeline loaded from %s in %.1f s", settings.index_path, time.perf_counter() - started)
-    demo = build_app(qa)
+    load = loader or _load_pipeline
+    try:
+        qa = load(settings)
+    except IndexNotFoundError:
+        log.warning(
+            "no index at %s: the UI starts empty; upload articles on its 文章庫 tab "
+            "(or run `newsqa ingest PATH…`)", settings.index_path,
+        )
+        qa = None
+    if qa is not None:
+        _warm_up(qa)
+        log.info("pipeline loaded from %s in %.1f s", settings.index_path, time.perf_counter() - started)
+    live = LiveQA(qa, settings=settings, loader=load)
+    demo = build_app(live, settings=settings)
     demo.queue(max_size=64)
     _, local_url, _ = demo.launch(
         server_name=host,
@@ -415,8 +1092,11 @@ def serve(
         footer_links=["api"],
         run_history=False,
         css=APP_CSS,
+        auth=auth,
+        auth_message="newsqa：請登入" if auth else None,
+        max_file_size=int(getattr(settings, "upload_max_bytes", 0) or 0) or None,
     )
-    log.info("newsqa UI on %s (API: /ask)", local_url)
+    log.info("newsqa UI on %s (API: /ask)%s", local_url, " with login" if auth else "")
     if block:
         try:
             demo.block_thread()

@@ -1,10 +1,13 @@
 """Shared machinery for the UI tests: a real tiny index and a real ``newsqa serve``.
 
-The session fixture ``corpus`` writes three tiny articles (Traditional, Simplified, and
-one that contains ``<script>alert(1)</script>``) and builds an index with the real
-embedding model; ``server_url`` starts ``python -m newsqa.cli serve`` on a free port
-over it. ``test_gradio_api.py`` talks to that server with ``gradio_client``,
+The session fixture ``corpus`` writes four small articles (Traditional, Simplified, one
+that contains ``<script>alert(1)</script>``, and one long paragraph that spans several
+chunks) and builds an index with the real embedding model; ``server_url`` starts
+``python -m newsqa.cli serve`` on a free port over it. ``empty_server`` starts a second
+``serve --no-build`` over a folder with no index at all (the archive-tab upload test
+uses it). ``test_gradio_api.py`` talks to the servers with ``gradio_client``,
 ``test_browser.py`` with a real Chromium; both share one server per test session.
+Feedback (👍/👎) goes to ``<server root>/feedback.jsonl`` (``feedback_path`` fixture).
 
 Test files get the constants through fixtures (``ui_articles``, ``serve_env``) rather
 than imports: pytest runs with ``--import-mode=importlib``, so a conftest is not an
@@ -49,6 +52,31 @@ ARTICLES = {
         "<script>alert(1)</script>\n\n"
         "園方表示，圓仔的生日會在動物園的新光特展館舉行，吸引大批遊客前往祝賀。\n"
     ),
+    # One paragraph of ~900 characters: the chunker cuts it into several passages, so a
+    # cited passage has paragraph text around it (the chip-click test shows that).
+    "library_opening.txt": (
+        "市立圖書館新總館正式啟用\n\n"
+        "2022-04-23 聯合報\n\n"
+        "市立圖書館新總館今天上午舉行啟用典禮，市長與數百位市民一同參加了剪綵儀式。"
+        "新總館位於河濱公園旁，原址是一座閒置多年的舊紡織廠，改建工程歷時四年才完成。"
+        "建築由本地事務所設計，外牆採用大面積玻璃與回收木材，讓自然光可以照進閱覽區。"
+        "館方表示，新總館樓高七層，總樓地板面積約為兩萬八千平方公尺，是舊館的三倍大。"
+        "一樓設有咖啡館與新書展示區，二樓是期刊與報紙閱覽區，三樓則是多媒體影音中心。"
+        "四樓與五樓為一般書庫和自修室，六樓是地方文獻室，七樓設有可以俯瞰河景的屋頂花園。"
+        "建築屋頂鋪設了太陽能板，館方估計每年可以供應全館約兩成的用電。"
+        "館內的空調系統也改用地下水循環降溫，比傳統冷氣節省三成以上的能源。"
+        "交通方面，新總館距離捷運站步行約五分鐘，地下室另有一百五十個汽車停車位。"
+        "市府在館前廣場新設了公共自行車站，並規劃一條沿著河岸通往市中心的自行車道。"
+        "館方特別設計了無障礙動線，每一層樓都有無障礙廁所，電梯也加裝了語音導覽。"
+        "為了保存地方記憶，舊紡織廠的部分紅磚牆與鐵製屋架被保留下來，成為大廳的裝飾。"
+        "新總館共有閱覽座位一千二百個，其中兒童閱覽區佔了三百個，並設有哺乳室與親子廁所。"
+        "館藏方面，新總館開館時共有圖書六十五萬冊，預計五年內增加到一百萬冊。"
+        "館方也引進了自動化書庫與還書分類機器人，讀者歸還的書籍最快十分鐘就能重新上架。"
+        "為了服務上班族，新總館平日開放到晚上十點，週末則從上午八點開放到晚上六點。"
+        "啟用首月，館方每週六下午都會舉辦作家講座與親子說故事活動，歡迎市民免費參加。"
+        "市府表示，舊館將改建為青年創業基地，預計明年年底前完成招商並對外開放。"
+        "有市民在典禮後表示，新總館的環境明亮舒適，希望之後能常常帶孩子來這裡看書。\n"
+    ),
 }
 
 
@@ -63,6 +91,32 @@ def _tail(path: Path, lines: int = 40) -> str:
         return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no output)"
+
+
+def _start_serve(
+    index: Path, env: dict[str, str], cwd: Path, log_path: Path, *extra: str
+) -> tuple[subprocess.Popen, str]:
+    """``python -m newsqa.cli serve`` on a free port; returns the process and its URL once it answers."""
+    port = _free_port()
+    cmd = [sys.executable, "-m", "newsqa.cli", "serve", "--index", str(index), "--port", str(port), *extra]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_until_up(url, proc, log_path)
+    except BaseException:
+        _stop(proc)
+        raise
+    return proc, url
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
 
 
 def _wait_until_up(url: str, proc: subprocess.Popen, log_path: Path) -> None:
@@ -82,13 +136,13 @@ def _wait_until_up(url: str, proc: subprocess.Popen, log_path: Path) -> None:
 
 @pytest.fixture(scope="session")
 def ui_articles() -> dict[str, str]:
-    """The three article files (name -> text) that ``corpus`` indexes."""
+    """The article files (name -> text) that ``corpus`` indexes."""
     return dict(ARTICLES)
 
 
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory: pytest.TempPathFactory, e5_model_dir) -> dict[str, Path | str]:
-    """Three articles and an index built from them with the real embedding model."""
+    """The articles and an index built from them with the real embedding model."""
     from newsqa.ingest.pipeline import ingest_paths
 
     root = tmp_path_factory.mktemp("ui_corpus")
@@ -104,11 +158,12 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, e5_model_dir) -> dict[str, 
     return {"root": root, "articles": articles, "index": settings.index_path, "model": settings.embedding_model_ref}
 
 
-def _env(corpus: dict) -> dict[str, str]:
+def _env(corpus: dict, *, index: Path | None = None, articles: Path | None = None, root: Path | None = None) -> dict[str, str]:
     env = {
         **os.environ,
-        "NEWSQA_INDEX_DIR": str(corpus["index"]),
-        "NEWSQA_CORPUS_DIR": str(corpus["articles"]),
+        "NEWSQA_INDEX_DIR": str(index or corpus["index"]),
+        "NEWSQA_CORPUS_DIR": str(articles or corpus["articles"]),
+        "NEWSQA_FEEDBACK_PATH": str((root or corpus["root"]) / "feedback.jsonl"),
         "NEWSQA_EMBEDDING_MODEL": str(corpus["model"]),
         "NEWSQA_SERVE_HOST": "127.0.0.1",
         "GRADIO_ANALYTICS_ENABLED": "False",
@@ -117,6 +172,8 @@ def _env(corpus: dict) -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("GRADIO_SHARE", None)
+    for name in ("NEWSQA_SERVE_AUTH_USER", "NEWSQA_SERVE_AUTH_PASSWORD", "NEWSQA_CONFIG"):
+        env.pop(name, None)
     return env
 
 
@@ -127,21 +184,33 @@ def serve_env(corpus: dict) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
+def feedback_path(corpus: dict) -> Path:
+    """Where the ``server_url`` server appends 👍/👎 feedback (``NEWSQA_FEEDBACK_PATH``)."""
+    return corpus["root"] / "feedback.jsonl"
+
+
+@pytest.fixture(scope="session")
 def server_url(corpus: dict, serve_env: dict[str, str]) -> Iterator[str]:
     """``newsqa serve`` in a subprocess; yields its URL, stops it afterwards."""
-    port = _free_port()
-    log_path = corpus["root"] / "serve.log"
-    cmd = [sys.executable, "-m", "newsqa.cli", "serve", "--index", str(corpus["index"]), "--port", str(port)]
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, env=serve_env, stdout=log, stderr=subprocess.STDOUT, cwd=corpus["root"])
-    url = f"http://127.0.0.1:{port}/"
+    proc, url = _start_serve(corpus["index"], serve_env, corpus["root"], corpus["root"] / "serve.log")
     try:
-        _wait_until_up(url, proc, log_path)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def empty_server(corpus: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path | str]]:
+    """``newsqa serve --no-build`` over a folder with no index (and no corpus folder yet).
+
+    Yields ``url``, ``root``, ``index``, ``articles`` (the corpus folder: uploads land in
+    ``articles/uploads``) and ``feedback`` (its feedback file).
+    """
+    root = tmp_path_factory.mktemp("ui_empty")
+    index, articles = root / "index", root / "articles"
+    env = _env(corpus, index=index, articles=articles, root=root)
+    proc, url = _start_serve(index, env, root, root / "serve.log", "--no-build")
+    try:
+        yield {"url": url, "root": root, "index": index, "articles": articles, "feedback": root / "feedback.jsonl"}
+    finally:
+        _stop(proc)

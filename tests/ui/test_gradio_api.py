@@ -14,6 +14,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -150,6 +151,94 @@ def test_four_concurrent_clients_all_answered(server_url: str) -> None:
         assert result["question"] == asked == question
         assert result["abstained"] is False, result
         assert expected in result["answer"], (question, result["answer"])
+
+
+REINDEX_ARTICLES = {
+    f"metro_{i:02d}.txt": (
+        f"{city}地鐵{line}號線全線通車\n\n2023-{month:02d}-15 新華網\n\n"
+        f"{city}地鐵{line}號線今天全線通車，線路全長{length}公里，共設車站{stations}座。"
+        f"{city}地鐵{line}號線採用全自動無人駕駛系統，最高時速為一百公里。\n"
+    )
+    for i, (city, line, length, stations, month) in enumerate(
+        [
+            ("成都", 30, "35.2", 29, 1), ("重慶", 27, "53.5", 18, 2), ("蘇州", 11, "41.3", 28, 3),
+            ("長沙", 10, "24.6", 20, 4), ("合肥", 8, "29.1", 22, 5), ("南寧", 6, "27.8", 19, 6),
+            ("昆明", 9, "33.4", 25, 7), ("福州", 12, "38.7", 27, 8), ("濟南", 7, "31.9", 23, 9),
+            ("貴陽", 5, "26.5", 21, 10), ("南昌", 4, "30.8", 24, 11), ("瀋陽", 13, "44.2", 31, 12),
+        ],
+        start=1,
+    )
+}
+
+
+def test_eight_concurrent_clients_while_the_index_is_rebuilt(server_url: str, corpus: dict, tmp_path: Path) -> None:
+    """Eight clients keep asking /ask while new articles are ingested into the server's
+    index folder (through the Python API): every request is answered correctly, none
+    fails, and once the new generation is live the server answers from it."""
+    from newsqa.config import Settings
+    from newsqa.ingest.pipeline import ingest_paths
+
+    questions = [
+        ("上海自貿區是哪一天掛牌的？", "9月29日"),
+        ("上海自贸区扩区前面积多大？", "28.78"),
+        ("圓仔的生日會在哪裡舉行？", "新光特展館"),
+        ("上海自贸区扩区后面积多大？", "120.72"),
+        ("新總館共有多少個閱覽座位？", "一千二百個"),
+        ("保育員為圓仔準備了什麼？", "冰蛋糕"),
+        ("上海自贸区是哪一天挂牌的？", "9月29日"),
+        ("新總館距離捷運站步行多久？", "五分鐘"),
+    ]
+    extra = tmp_path / "reindex"
+    extra.mkdir()
+    for name, text in REINDEX_ARTICLES.items():
+        (extra / name).write_text(text, encoding="utf-8")
+    settings = Settings.load(index_dir=corpus["index"], corpus_dir=corpus["articles"], embedding_model=corpus["model"])
+
+    clients = [_client(server_url) for _ in questions]  # connect first: the test is about /ask
+    ingest_done = threading.Event()
+    barrier = threading.Barrier(len(questions) + 1)
+    report_box: dict = {}
+
+    def reindex() -> None:
+        try:
+            barrier.wait(timeout=60)
+            report_box["report"] = ingest_paths([extra], settings)
+        finally:
+            report_box["finished"] = time.monotonic()
+            ingest_done.set()
+
+    def ask_until_reindexed(i: int) -> list[tuple[str, dict, float, float]]:
+        question, _ = questions[i]
+        barrier.wait(timeout=60)
+        results = []
+        while len(results) < 2 or (not ingest_done.is_set() and len(results) < 40):
+            started = time.monotonic()
+            result = clients[i].predict(question, api_name="/ask")
+            results.append((question, result, started, time.monotonic()))
+        return results
+
+    with ThreadPoolExecutor(max_workers=len(questions) + 1) as pool:
+        indexing = pool.submit(reindex)
+        asking = [pool.submit(ask_until_reindexed, i) for i in range(len(questions))]
+        answered = [item for future in asking for item in future.result(timeout=600)]
+        indexing.result(timeout=600)
+
+    report = report_box["report"]
+    assert report.ok and len(report.added) == len(REINDEX_ARTICLES), report.summary()
+    expected = dict(questions)
+    for question, result, _, _ in answered:
+        _check_contract(result)
+        assert result["question"] == question
+        assert result["abstained"] is False, (question, result)
+        assert expected[question] in result["answer"], (question, result["answer"])
+    assert len(answered) >= 2 * len(questions)
+    during = [a for a in answered if a[2] < report_box["finished"]]
+    assert during, "no request ran while the index was being rebuilt"
+
+    # The server switched to the new generation by itself.
+    result = _check_contract(clients[0].predict("成都地鐵30號線全長多少公里？", api_name="/ask"))
+    assert "35.2" in result["answer"], result["answer"]
+    assert "metro_01.txt" in _cited_files(result), result["citations"]
 
 
 def test_page_is_served(server_url: str) -> None:

@@ -1,0 +1,321 @@
+"""The archive tab's machinery: storing uploaded articles, indexing them in the
+background, listing and deleting documents. No Gradio here (``ui/app.py`` renders).
+
+Uploads are stored under ``settings.corpus_path / "uploads"`` only, under a sanitised
+name (:func:`sanitize_filename`: basename, safe characters, a supported suffix); a
+different file already stored under that name is never overwritten (``name-2.txt``…),
+the same bytes uploaded again reuse the stored file. :class:`IngestWorker` runs
+``ingest_paths([stored files], settings)`` in one background thread, so the chat keeps
+answering; the ``NewsQA`` behind the chat switches to the new index generation by itself
+(``refresh()`` on the next question).
+
+Example::
+
+    stored = store_upload(Path("/tmp/gradio/…/新聞.txt"), "新聞.txt", uploads_dir(settings),
+                          max_bytes=settings.upload_max_bytes)
+    worker = IngestWorker(settings)
+    worker.submit([stored])
+    worker.status().state   # "running", then "done"
+"""
+
+from __future__ import annotations
+
+import filecmp
+import logging
+import os
+import re
+import tempfile
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsqa.script import fold
+
+logger = logging.getLogger(__name__)
+
+#: What the archive tab accepts (the formats ``newsqa ingest`` reads).
+UPLOAD_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
+UPLOADS_FOLDER = "uploads"
+MAX_STEM_CHARS = 80
+MAX_SAME_NAME = 1000
+
+# Letters (any script, CJK included), digits, and - _ . are kept; anything else is "_".
+_UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
+_REPEATS = re.compile(r"([_.\-])\1+")
+
+
+class UploadError(ValueError):
+    """An uploaded file that is not stored; the message is for the user."""
+
+
+def uploads_dir(settings: Any) -> Path:
+    """Where uploaded articles are stored: ``<corpus folder>/uploads``."""
+    return Path(settings.corpus_path) / UPLOADS_FOLDER
+
+
+def sanitize_filename(name: str) -> str:
+    """A safe file name for an uploaded ``name``: its basename (``/`` and ``\\`` both
+    separate), NFKC-normalised, characters other than letters, digits, ``-``, ``_`` and
+    ``.`` replaced by ``_``, no leading dot (hidden files are skipped by ingest) or dash,
+    the stem cut to 80 characters, the suffix lower-cased. Raises :class:`UploadError`
+    when the suffix is not one of :data:`UPLOAD_SUFFIXES`.
+
+    >>> sanitize_filename("../../etc/passwd.txt")
+    'passwd.txt'
+    >>> sanitize_filename("C:\\\\Users\\\\me\\\\上海 自貿區<新聞>.TXT")
+    '上海_自貿區_新聞.txt'
+    """
+    base = re.split(r"[\\/]", str(name or ""))[-1]
+    base = unicodedata.normalize("NFKC", base)
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
+    base = _REPEATS.sub(r"\1", _UNSAFE.sub("_", base.strip())).rstrip("._- ")
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    suffix = "." + suffix.lower() if suffix else ""
+    if suffix not in UPLOAD_SUFFIXES:
+        shown = suffix or "(none)"
+        raise UploadError(
+            f"{name}: unsupported file type {shown}; upload {' '.join(UPLOAD_SUFFIXES)} files"
+        )
+    stem = stem.strip("._- ")[:MAX_STEM_CHARS].rstrip("._- ") or "article"
+    return stem + suffix
+
+
+def store_upload(source: Path, original_name: str, folder: Path, *, max_bytes: int) -> Path:
+    """Copy an uploaded file into ``folder`` under its sanitised name; returns the stored path.
+
+    Never overwrites: a different file with that name makes ``stem-2.ext`` (``-3``…);
+    identical bytes already stored under one of those names are reused. Raises
+    :class:`UploadError` for an unsupported type, an empty or too large file.
+    """
+    name = sanitize_filename(original_name)
+    source = Path(source)
+    size = source.stat().st_size
+    if size == 0:
+        raise UploadError(f"{original_name}: the file is empty")
+    if size > max_bytes:
+        raise UploadError(
+            f"{original_name}: {size:,} bytes is more than the {max_bytes:,} bytes an upload may have"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    root = folder.resolve()
+    stem, suffix = name[: -len(Path(name).suffix)], Path(name).suffix
+    fd, tmp_name = tempfile.mkstemp(prefix=".upload-", suffix=".tmp", dir=root)  # hidden: ingest skips it
+    tmp = Path(tmp_name)
+    try:
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a stored article is an ordinary file
+        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+            while block := src.read(1 << 20):
+                out.write(block)
+        for i in range(1, MAX_SAME_NAME + 1):
+            candidate = root / (name if i == 1 else f"{stem}-{i}{suffix}")
+            if candidate.resolve().parent != root:  # belt and braces: never outside the folder
+                raise UploadError(f"{original_name}: refused file name")
+            try:
+                os.link(tmp, candidate)  # atomic, and fails instead of overwriting
+            except FileExistsError:
+                if candidate.is_file() and filecmp.cmp(candidate, tmp, shallow=False):
+                    return candidate
+                continue
+            return candidate
+        raise UploadError(f"{original_name}: too many files named {name} already")
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- ingest worker
+@dataclass(slots=True)
+class IngestStatus:
+    """A snapshot of the background indexing."""
+
+    state: str = "idle"  # idle | running | done | failed
+    files: list[str] = field(default_factory=list)  # of the running (or last) batch
+    queued: int = 0  # files waiting for the next batch
+    started: float | None = None
+    finished: float | None = None
+    summary: str = ""
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    error: str = ""
+    batches: int = 0  # batches finished so far (done or failed)
+
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+    def elapsed(self, now: float | None = None) -> float:
+        if self.started is None:
+            return 0.0
+        end = self.finished if self.finished is not None else (now or time.monotonic())
+        return max(0.0, end - self.started)
+
+
+class IngestWorker:
+    """Indexes submitted files in one background thread, batch after batch.
+
+    ``ingest`` is ``newsqa.ingest.pipeline.ingest_paths`` (replaceable in tests);
+    ``on_done`` runs after each batch (the UI refreshes its pipeline there).
+    """
+
+    def __init__(
+        self,
+        settings: Any,
+        *,
+        ingest: Callable[..., Any] | None = None,
+        on_done: Callable[[], None] | None = None,
+    ):
+        self.settings = settings
+        self._ingest = ingest
+        self._on_done = on_done
+        self._lock = threading.Lock()
+        self._pending: list[Path] = []
+        self._thread: threading.Thread | None = None
+        self._status = IngestStatus()
+
+    def submit(self, paths: Iterable[Path]) -> IngestStatus:
+        """Queue ``paths`` for indexing (started at once when idle); returns the status."""
+        paths = [Path(p) for p in paths]
+        with self._lock:
+            for path in paths:
+                if path not in self._pending and not (self._status.running and str(path) in self._status.files):
+                    self._pending.append(path)
+            self._status.queued = len(self._pending)
+            if self._pending and (self._thread is None or not self._thread.is_alive()):
+                self._start_batch()
+            return self.status_locked()
+
+    def status(self) -> IngestStatus:
+        with self._lock:
+            return self.status_locked()
+
+    def status_locked(self) -> IngestStatus:
+        s = self._status
+        return IngestStatus(
+            state=s.state, files=list(s.files), queued=len(self._pending), started=s.started,
+            finished=s.finished, summary=s.summary, added=s.added, updated=s.updated,
+            unchanged=s.unchanged, failed=list(s.failed), error=s.error, batches=s.batches,
+        )
+
+    def wait(self, timeout: float | None = None) -> IngestStatus:
+        """Block until the worker is idle (tests, scripts); returns the last status."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                thread = self._thread
+            if thread is None or not thread.is_alive():
+                return self.status()
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return self.status()
+            thread.join(timeout=0.1 if remaining is None else min(remaining, 0.1))
+
+    def _start_batch(self) -> None:  # with self._lock held
+        batch, self._pending = self._pending, []
+        self._status = IngestStatus(
+            state="running", files=[str(p) for p in batch], started=time.monotonic(), batches=self._status.batches
+        )
+        self._thread = threading.Thread(target=self._run, args=(batch,), name="newsqa-upload-ingest", daemon=True)
+        self._thread.start()
+
+    def _run(self, batch: list[Path]) -> None:
+        while True:
+            result: dict[str, Any] = {}
+            try:
+                ingest = self._ingest
+                if ingest is None:
+                    from newsqa.ingest.pipeline import ingest_paths as ingest
+                report = ingest(batch, self.settings)
+                result = {
+                    "state": "done",
+                    "summary": report.summary(),
+                    "added": len(report.added),
+                    "updated": len(report.updated),
+                    "unchanged": len(report.unchanged) + len(getattr(report, "duplicates", []) or []),
+                    "failed": list(report.failed),
+                }
+                logger.info("uploaded articles indexed: %s", report.summary())
+            except Exception as exc:  # noqa: BLE001 - reported to the page, the server goes on
+                logger.exception("indexing uploaded articles failed")
+                result = {"state": "failed", "error": str(exc) or type(exc).__name__}
+            if self._on_done is not None:
+                try:
+                    self._on_done()
+                except Exception:  # noqa: BLE001
+                    logger.exception("after-ingest refresh failed")
+            with self._lock:
+                for key, value in result.items():
+                    setattr(self._status, key, value)
+                self._status.finished = time.monotonic()
+                self._status.batches += 1
+                if not self._pending:
+                    self._thread = None
+                    return
+                batch, self._pending = self._pending, []
+                self._status = IngestStatus(
+                    state="running", files=[str(p) for p in batch], started=time.monotonic(),
+                    batches=self._status.batches,
+                )
+
+
+# --------------------------------------------------------------------------- documents
+@dataclass(slots=True)
+class DocumentRow:
+    doc_id: str
+    title: str
+    date: str
+    source: str
+    chunks: int
+    source_file: str
+
+
+def document_rows(index: Any, search: str = "") -> list[DocumentRow]:
+    """The index's documents, newest first, whose title, source or id contains ``search``
+    (either script, case and width ignored)."""
+    if index is None:
+        return []
+    needle = fold(search.strip()) if search and search.strip() else ""
+    docs = sorted(sorted(index.documents.values(), key=lambda d: d.doc_id), key=lambda d: d.date or "", reverse=True)
+    rows = []
+    for doc in docs:
+        if needle and not any(needle in fold(str(x or "")) for x in (doc.title, doc.source, doc.doc_id)):
+            continue
+        rows.append(
+            DocumentRow(
+                doc_id=doc.doc_id, title=doc.title or "", date=doc.date or "", source=doc.source or "",
+                chunks=len(index.chunks_of(doc.doc_id)), source_file=doc.source_file or "",
+            )
+        )
+    return rows
+
+
+def uploaded_files_to_remove(index: Any, removed: Sequence[str], folder: Path, corpus: Path) -> list[Path]:
+    """Stored uploads that no document or copy of ``index`` uses once ``removed`` are gone
+    (so a deleted upload does not come back when ``serve`` next re-reads the corpus folder)."""
+    if index is None:
+        return []
+    removed_set = set(removed)
+    gone_files: set[str] = set()
+    in_use: set[str] = set()
+    for doc in index.documents.values():
+        target = gone_files if doc.doc_id in removed_set else in_use
+        if doc.source_file:
+            target.add(doc.source_file)
+        for copy in index.copies_of(doc.doc_id):
+            if copy.get("source_file"):
+                (gone_files if doc.doc_id in removed_set or copy.get("doc_id") in removed_set else in_use).add(
+                    copy["source_file"]
+                )
+    folder, corpus = folder.resolve(), corpus.resolve()
+    paths = []
+    for name in sorted(gone_files - in_use):
+        path = (corpus / name).resolve()
+        if path.parent == folder and path.is_file():
+            paths.append(path)
+    return paths
