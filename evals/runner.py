@@ -85,7 +85,10 @@ def corpus_fingerprint(corpus: Path, settings: Settings) -> str:
     if not corpus.exists():
         raise FileNotFoundError(f"eval corpus {corpus} does not exist")
     root = corpus.parent if corpus.is_file() else corpus
-    digest = hashlib.sha256(_CACHE_FORMAT.encode())
+    from newsqa.index.store import FORMAT_VERSION
+
+    # The index format is part of the key: a cache written by an older newsqa is rebuilt, not refused.
+    digest = hashlib.sha256(f"{_CACHE_FORMAT}/index-format-{FORMAT_VERSION}".encode())
     for key in INDEX_SETTINGS:
         digest.update(f"\0{key}={getattr(settings, key)}".encode())
     for path in _corpus_files(corpus):
