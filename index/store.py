@@ -85,7 +85,8 @@ def text_key(text: str) -> str:
     return hashlib.sha256("".join(ch for ch in folded if ch.isalnum()).encode("utf-8")).hexdigest()[:24]
 
 
-def _copy_record(doc: Document) -> dict:
+def document_reference(doc: Document) -> dict:
+    """What identifies a document to a user: id, title, date, source, URL, file (kept for copies)."""
     return {
         "doc_id": doc.doc_id,
         "title": doc.title,
@@ -237,7 +238,7 @@ class NewsIndex:
             canonical_id = self.aliases.get(doc.doc_id)
             if canonical_id is not None:  # a known copy: unchanged, or now a story of its own
                 if self._text_keys.get(canonical_id) == key:
-                    self._copies[canonical_id][doc.doc_id] = _copy_record(doc)
+                    self._copies[canonical_id][doc.doc_id] = document_reference(doc)
                     result.unchanged.append(doc.doc_id)
                     continue
                 self._drop_alias(doc.doc_id)
@@ -250,7 +251,7 @@ class NewsIndex:
                 if old is not None:  # edited into a copy of another story
                     self._remove_document(doc.doc_id)
                     result.updated.append(doc.doc_id)
-                self._copies.setdefault(same_text, {})[doc.doc_id] = _copy_record(doc)
+                self._copies.setdefault(same_text, {})[doc.doc_id] = document_reference(doc)
                 self.aliases[doc.doc_id] = same_text
                 result.duplicates.append(doc.doc_id)
                 logger.info("%s has the same text as %s: recorded as a copy", doc.doc_id, same_text)

@@ -122,13 +122,10 @@ def _open_index(settings):
 
 
 def _doc_summary(index, doc) -> dict:
+    from newsqa.index.store import document_reference
+
     return {
-        "doc_id": doc.doc_id,
-        "title": doc.title,
-        "date": doc.date,
-        "source": doc.source,
-        "url": doc.url,
-        "source_file": doc.source_file,
+        **document_reference(doc),
         "parent_id": doc.parent_id,
         "chunks": len(index.chunks_of(doc.doc_id)),
         "chars": len(doc.text),
