@@ -8,7 +8,17 @@
   answer length, latency). No model is needed.
 - ``newsqa.evals.runner`` — ``run_eval`` answers every question with ``NewsQA`` (over the
   current index, or over a separate cached index of another corpus) and writes
-  ``report.json``, ``report.md`` and ``rows.jsonl``; ``format_table`` renders the metrics.
+  ``report.json``, ``report.md``, ``rows.jsonl`` and PNG charts; ``format_table`` renders
+  the metrics.
+- ``newsqa.evals.splits`` — the TUNE/CHECK split by article (sha1 parity).
+- ``newsqa.evals.build_unanswerable`` — holds articles out of a QA set to make
+  unanswerable questions (``python -m newsqa.evals.build_unanswerable``).
+- ``newsqa.evals.calibrate`` — the abstention curve and threshold from ``rows.jsonl``
+  (``python -m newsqa.evals.calibrate RUN``).
+- ``newsqa.evals.compare`` — two settings files on the same questions
+  (``newsqa eval --compare A.toml B.toml``).
+- ``newsqa.evals.answer_types`` — a question-word rule for per-answer-type breakdowns;
+  ``newsqa.evals.charts`` — the matplotlib charts.
 
 Example::
 

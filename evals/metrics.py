@@ -27,6 +27,11 @@ answerable rows that did not abstain; ``abstain_recall`` over unanswerable rows;
 ``latency_ms_p50``/``latency_ms_p95`` over all rows. A metric whose denominator is
 empty is ``None`` (``null`` in JSON), never 0.
 
+**Per row** (``RowScore``) besides the scores: ``confidence`` (``Answer.confidence``, also
+when the answerer abstained, for calibration), ``answer_type`` (``Answer.answer_type`` when
+the answerer sets one, else ``newsqa.evals.answer_types.classify_question``), ``split``
+("tune"/"check", ``newsqa.evals.splits``) and the top 3 retrieved passages, shortened.
+
 Example::
 
     rows = load_questions(Path("evals/seed_qa.jsonl"))
@@ -250,6 +255,11 @@ class RowScore:
     answer_chars: int | None = None
     n_retrieved: int = 0
     retrieved_titles: list[str] = field(default_factory=list)
+    retrieved_snippets: list[str] = field(default_factory=list)  # the top 3 passages, shortened
+    confidence: float | None = None  # Answer.confidence: the answerer abstains below its threshold
+    answer_type: str | None = None
+    answer_type_source: str | None = None  # "answerer" (Answer.answer_type) or "question rule"
+    split: str | None = None  # "tune" | "check" (newsqa.evals.splits)
 
     def hit(self, k: int) -> bool | None:
         if not (self.answerable and self.retrieval_scored):
@@ -301,6 +311,10 @@ class RowScore:
             answer_chars=self.answer_chars,
             latency_ms=round(float(self.latency_ms), 2),
             retrieved_titles=list(self.retrieved_titles),
+            confidence=None if self.confidence is None else round(float(self.confidence), 6),
+            answer_type=self.answer_type,
+            answer_type_source=self.answer_type_source,
+            split=self.split,
         )
         return out
 
@@ -314,12 +328,20 @@ def _row_defaults(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _snippet(text: str, limit: int = 80) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def score_row(row: dict[str, Any], answer: Answer, lookup: Lookup | None = None) -> RowScore:
     """Score one answer against its eval row.
 
     ``lookup(doc_id)`` resolves the documents of cited passages that are not among
     ``answer.retrieved`` (it may return ``None``).
     """
+    from .answer_types import classify_question
+    from .splits import split_of
+
     row = _row_defaults(row)
     gold = gold_of(row)
     answerable = bool(row["answerable"])
@@ -337,7 +359,17 @@ def score_row(row: dict[str, Any], answer: Answer, lookup: Lookup | None = None)
         latency_ms=float(answer.latency_ms or 0.0),
         n_retrieved=len(answer.retrieved),
         retrieved_titles=[rc.document.title for rc in answer.retrieved[:5]],
+        retrieved_snippets=[_snippet(rc.chunk.text) for rc in answer.retrieved[:3]],
+        split=split_of(row),
     )
+    confidence = getattr(answer, "confidence", None)
+    score.confidence = None if confidence is None else float(confidence)
+    answer_type = getattr(answer, "answer_type", None)
+    if answer_type:
+        score.answer_type, score.answer_type_source = str(answer_type), "answerer"
+    else:
+        score.answer_type = classify_question(score.question)
+        score.answer_type_source = "question rule"
     if not answer.abstained:
         score.answer_chars = len(strip_markers(answer.answer).strip())
     if not answerable:

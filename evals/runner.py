@@ -7,9 +7,18 @@ under ``var/eval-cache/<fingerprint>`` (keyed by the files' content and the sett
 that shape the index) and reuses it while nothing changes. The user's index is never
 touched.
 
-Outputs in ``out_dir``: ``report.json`` (the metrics at the top level, plus ``run``
-and ``settings``), ``report.md`` (metrics table, settings, the worst misses) and
-``rows.jsonl`` (one record per question).
+``split`` ("tune" | "check" | "all", see ``newsqa.evals.splits``) keeps the questions
+of one half; ``to_script`` ("hans" | "hant") converts every question to that script
+before it is asked (the gold answers are compared script-folded anyway).
+
+Outputs in ``out_dir``: ``report.json`` (the metrics at the top level — hit@1..hit@10,
+MRR, answer containment, citations, abstention, length, latency — plus
+``by_answer_type``, ``by_split``, a ``calibration`` summary, ``run`` and ``settings``),
+``report.md`` (metrics table, hit@k table and chart, per-answer-type and per-split
+breakdowns, the abstention calibration when the set has unanswerable questions,
+settings, the 20 worst misses with what was retrieved), ``rows.jsonl`` (one record per
+question, with its confidence, answer type and split), ``hit_at_k.png`` and, when there
+is a calibration, ``calibration.json`` and ``calibration.png``.
 
 Example::
 
@@ -34,7 +43,17 @@ from typing import Any
 from newsqa.config import Settings
 from newsqa.types import Answer, Document
 
-from .metrics import HIT_KS, MRR_K, RowScore, aggregate, load_questions, score_row
+from . import calibrate as calibration
+from .metrics import (
+    HIT_KS,
+    MRR_K,
+    QuestionFileError,
+    RowScore,
+    aggregate,
+    load_questions,
+    score_row,
+)
+from .splits import SPLITS, filter_split
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +61,14 @@ CACHE_DIR = "var/eval-cache"
 # Settings that change what an index holds; a change of any gives a new cache entry.
 INDEX_SETTINGS = ("embedding_model", "chunk_size", "chunk_overlap", "chunk_min_size")
 _CACHE_FORMAT = "newsqa-eval-cache/1"
+
+REPORT_KS: tuple[int, ...] = tuple(range(1, 11))  # report.json keeps hit@1..hit@10
+N_WORST = 20
+# Metrics of the per-answer-type / per-split breakdowns.
+BREAKDOWN_KEYS: tuple[str, ...] = (
+    "n", "n_answerable", "n_unanswerable", "hit@1", "hit@5", "mrr@10", "answer_contains",
+    "citation_accuracy", "abstain_recall", "false_abstain_rate",
+)
 
 # Metrics in the order tables show them: (report key, label, kind).
 _TABLE: tuple[tuple[str, str, str], ...] = (
@@ -79,8 +106,19 @@ def _corpus_files(corpus: Path) -> list[Path]:
     return files
 
 
+def _index_format() -> str:
+    """The on-disk index format this code writes (``newsqa.index.store.FORMAT_VERSION``)."""
+    try:
+        from newsqa.index.store import FORMAT_VERSION
+    except Exception:  # pragma: no cover - the index package always imports in practice
+        return "unknown"
+    return str(FORMAT_VERSION)
+
+
 def corpus_fingerprint(corpus: Path, settings: Settings) -> str:
-    """A hash of the corpus files (relative path, size, content) and the indexing settings."""
+    """A hash of the corpus files (relative path, size, content), the indexing settings and
+    the index format version (an index of an older format gets a new entry; the old one is
+    left alone)."""
     corpus = Path(corpus)
     if not corpus.exists():
         raise FileNotFoundError(f"eval corpus {corpus} does not exist")
@@ -89,6 +127,7 @@ def corpus_fingerprint(corpus: Path, settings: Settings) -> str:
 
     # The index format is part of the key: a cache written by an older newsqa is rebuilt, not refused.
     digest = hashlib.sha256(f"{_CACHE_FORMAT}/index-format-{FORMAT_VERSION}".encode())
+    digest.update(f"\0index_format={_index_format()}".encode())
     for key in INDEX_SETTINGS:
         digest.update(f"\0{key}={getattr(settings, key)}".encode())
     for path in _corpus_files(corpus):
@@ -112,17 +151,34 @@ def _default_build(paths: list[Path], settings: Settings) -> Any:
     return ingest_paths(paths, settings, rebuild=True)
 
 
-def prepare_corpus_index(corpus: Path, settings: Settings, *, build: BuildFn | None = None) -> Settings:
+def _discard(cache_dir: Path) -> None:
+    """Move a cache entry out of the way (atomically) and delete it."""
+    trash = cache_dir.with_name(f".{cache_dir.name}.stale-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        cache_dir.rename(trash)
+    except FileNotFoundError:  # another run discarded it first
+        return
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def prepare_corpus_index(
+    corpus: Path, settings: Settings, *, build: BuildFn | None = None, rebuild: bool = False
+) -> Settings:
     """Settings whose ``index_dir`` is a cached index of ``corpus``, built if missing.
 
     The index is built into a temporary sibling folder and renamed into place only when
-    the build succeeded, so an interrupted build is never reused.
+    the build succeeded, so an interrupted build is never reused. ``rebuild`` discards a
+    cached entry first (``run_eval`` does so when the cached index was written by an
+    older, incompatible index format).
     """
     corpus = Path(corpus).expanduser().resolve()
     fingerprint = corpus_fingerprint(corpus, settings)
     cache_root = settings.resolve(CACHE_DIR)
     cache_dir = cache_root / fingerprint
     eval_settings = settings.model_copy(update={"index_dir": cache_dir})
+    if rebuild and cache_dir.is_dir():
+        logger.warning("eval corpus %s: discarding the incompatible cached index %s", corpus, cache_dir)
+        _discard(cache_dir)
     if cache_dir.is_dir():
         logger.info("eval corpus %s: reusing cached index %s", corpus, cache_dir)
         return eval_settings
@@ -155,6 +211,7 @@ def prepare_corpus_index(corpus: Path, settings: Settings, *, build: BuildFn | N
         "corpus": str(corpus),
         "files": len(_corpus_files(corpus)),
         "settings": {key: getattr(settings, key) for key in INDEX_SETTINGS},
+        "index_format": _index_format(),
         "built": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "build_seconds": round(time.perf_counter() - started, 2),
         "ingest_report": _jsonable(result),
@@ -214,18 +271,23 @@ def evaluate(
 def row_record(row: dict[str, Any], answer: Answer, score: RowScore) -> dict[str, Any]:
     """The ``rows.jsonl`` record of one question."""
     record = score.to_dict()
+    if row.get("question_original") is not None:
+        record["question_original"] = row["question_original"]
     record["citations"] = [c.to_dict() for c in answer.citations]
-    record["retrieved"] = [
-        {
+    record["retrieved"] = []
+    for rank, rc in enumerate(answer.retrieved[:10], start=1):
+        item = {
             "rank": rank,
             "doc_id": rc.chunk.doc_id,
             "title": rc.document.title,
+            "source_file": rc.document.source_file,
             "start": rc.chunk.start,
             "end": rc.chunk.end,
             "score": round(float(rc.score), 6),
         }
-        for rank, rc in enumerate(answer.retrieved[:10], start=1)
-    ]
+        if rank <= 3:
+            item["snippet"] = " ".join(rc.chunk.text.split())[:120]
+        record["retrieved"].append(item)
     return record
 
 
@@ -243,8 +305,11 @@ def _fmt(value: Any, kind: str) -> str:
 
 
 def _table_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
-    """(label, value) pairs; every ``hit@k`` in the report is listed, in order of k."""
-    hits = sorted((key for key in report if key.startswith("hit@")), key=lambda key: int(key[4:]))
+    """(label, value) pairs; ``hit@k`` for k in 1, 3, 5, 10 and the run's k, in order of k
+    (the report may hold more; the hit@k table of report.md lists them all)."""
+    shown = set(HIT_KS) | {(report.get("run") or {}).get("k")}
+    hits = sorted((key for key in report if key.startswith("hit@") and int(key[4:]) in shown),
+                  key=lambda key: int(key[4:]))
     rows: list[tuple[str, str]] = []
     for key, label, kind in _TABLE:
         if key == "hit@1":
@@ -275,20 +340,55 @@ def _md_cell(text: Any, limit: int = 120) -> str:
     return text.replace("|", "\\|") or " "
 
 
-def worst_misses(scores: Sequence[RowScore], n: int = 10) -> list[RowScore]:
+def worst_misses(scores: Sequence[RowScore], n: int = N_WORST) -> list[RowScore]:
     misses = [s for s in scores if s.miss_severity > 0]
     misses.sort(key=lambda s: (-s.miss_severity, s.gold_rank is not None, s.gold_rank or 0, s.id))
     return misses[:n]
 
 
-def format_markdown(report: dict[str, Any], scores: Sequence[RowScore]) -> str:
+def _breakdown_table(groups: dict[str, dict[str, Any]], label: str) -> list[str]:
+    cols = [("n", "n", "int"), ("hit@1", "hit@1", "ratio"), ("hit@5", "hit@5", "ratio"),
+            ("mrr@10", "MRR@10", "ratio"), ("answer_contains", "answer contains", "ratio"),
+            ("citation_accuracy", "citation acc.", "ratio"), ("false_abstain_rate", "false abstain", "ratio"),
+            ("abstain_recall", "abstain recall", "ratio")]
+    out = [f"| {label} | " + " | ".join(c[1] for c in cols) + " |",
+           "| --- | " + " | ".join("---:" for _ in cols) + " |"]
+    for name, rep in groups.items():
+        out.append(f"| {_md_cell(name)} | " + " | ".join(_fmt(rep.get(key), kind) for key, _, kind in cols) + " |")
+    return out
+
+
+def _retrieved_cell(s: RowScore) -> str:
+    items = []
+    for i, title in enumerate(s.retrieved_titles[:3]):
+        snippet = s.retrieved_snippets[i] if i < len(s.retrieved_snippets) else ""
+        text = _md_cell(f"{title} — {snippet}" if snippet else title, 90)
+        items.append(f"{i + 1}. {text}")
+    return "<br>".join(items) or " "
+
+
+def format_markdown(
+    report: dict[str, Any],
+    scores: Sequence[RowScore],
+    *,
+    images: dict[str, str] | None = None,
+    calibration_result: dict[str, Any] | None = None,
+) -> str:
+    """report.md; ``images`` maps "hit_at_k"/"calibration" to PNG file names next to it."""
+    images = images or {}
     run = report.get("run", {})
     settings = report.get("settings", {})
     out = ["# newsqa eval report", ""]
     if run:
+        extras = []
+        if run.get("split") and run["split"] != "all":
+            extras.append(f"split **{str(run['split']).upper()}**")
+        if run.get("to_script"):
+            extras.append(f"questions converted to `{run['to_script']}`")
         out.append(
             f"{run.get('created', '')} · questions `{run.get('questions', '')}` · "
             f"index `{run.get('index_dir', '')}` · k = {run.get('k', '')}"
+            + (" · " + " · ".join(extras) if extras else "")
         )
         out.append("")
     out += ["## Metrics", "", "| metric | value |", "| --- | ---: |"]
@@ -298,6 +398,35 @@ def format_markdown(report: dict[str, Any], scores: Sequence[RowScore]) -> str:
         "Ratios are shares in [0, 1]; n/a means no question the metric applies to. hit@k and "
         "MRR count a passage as gold when it comes from the gold article and covers at least "
         "half of the evidence sentence.",
+    ]
+    hits = [(k, report.get(f"hit@{k}")) for k in REPORT_KS if f"hit@{k}" in report]
+    if hits:
+        out += ["", "## hit@k", "", "| k | " + " | ".join(str(k) for k, _ in hits) + " |",
+                "| --- | " + " | ".join("---:" for _ in hits) + " |",
+                "| hit@k | " + " | ".join(_fmt(v, "ratio") for _, v in hits) + " |"]
+        if images.get("hit_at_k"):
+            out += ["", f"![hit@k for k = 1..10]({images['hit_at_k']})"]
+    by_type = report.get("by_answer_type") or {}
+    if by_type:
+        sources = report.get("answer_type_source") or {}
+        how = ", ".join(f"{src}: {n}" for src, n in sources.items())
+        out += ["", "## By answer type", "",
+                "The answer type comes from the answerer (`Answer.answer_type`) when it sets one, "
+                "else from the question by the rule in `newsqa.evals.answer_types`"
+                + (f" ({how})." if how else "."), ""]
+        out += _breakdown_table(by_type, "answer type")
+    by_split = report.get("by_split") or {}
+    if len(by_split) > 1:
+        out += ["", "## By split", "", "TUNE/CHECK halves by article (`newsqa.evals.splits`).", ""]
+        out += _breakdown_table({k.upper(): v for k, v in by_split.items()}, "split")
+    out += [""]
+    if calibration_result is not None:
+        out += calibration.format_markdown(calibration_result, images.get("calibration"))
+    else:
+        out += ["## Abstention calibration", "",
+                "n/a: this question set has no unanswerable questions (see "
+                "`python -m newsqa.evals.build_unanswerable`)."]
+    out += [
         "",
         "## Settings",
         "",
@@ -307,7 +436,7 @@ def format_markdown(report: dict[str, Any], scores: Sequence[RowScore]) -> str:
     for key in sorted(settings):
         out.append(f"| {key} | {_md_cell(settings[key])} |")
     if run:
-        for key in ("corpus", "index_dir", "questions", "k", "limit", "duration_s"):
+        for key in ("corpus", "index_dir", "questions", "split", "to_script", "k", "limit", "duration_s"):
             if run.get(key) is not None:
                 out.append(f"| run.{key} | {_md_cell(run[key])} |")
     misses = worst_misses(scores)
@@ -316,18 +445,37 @@ def format_markdown(report: dict[str, Any], scores: Sequence[RowScore]) -> str:
         out.append("None: every question was answered with a gold answer and citation.")
     else:
         out += [
-            "| id | question | gold | answer | gold rank | top retrieved |",
-            "| --- | --- | --- | --- | ---: | --- |",
+            "Worst first: an answered unanswerable question, then wrong answers whose gold passage "
+            "was not retrieved, wrong answers, false abstentions, wrong citations.",
+            "",
+            "| id | question | gold | answer | conf. | gold rank | top 3 retrieved |",
+            "| --- | --- | --- | --- | ---: | ---: | --- |",
         ]
         for s in misses:
             gold = " / ".join(s.answers) if s.answerable else "(unanswerable)"
             given = "(abstained) " + s.answer if s.abstained else s.answer
+            conf = "—" if s.confidence is None else f"{s.confidence:.2f}"
             out.append(
                 f"| {_md_cell(s.id)} | {_md_cell(s.question)} | {_md_cell(gold)} | "
-                f"{_md_cell(given)} | {s.gold_rank if s.gold_rank is not None else '—'} | "
-                f"{_md_cell('; '.join(s.retrieved_titles[:3]))} |"
+                f"{_md_cell(given)} | {conf} | {s.gold_rank if s.gold_rank is not None else '—'} | "
+                f"{_retrieved_cell(s)} |"
             )
     return "\n".join(out) + "\n"
+
+
+def _calibration_rows(scores: Sequence[RowScore]) -> list[dict[str, Any]]:
+    return [{"answerable": s.answerable, "confidence": s.confidence, "split": s.split} for s in scores]
+
+
+def calibration_of(scores: Sequence[RowScore], settings: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The abstention calibration of a run, or ``None`` when it has no unanswerable or no
+    answerable questions with a confidence."""
+    rows = _calibration_rows(scores)
+    with_conf = [r for r in rows if r["confidence"] is not None]
+    if not any(r["answerable"] for r in with_conf) or all(r["answerable"] for r in with_conf):
+        return None
+    current = (settings or {}).get("answer_min_confidence")
+    return calibration.calibrate(with_conf, current=current)
 
 
 def write_outputs(
@@ -335,28 +483,99 @@ def write_outputs(
     report: dict[str, Any],
     results: Sequence[tuple[dict[str, Any], Answer, RowScore]],
 ) -> None:
+    from .charts import hit_at_k_chart
+
     out_dir.mkdir(parents=True, exist_ok=True)
+    scores = [score for _, _, score in results]
+    images: dict[str, str] = {}
+    try:
+        if hit_at_k_chart({"hit@k": report}, out_dir / "hit_at_k.png"):
+            images["hit_at_k"] = "hit_at_k.png"
+    except Exception:  # a chart must never cost the run's results
+        logger.warning("could not draw hit_at_k.png", exc_info=True)
+    cal = calibration_of(scores, report.get("settings"))
+    if cal is not None:
+        (out_dir / "calibration.json").write_text(
+            json.dumps(cal, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+        try:
+            if calibration.write_chart(cal, out_dir / "calibration.png"):
+                images["calibration"] = "calibration.png"
+        except Exception:
+            logger.warning("could not draw calibration.png", exc_info=True)
     (out_dir / "report.json").write_text(
         json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
     )
     (out_dir / "report.md").write_text(
-        format_markdown(report, [score for _, _, score in results]), encoding="utf-8"
+        format_markdown(report, scores, images=images, calibration_result=cal), encoding="utf-8"
     )
     with (out_dir / "rows.jsonl").open("w", encoding="utf-8") as fh:
         for row, answer, score in results:
             fh.write(json.dumps(row_record(row, answer, score), ensure_ascii=False, default=str) + "\n")
 
 
+def _breakdown(scores: Sequence[RowScore], key: Callable[[RowScore], str | None]) -> dict[str, dict[str, Any]]:
+    groups: dict[str, list[RowScore]] = {}
+    for s in scores:
+        groups.setdefault(key(s) or "unknown", []).append(s)
+    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    out = {}
+    for name, group in ordered:
+        rep = aggregate(group)
+        out[name] = {k: rep.get(k) for k in BREAKDOWN_KEYS}
+    return out
+
+
 def build_report(
     scores: Sequence[RowScore], settings: Settings, *, k: int, run: dict[str, Any]
 ) -> dict[str, Any]:
-    report = aggregate(scores, ks=sorted(set(HIT_KS) | {k}))
+    report = aggregate(scores, ks=sorted(set(HIT_KS) | set(REPORT_KS) | {k}))
+    report["by_answer_type"] = _breakdown(scores, lambda s: s.answer_type)
+    sources: dict[str, int] = {}
+    for s in scores:
+        if s.answer_type_source:
+            sources[s.answer_type_source] = sources.get(s.answer_type_source, 0) + 1
+    report["answer_type_source"] = sources
+    report["by_split"] = _breakdown(scores, lambda s: s.split)
     report["run"] = run
     report["settings"] = settings.model_dump(mode="json")
+    cal = calibration_of(scores, report["settings"])
+    report["calibration"] = None if cal is None else {
+        key: cal[key] for key in ("fit_on", "max_false_abstain", "threshold", "current_threshold",
+                                  "at_threshold", "at_current")
+    }
     return report
 
 
 # --------------------------------------------------------------------------- entry point
+
+
+def _is_index_mismatch(exc: BaseException) -> bool:
+    try:
+        from newsqa.index.store import IndexMismatchError
+    except Exception:  # pragma: no cover - the index package always imports in practice
+        return False
+    return isinstance(exc, IndexMismatchError)
+
+
+def prepare_questions(
+    questions: Path, *, split: str = "all", limit: int | None = None, to_script: str | None = None
+) -> list[dict[str, Any]]:
+    """The rows to ask: loaded, filtered to ``split``, cut to ``limit``, converted to ``to_script``."""
+    if split == "all":
+        rows = load_questions(questions, limit=limit)
+    else:
+        rows = filter_split(load_questions(questions), split)
+        if limit is not None:
+            rows = rows[:limit]
+        if not rows:
+            raise QuestionFileError(f"{questions}: no question in the {split.upper()} split")
+    if to_script:
+        from newsqa.script import to_script as convert
+
+        rows = [dict(row, question=convert(row["question"], to_script), question_original=row["question"])
+                for row in rows]
+    return rows
 
 
 def run_eval(
@@ -367,19 +586,24 @@ def run_eval(
     out_dir: Path,
     k: int = 5,
     limit: int | None = None,
+    split: str = "all",
+    to_script: str | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
     """Answer the questions in ``questions`` and write the report into ``out_dir``.
 
     ``k`` is how many passages the answerer sees (``qa.ask(question, top_k=k)``);
-    ``limit`` takes only the first questions. Returns the report dict (as in
-    ``report.json``).
+    ``split`` keeps the TUNE or CHECK half ("all": every question); ``limit`` then takes
+    only the first questions; ``to_script`` ("hans"/"hant") converts the questions
+    before they are asked. Returns the report dict (as in ``report.json``).
     """
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
     questions = Path(questions)
     out_dir = Path(out_dir)
-    rows = load_questions(questions, limit=limit)
+    rows = prepare_questions(questions, split=split, limit=limit, to_script=to_script)
     started = time.perf_counter()
 
     eval_settings = prepare_corpus_index(Path(corpus), settings) if corpus is not None else settings
@@ -387,7 +611,16 @@ def run_eval(
     from newsqa.qa.pipeline import NewsQA
 
     logger.info("eval: %d questions, index %s, k=%d", len(rows), eval_settings.index_path, k)
-    qa = NewsQA.from_settings(eval_settings)
+    try:
+        qa = NewsQA.from_settings(eval_settings)
+    except Exception as exc:
+        if corpus is None or not _is_index_mismatch(exc):
+            raise
+        # The cache key covers the corpus, the indexing settings and the index format, not
+        # the rest of the code: an entry the current code cannot read is rebuilt once.
+        logger.warning("cached eval index is incompatible (%s); rebuilding it", exc)
+        eval_settings = prepare_corpus_index(Path(corpus), settings, rebuild=True)
+        qa = NewsQA.from_settings(eval_settings)
     # One untimed question first, so model loading does not land in the latency figures.
     try:
         qa.ask(rows[0]["question"], top_k=k)
@@ -404,6 +637,8 @@ def run_eval(
         "questions": str(questions),
         "corpus": str(corpus) if corpus is not None else None,
         "index_dir": str(eval_settings.index_path),
+        "split": split,
+        "to_script": to_script,
         "k": k,
         "limit": limit,
         "hit_ks": list(HIT_KS),

@@ -96,19 +96,62 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    from newsqa.evals.metrics import QuestionFileError
     from newsqa.evals.runner import format_table, run_eval
 
-    settings = _settings(args)
-    out = Path(args.out) if args.out else settings.resolve("var/eval") / Path(args.questions).stem
-    report = run_eval(
-        Path(args.questions),
-        settings,
-        corpus=Path(args.corpus) if args.corpus else None,
-        out_dir=out,
-        k=args.k,
-        limit=args.limit,
-    )
+    if args.k < 1:
+        raise SystemExit("newsqa eval: --k must be at least 1")
+    if args.limit is not None and args.limit < 1:
+        raise SystemExit("newsqa eval: --limit must be at least 1")
+    common = {
+        "corpus": Path(args.corpus) if args.corpus else None,
+        "k": args.k,
+        "limit": args.limit,
+        "split": args.split,
+        "to_script": args.to_script,
+    }
+    suffix = "" if args.split == "all" else f"-{args.split}"
+    suffix += f"-{args.to_script}" if args.to_script else ""
+    try:
+        if args.compare:
+            from newsqa.config import project_home
+            from newsqa.evals.compare import compare_settings, format_comparison
+
+            a_file, b_file = (Path(p) for p in args.compare)
+            out = (
+                Path(args.out) if args.out
+                else project_home() / "var/eval" / f"compare-{a_file.stem}-vs-{b_file.stem}{suffix}"
+            )
+            a, b = compare_settings(
+                a_file, b_file, Path(args.questions), out_dir=out,
+                overrides={"index_dir": getattr(args, "index", None)}, **common,
+            )
+            print(format_comparison(a, b, (f"A {a_file.name}", f"B {b_file.name}")))
+            print(f"\nreports: {out / 'A' / 'report.md'}, {out / 'B' / 'report.md'}; side by side: {out / 'compare.md'}")
+            return 0
+        settings = _settings(args)
+        out = Path(args.out) if args.out else settings.resolve("var/eval") / (Path(args.questions).stem + suffix)
+        report = run_eval(Path(args.questions), settings, out_dir=out, **common)
+    except QuestionFileError as exc:
+        print(f"newsqa: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
     print(format_table(report))
+    if args.split != "all" or args.to_script:
+        print(f"\nsplit: {args.split}" + (f"; questions converted to {args.to_script}" if args.to_script else ""))
+    cal = report.get("calibration")
+    if cal and cal.get("threshold") is not None:
+        fitted = str(cal.get("fit_on", "")).upper()
+        line = f"\nabstention: recommended answer_min_confidence {cal['threshold']:.2f} (fitted on {fitted}"
+        check = (cal.get("at_threshold") or {}).get("check")
+        if check and fitted == "TUNE":
+            def ratio(value):
+                return "n/a" if value is None else f"{value:.3f}"
+
+            line += (f"; on CHECK: abstain recall {ratio(check['abstain_recall'])}, "
+                     f"false abstain {ratio(check['false_abstain_rate'])}")
+        elif fitted == "ALL":
+            line += ", and judged on the same rows: optimistic"
+        print(line + ")")
     print(f"\nreport: {out / 'report.md'}")
     return 0
 
@@ -239,13 +282,28 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="score retrieval and answers on a question set",
         description="Score a JSONL question set (see README, 'Evaluation'); writes report.json, report.md "
-        "and rows.jsonl and prints the table.",
+        "(with hit@k and calibration charts), rows.jsonl and prints the table. Unanswerable "
+        "questions for a set: python -m newsqa.evals.build_unanswerable; an abstention threshold "
+        "from runs: python -m newsqa.evals.calibrate RUN.",
     )
     p.add_argument("--questions", required=True, metavar="FILE.jsonl", help="question set")
     p.add_argument("--corpus", metavar="DIR", help="build a separate, cached index over DIR (your index is untouched)")
-    p.add_argument("--out", metavar="DIR", help="output folder (default var/eval/<questions name>)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default var/eval/<questions name>[-split][-script])")
     p.add_argument("--k", type=int, default=5, help="passages the answerer sees (default 5)")
-    p.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N questions")
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N questions (after --split)")
+    p.add_argument(
+        "--split", choices=("tune", "check", "all"), default="all",
+        help="only the TUNE or CHECK half, split by article: sha1(article) even is TUNE (default all)",
+    )
+    p.add_argument(
+        "--to-script", choices=("hans", "hant"), default=None,
+        help="convert every question to Simplified (hans) or Traditional (hant) before asking",
+    )
+    p.add_argument(
+        "--compare", nargs=2, metavar=("A.toml", "B.toml"),
+        help="run two settings files (newsqa.toml format) on the same questions; prints the metrics "
+        "side by side with deltas and writes the reports to OUT/A and OUT/B",
+    )
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser(

@@ -209,3 +209,121 @@ def test_format_table_shows_null_as_na():
     assert any(line.startswith("hit@1") and line.endswith("n/a") for line in lines)
     assert any(line.startswith("hit@5") and "0.500" in line for line in lines)
     assert any("latency p50" in line and "12.3" in line for line in lines)
+
+
+# --------------------------------------------------------------------------- report sections, split, script
+
+
+def test_report_has_breakdowns_charts_and_ten_hit_ks(tmp_path, settings, questions, fake_qa):
+    out = tmp_path / "out"
+    report = run_eval(questions, settings, out_dir=out, progress=False)
+    for k in range(1, 11):
+        assert f"hit@{k}" in report, k
+    assert report["hit@2"] == 1.0 and report["hit@10"] == 1.0
+    assert sum(g["n"] for g in report["by_answer_type"].values()) == 3
+    assert sum(report["answer_type_source"].values()) == 3
+    assert sum(g["n"] for g in report["by_split"].values()) == 3
+    # q3 is unanswerable: the run has a calibration (the fake answers with confidence 0.0)
+    assert report["calibration"]["fit_on"] in ("tune", "all")
+
+    png = out / "hit_at_k.png"
+    assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "calibration.png").is_file() and (out / "calibration.json").is_file()
+    md = (out / "report.md").read_text(encoding="utf-8")
+    for section in ("## Metrics", "## hit@k", "](hit_at_k.png)", "## By answer type", "## Abstention calibration",
+                    "](calibration.png)", "## Settings", "## Worst misses", "top 3 retrieved"):
+        assert section in md, section
+    assert "上海自貿區 — 前文一句" in md  # retrieved title and snippet of a miss
+    rows = [json.loads(line) for line in (out / "rows.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {"confidence", "answer_type", "answer_type_source", "split"} <= set(rows[0])
+    assert rows[0]["answer_type"] and rows[0]["split"] in ("tune", "check")
+    assert rows[0]["retrieved"][0]["snippet"].startswith("前文一句")
+    # the printed table keeps to hit@1, 3, 5, 10 (report.json has them all)
+    table = format_table(report)
+    assert "hit@2" not in table and "hit@10" in table
+
+
+class AnswerLike:
+    """An ``Answer`` stand-in: the fields of ``answer``, with or without ``answer_type``."""
+
+    def __init__(self, answer: Answer, answer_type: str | None):
+        for name in Answer.__slots__:
+            if name != "answer_type":
+                setattr(self, name, getattr(answer, name))
+        if answer_type is not None:
+            self.answer_type = answer_type
+
+
+@pytest.mark.parametrize("answer_type", ["quantity", None])
+def test_answer_type_from_the_answerer_else_from_the_question(tmp_path, settings, questions, fake_qa,
+                                                               monkeypatch, answer_type):
+    original = FakeQA.ask
+    monkeypatch.setattr(FakeQA, "ask", lambda self, q, top_k=None: AnswerLike(original(self, q, top_k), answer_type))
+    report = run_eval(questions, settings, out_dir=tmp_path / "out", progress=False)
+    if answer_type:
+        assert report["by_answer_type"]["quantity"]["n"] == 3
+        assert report["answer_type_source"] == {"answerer": 3}
+    else:  # the rule of newsqa.evals.answer_types: 哪一天 -> date; 多大, 多少 -> number
+        assert report["by_answer_type"]["date"]["n"] == 1 and report["by_answer_type"]["number"]["n"] == 2
+        assert report["answer_type_source"] == {"question rule": 3}
+        md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+        assert "## By answer type" in md and "| date |" in md
+
+
+def test_split_keeps_one_half_and_is_recorded(tmp_path, settings, questions, fake_qa):
+    from newsqa.evals.splits import split_of
+
+    rows = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines()]
+    for half in ("tune", "check"):
+        expected = [r["id"] for r in rows if split_of(r) == half]
+        if not expected:
+            with pytest.raises(ValueError, match=half.upper()):
+                run_eval(questions, settings, out_dir=tmp_path / half, split=half, progress=False)
+            continue
+        report = run_eval(questions, settings, out_dir=tmp_path / half, split=half, progress=False)
+        assert report["n"] == len(expected) and report["run"]["split"] == half
+        got = [json.loads(line)["id"] for line in (tmp_path / half / "rows.jsonl").read_text().splitlines()]
+        assert got == expected
+    with pytest.raises(ValueError, match="split"):
+        run_eval(questions, settings, out_dir=tmp_path / "x", split="dev", progress=False)
+
+
+def test_to_script_converts_the_questions_before_asking(tmp_path, settings, questions, fake_qa):
+    report = run_eval(questions, settings, out_dir=tmp_path / "out", to_script="hans", progress=False)
+    asked = [q for q, _ in fake_qa.instances[0].calls[1:]]
+    assert asked[0] == "上海自贸区是哪一天挂牌的？"
+    assert report["run"]["to_script"] == "hans"
+    rows = [json.loads(line) for line in (tmp_path / "out" / "rows.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert rows[0]["question"] == "上海自贸区是哪一天挂牌的？"
+    assert rows[0]["question_original"] == "上海自貿區是哪一天掛牌的？"
+
+
+def test_an_incompatible_cached_index_is_rebuilt_once(tmp_path, settings, questions, corpus, fake_qa, fake_ingest,
+                                                      monkeypatch):
+    from newsqa.index.store import IndexMismatchError
+
+    run_eval(questions, settings, corpus=corpus, out_dir=tmp_path / "o1", progress=False)
+    (entry,) = [p for p in Path(runner.CACHE_DIR).iterdir() if p.is_dir()]
+    (entry / "STALE").write_text("format 1")  # as if written by an older index format
+
+    def from_settings(cls, s):
+        if (s.index_path / "STALE").exists():
+            raise IndexMismatchError(f"the index at {s.index_path} has format 1, this newsqa reads format 2")
+        return cls(s)
+
+    monkeypatch.setattr(FakeQA, "from_settings", classmethod(from_settings))
+    report = run_eval(questions, settings, corpus=corpus, out_dir=tmp_path / "o2", progress=False)
+    assert len(fake_ingest) == 2 and report["n"] == 3
+    assert [p.name for p in Path(runner.CACHE_DIR).iterdir() if p.is_dir()] == [entry.name]
+    assert not (entry / "STALE").exists()
+    # without --corpus (the user's index) nothing is rebuilt: the error goes to the user
+    (settings.index_path).mkdir(parents=True)
+    (settings.index_path / "STALE").write_text("x")
+    with pytest.raises(IndexMismatchError):
+        run_eval(questions, settings, out_dir=tmp_path / "o3", progress=False)
+
+
+def test_fingerprint_depends_on_the_index_format(settings, corpus, monkeypatch):
+    fp = corpus_fingerprint(corpus, settings)
+    monkeypatch.setattr(runner, "_index_format", lambda: "999")
+    assert corpus_fingerprint(corpus, settings) != fp
