@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install model browser eval eval-seed eval-drcd clean help
+.PHONY: run test install model browser eval eval-seed eval-drcd eval-drcd-check eval-unanswerable clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -44,7 +44,14 @@ eval-seed: model  ## the project's own eval set over the bundled corpus
 eval-drcd: model  ## DRCD dev (needs ../shared/data)
 	$(BIN)/newsqa eval --questions ../shared/data/drcd_dev/qa.jsonl --corpus ../shared/data/drcd_dev/articles --out var/eval/drcd
 
-eval: eval-seed eval-drcd  ## all offline evals
+eval-drcd-check: model  ## DRCD dev, check half only (the half nothing was tuned on)
+	$(BIN)/newsqa eval --questions ../shared/data/drcd_dev/qa.jsonl --corpus ../shared/data/drcd_dev/articles --split check --out var/eval/drcd-check
+
+eval-unanswerable: model  ## DRCD questions whose articles are held out: abstention recall and calibration
+	$(BIN)/python -m newsqa.evals.build_unanswerable
+	$(BIN)/newsqa eval --corpus var/eval-sets/drcd-unanswerable/corpus --questions var/eval-sets/drcd-unanswerable/questions.jsonl --out var/eval/drcd-unanswerable
+
+eval: eval-seed eval-drcd eval-unanswerable  ## all offline evals
 
 clean:  ## remove the index, eval outputs and caches (keeps .venv and the model)
 	rm -rf var/index var/eval var/eval-cache
