@@ -25,7 +25,7 @@ from typing import Any
 
 from newsqa.config import Settings
 
-from .runner import _TABLE, run_eval
+from .runner import _TABLE, _fmt, run_eval
 
 
 @contextmanager
@@ -56,16 +56,6 @@ def _rows() -> list[tuple[str, str, str]]:
     hits = [(f"hit@{k}", f"hit@{k}", "ratio") for k in (1, 3, 5, 10)]
     i = next(i for i, r in enumerate(rows) if r[0] == "mrr@10")
     return rows[:i] + hits + rows[i:]
-
-
-def _fmt(value: Any, kind: str) -> str:
-    if value is None:
-        return "n/a"
-    if kind == "ratio":
-        return f"{value:.3f}"
-    if kind == "num":
-        return f"{value:.1f}" if isinstance(value, float) and not float(value).is_integer() else f"{value:g}"
-    return str(value)
 
 
 def _delta(a: Any, b: Any, kind: str) -> str:
