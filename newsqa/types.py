@@ -136,6 +136,9 @@ class Answer:
     script: str = "hant"
     retrieved: list[RetrievedChunk] = field(default_factory=list)
     confidence: float = 0.0
+    # What the question asks for (date, number, quantity, person, place, organisation, list,
+    # yesno, other); informative, not part of ``to_dict()``.
+    answer_type: str = "other"
 
     def to_dict(self) -> dict[str, Any]:
         """The ``newsqa ask --json`` contract."""

@@ -1,0 +1,270 @@
+"""The extractive answerer on hand-made passages (no model, no index): answer types, spans,
+clause fallback, citations, highlights and the script of the answer."""
+
+import pytest
+
+from newsqa.qa.answer_types import ANSWER_TYPES, detect_answer_type
+from newsqa.qa.answerer import ABSTAIN_MESSAGE, ExtractiveAnswerer, format_answer
+from newsqa.qa.spans import clause_window, extract_span, typed_spans
+from newsqa.script import detect_script, fold, to_simplified
+from newsqa.types import Chunk, Document, RetrievedChunk
+
+
+def passage(text: str, doc_id: str = "a.txt", title: str = "測試", start: int = 0, doc_text: str | None = None):
+    """A retrieved passage ``text`` at ``start`` of a document (``doc_text`` or the passage itself)."""
+    doc_text = doc_text if doc_text is not None else text
+    assert doc_text[start : start + len(text)] == text
+    document = Document(doc_id=doc_id, title=title, text=doc_text)
+    chunk = Chunk(f"{doc_id}:{start}", doc_id, 0, text, start, start + len(text), text)
+    return RetrievedChunk(chunk=chunk, document=document, score=1.0)
+
+
+SHANGHAI = passage(
+    "上海自貿試驗區是中國第一個自由貿易試驗區。2013年9月29日上海自貿區掛牌。"
+    "掛牌之初的面積為28.78平方公里，2014年擴區到120.72平方公里。首任管委會主任由戴海波擔任。"
+    "區內企業主要來自美國、日本、德國和新加坡等國家。",
+    doc_id="shanghai.txt",
+    title="上海自貿試驗區",
+)
+STRASBOURG = passage(
+    "史特拉斯堡大教堂於1988年被聯合國教科文組織列為世界文化遺產。"
+    "史特拉斯堡是法國東北部的城市，位於萊茵河西岸。該市的人口約為28萬人。",
+    doc_id="strasbourg.txt",
+    title="史特拉斯堡",
+)
+ALABAMA = passage(
+    "阿拉巴馬州是美國東南部的一個州。阿拉巴馬州的首府是蒙哥馬利，最大城市是伯明罕。"
+    "州內有四個國家森林，總面積約2,700平方公里。",
+    doc_id="alabama.txt",
+    title="阿拉巴馬州",
+)
+
+
+@pytest.fixture(scope="module")
+def answerer():
+    return ExtractiveAnswerer(min_confidence=0.1)
+
+
+# --------------------------------------------------------------------------- answer types
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("上海自貿區是哪一天掛牌的？", "date"),
+        ("柏林圍牆在哪一年倒塌？", "date"),
+        ("天城文何時成為梵語的標準書寫系統？", "date"),
+        ("西斯拉夫語族在什麼時候採用了拉丁字母？", "date"),
+        ("法里茲巴達洛夫是在2011年的幾月被槍殺？", "date"),
+        ("南加大音樂學院在排名中名列第幾？", "number"),
+        ("香港信仰基督教的人口大約占多少比例？", "number"),
+        ("上海自貿區的面積是多少平方公里？", "quantity"),
+        ("鶴慶縣的面積有多大？", "quantity"),
+        ("阿根廷曾經進入世界盃決賽幾次？", "quantity"),
+        ("誰被尊稱為「電視之父」？", "person"),
+        ("存在主義心理學的代表人物中，哪一位是美國人？", "person"),
+        ("忽必烈與何人爭奪汗位？", "person"),
+        ("香港的韓國人大部分聚集在哪裡？", "place"),
+        ("哪一個國家不停地妨礙臺灣的國際交流？", "place"),
+        ("阿拉巴馬州的首府是哪個城市？", "place"),
+        ("史特拉斯堡大教堂被哪個組織列為世界文化遺產？", "organisation"),
+        ("哪家韓國公司在海洋勘探船領域的份額佔世界六成？", "organisation"),
+        ("邊防派出所是哪一個機構設置的單位？", "organisation"),
+        ("區內企業主要來自哪些國家？", "list"),
+        ("當地有哪幾種主要作物？", "list"),
+        ("機關手槍可不可以連發？", "yesno"),
+        ("聯邦總統是否可以不任命聯邦總理？", "yesno"),
+        ("這座橋是不是世界上最長的橋？", "yesno"),
+        ("馬祖有機場嗎？", "yesno"),
+        ("為什麼瓦爾特汽車排出的氣會有空氣汙染？", "other"),
+        ("道士的鞋子被稱為什麼？", "other"),
+    ],
+)
+def test_answer_type_in_both_scripts(question, expected):
+    assert detect_answer_type(question).type == expected
+    assert detect_answer_type(to_simplified(question)).type == expected
+    assert expected in ANSWER_TYPES
+
+
+def test_the_gap_is_the_question_word():
+    q = detect_answer_type("上海自貿區是哪一天掛牌的？")
+    assert q.folded[q.gap_start : q.gap_end].startswith("哪一")
+    assert q.left == "上海自贸区是"
+    assert q.right.startswith("天挂牌") or q.right.startswith("挂牌")
+    assert detect_answer_type("面積有多少平方公里？").unit == "平方公里"
+
+
+# --------------------------------------------------------------------------- spans
+
+
+@pytest.mark.parametrize(
+    "question, sentence, expected, kind",
+    [
+        ("上海自貿區是哪一年掛牌的？", "上海自貿區於2013年9月29日正式掛牌。", "2013年9月29日", "typed"),
+        ("中國同盟會於何年成立？", "光緒三十一年，孫中山在日本東京組織中國同盟會。", "光緒三十一年", "typed"),
+        ("上海自貿區掛牌之初的面積是多少平方公里？", "掛牌之初的面積為28.78平方公里，2014年擴區到120.72平方公里。", "28.78平方公里", "typed"),
+        ("河北自貿試驗區吸引了全省多少比例的新設外資企業？", "河北自貿試驗區新設外資企業佔全省的24.1%，成為開放新高地。", "24.1%", "typed"),
+        ("誰認為希臘語與梵語出自同一門語言？", "會中，威廉·瓊斯認為希臘語與梵語出自同一門語言。", "威廉·瓊斯", None),
+        ("首任管委會主任是誰？", "首任管委會主任由戴海波擔任，任期五年。", "戴海波", "gap"),
+        ("阿拉巴馬州的首府是哪個城市？", "阿拉巴馬州的首府是蒙哥馬利，最大城市是伯明罕。", "蒙哥馬利", "gap"),
+        ("國立牛仔與西部史蹟博物館位於美國的哪一州？", "國立牛仔與西部史蹟博物館位於美國奧克拉荷馬州的首府。", "奧克拉荷馬州", "gap"),
+        ("史特拉斯堡大教堂被哪個組織列為世界文化遺產？", "史特拉斯堡大教堂被聯合國教科文組織列為世界文化遺產。", "聯合國教科文組織", "gap"),
+        ("哪一家報紙是目前唯一使用梵語的？", "唯一採用梵語的日報《蘇達爾摩》在印度出版。", "《蘇達爾摩》", "typed"),
+        ("區內企業主要來自哪些國家？", "區內企業主要來自美國、日本、德國和新加坡等國家。", "美國、日本、德國和新加坡", "typed"),
+    ],
+)
+def test_span_for_traditional_and_simplified_questions(question, sentence, expected, kind):
+    for q in (question, to_simplified(question)):
+        start, end, found_kind = extract_span(q, sentence)
+        assert expected in sentence[start:end], (q, sentence[start:end])
+        assert end - start <= len(expected) + 6  # the phrase, not the sentence
+        if kind:
+            assert found_kind == kind
+
+
+def test_yes_no_span_is_the_statement():
+    sentence = "機關手槍即可以連發的短槍。"
+    start, end, kind = extract_span("機關手槍可不可以連發？", sentence)
+    assert kind == "clause" and "可以連發" in sentence[start:end]
+
+
+def test_typed_spans_find_dates_and_numbers_in_the_folded_text():
+    folded = fold("1970年代初，約3,000人於19世紀末遷入，佔全省的三分之一。")
+    dates = [folded[a:b] for a, b in typed_spans("date", folded)]
+    numbers = [folded[a:b] for a, b in typed_spans("number", folded)]
+    assert "1970年代初" in dates and any("19世纪末" in d for d in dates)
+    assert any("3,000人" in n for n in numbers) and any("三分之一" in n for n in numbers)
+
+
+def test_clause_window_keeps_whole_clauses_within_the_budget():
+    sentence = "這是第一個很長的子句，答案在這裡是蒙哥馬利，另一個子句，最後一個子句。"
+    start = sentence.index("蒙哥馬利")
+    s, e = clause_window(sentence, start, start + 4, 12, set())
+    assert sentence[s:e] == "答案在這裡是蒙哥馬利，"
+    s, e = clause_window(sentence, start, start + 4, 100, set())
+    assert (s, e) == (0, len(sentence))
+
+
+# --------------------------------------------------------------------------- answering
+
+
+@pytest.mark.parametrize(
+    "question, retrieved, expected",
+    [
+        ("上海自貿區是哪一天掛牌的？", SHANGHAI, "2013年9月29日"),
+        ("上海自貿區掛牌之初的面積是多少平方公里？", SHANGHAI, "28.78平方公里"),
+        ("首任管委會主任是誰？", SHANGHAI, "戴海波"),
+        ("阿拉巴馬州的首府是哪個城市？", ALABAMA, "蒙哥馬利"),
+        ("史特拉斯堡大教堂被哪個組織列為世界文化遺產？", STRASBOURG, "聯合國教科文組織"),
+        ("區內企業主要來自哪些國家？", SHANGHAI, "美國、日本、德國和新加坡"),
+        ("阿拉巴馬州內有幾個國家森林？", ALABAMA, "四個國家森林"),
+        ("史特拉斯堡大教堂是否被列為世界文化遺產？", STRASBOURG, "列為世界文化遺產"),
+    ],
+)
+def test_answer_holds_the_span_in_the_questions_script(answerer, question, retrieved, expected):
+    for q, script in ((question, "hant"), (to_simplified(question), "hans")):
+        answer = answerer.run(q, [STRASBOURG, retrieved] if retrieved is not STRASBOURG else [retrieved, ALABAMA])
+        assert not answer.abstained
+        assert answer.script == script
+        body = answer.answer.rsplit("[", 1)[0]
+        assert (expected if script == "hant" else to_simplified(expected)) in body, answer.answer
+        assert detect_script(body, default=script) == script
+        assert answer.answer_type == detect_answer_type(q).type
+        assert 0.0 <= answer.confidence <= 1.0
+
+
+def test_citation_points_at_the_passage_with_the_span_and_highlights_it(answerer):
+    answer = answerer.run("上海自贸区是哪一天挂牌的？", [ALABAMA, SHANGHAI])
+    assert answer.answer.endswith("[1]")
+    cited = answer.citations[0]
+    assert cited.n == 1 and cited.doc_id == "shanghai.txt"
+    assert 0 <= cited.highlight_start < cited.highlight_end <= len(cited.text)
+    highlighted = cited.text[cited.highlight_start : cited.highlight_end]
+    assert "2013年9月29日" in highlighted
+    # The highlight is what the answer quotes (in the passage's own script).
+    assert to_simplified(highlighted) == answer.answer.removesuffix("[1]")
+
+
+def test_highlight_offsets_are_within_the_passage_not_the_document(answerer):
+    doc_text = "前言一句。" * 30 + SHANGHAI.chunk.text
+    start = len("前言一句。" * 30)
+    hit = passage(SHANGHAI.chunk.text, doc_id="long.txt", start=start, doc_text=doc_text)
+    answer = answerer.run("首任管委會主任是誰？", [hit])
+    cited = answer.citations[0]
+    assert (cited.start, cited.end) == (start, start + len(SHANGHAI.chunk.text))
+    assert "戴海波" in cited.text[cited.highlight_start : cited.highlight_end]
+    assert doc_text[cited.start + cited.highlight_start : cited.start + cited.highlight_end] == cited.text[
+        cited.highlight_start : cited.highlight_end
+    ]
+
+
+def test_long_sentence_falls_back_to_the_clauses_around_the_answer():
+    long_sentence = (
+        "在經歷了多年的籌備與反覆的討論之後，經過地方政府與中央政府的多次協商，"
+        "2013年9月29日上海自貿區正式掛牌，"
+        "此後區內陸續推出了一系列涉及投資、貿易、金融與行政管理的改革措施，吸引了大量的外資企業進駐。"
+    )
+    answerer = ExtractiveAnswerer(min_confidence=0.1, max_chars=60)
+    answer = answerer.run("上海自貿區是哪一天正式掛牌的？", [passage(long_sentence)])
+    body = answer.answer.removesuffix("[1]")
+    assert "2013年9月29日" in body
+    assert len(body) < len(long_sentence) and len(body) <= 60
+    assert body.startswith("2013年9月29日") or "，2013年9月29日" in body  # whole clauses
+
+
+def test_typed_answer_is_short_when_the_sentence_is_long(answerer):
+    sentence = "掛牌之初的面積為28.78平方公里，區內有外高橋保稅區、洋山保稅港區和浦東機場綜合保稅區等片區，涵蓋了浦東新區的多個重要經濟功能區。"
+    answer = answerer.run("上海自貿區掛牌之初的面積是多少平方公里？", [passage(sentence)])
+    body = answer.answer.removesuffix("[1]")
+    assert "28.78平方公里" in body and len(body) <= 24
+
+
+def test_an_ambiguous_number_keeps_its_context(answerer):
+    sentence = "掛牌之初的面積為28.78平方公里，2014年擴區到120.72平方公里，區內有外高橋保稅區、洋山保稅港區和浦東機場綜合保稅區等片區。"
+    answer = answerer.run("上海自貿區掛牌之初的面積是多少平方公里？", [passage(sentence)])
+    body = answer.answer.removesuffix("[1]")
+    assert "28.78平方公里" in body and "120.72平方公里" in body  # two areas: the context says which is which
+
+
+def test_two_sentences_of_one_passage_share_one_citation():
+    answerer = ExtractiveAnswerer(min_confidence=0.1, max_sentences=2)
+    answer = answerer.run("上海自貿區掛牌的日期和面積是什麼？", [SHANGHAI])
+    assert len(answer.citations) == 1
+    assert answer.answer.count("[1]") == 1 and answer.answer.endswith("[1]")
+    cited = answer.citations[0]
+    assert "2013年9月29日" in cited.text[cited.highlight_start : cited.highlight_end]
+
+
+def test_the_same_sentence_in_overlapping_passages_is_quoted_once():
+    doc_text = SHANGHAI.chunk.text
+    cut = doc_text.index("掛牌之初")
+    first = passage(doc_text[: cut], doc_id="s.txt", doc_text=doc_text)
+    overlap_start = doc_text.index("2013年")
+    second = passage(doc_text[overlap_start:], doc_id="s.txt", start=overlap_start, doc_text=doc_text)
+    answerer = ExtractiveAnswerer(min_confidence=0.1, max_sentences=2)
+    answer = answerer.run("上海自貿區是哪一天掛牌的？", [first, second])
+    assert answer.answer.count("2013年9月29日") == 1
+
+
+def test_format_answer_merges_consecutive_markers_of_one_source():
+    assert format_answer([("甲。", 1), ("乙。", 1), ("丙。", 2)]) == "甲。乙。[1]丙。[2]"
+    assert format_answer([("甲。", 1), ("乙。", 2), ("丙。", 1)]) == "甲。[1]乙。[2]丙。[1]"
+
+
+def test_unrelated_question_abstains_in_its_script():
+    answerer = ExtractiveAnswerer(min_confidence=0.21)
+    for question, script in (("2022年世界盃足球賽的冠軍是哪個國家？", "hant"), ("2022年世界杯足球赛的冠军是哪个国家？", "hans")):
+        answer = answerer.run(question, [SHANGHAI, ALABAMA])
+        assert answer.abstained and answer.citations == []
+        assert answer.answer == ABSTAIN_MESSAGE[script]
+        assert answer.confidence < 0.21
+
+
+def test_no_passages_abstains():
+    answer = ExtractiveAnswerer().run("上海自貿區是哪一天掛牌的？", [])
+    assert answer.abstained and answer.confidence == 0.0 and answer.answer_type == "date"
+
+
+def test_answer_type_is_not_in_the_json_contract(answerer):
+    data = answerer.run("上海自貿區是哪一天掛牌的？", [SHANGHAI]).to_dict()
+    assert set(data) == {"question", "answer", "abstained", "citations", "latency_ms"}
