@@ -241,12 +241,6 @@ def test_chip_shows_the_source_with_its_paragraph(page: Page) -> None:
     assert "市立圖書館新總館今天上午舉行啟用典禮" in whole  # the paragraph starts the article
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="answer quality, not the UI: since the fusion+reranker change the extractive answerer answers the "
-    "rewritten 「張江在上海自貿區擴區時納入了嗎？」 with the area sentence instead of the 張江高科技片區 one; "
-    "the answerer rework of the answer-quality issue fixes it (strict: this flags when it passes again)",
-)
 def test_follow_up_is_rewritten_script_toggle_and_feedback(page: Page, feedback_path: Path) -> None:
     first, _ = _ask(page, "陸家嘴在上海自貿區擴區時納入了嗎？", expect_text="陸家嘴金融片區")
     expect(first.locator(".nqa-rewrite")).to_have_count(0)  # stands alone: not rewritten
