@@ -27,11 +27,13 @@
    clause(s) around it (``SHORT_TYPED_CHARS``). It is marked ``[n]`` where ``n``
    indexes the citation list, converted to the question's script, and the citation's
    highlight is the quoted text within the passage.
-4. ``confidence`` is how well the best evidence matches the question: the best, over
-   the candidate sentences, of 0.7 × the weighted share of the question's bigrams in
-   the sentence + 0.3 × the same with the headline, ± the type check (a date/number
-   question without one: −0.25), + a small retrieval-rank prior; comparable across
-   questions, in [0, 1]. Under ``min_confidence`` the answerer abstains.
+4. ``confidence`` is the probability that the passages answer the question at all
+   (``newsqa.qa.abstain.AbstentionModel``: re-ranker score, evidence match, e5 cosine;
+   fitted on DRCD questions whose articles are held out). Without a model it is the evidence match itself: the best, over the candidate
+   sentences, of 0.7 × the weighted share of the question's bigrams in the sentence +
+   0.3 × the same with the headline, ± the type check (a date/number question without
+   one: −0.25), + a small retrieval-rank prior. Under ``min_confidence`` the answerer
+   abstains.
 
 Example::
 
@@ -53,6 +55,7 @@ from dataclasses import dataclass, field
 from newsqa.index.bm25 import bigram_tokens, query_tokens
 from newsqa.ingest.chunker import split_sentences
 from newsqa.qa import spans as sp
+from newsqa.qa.abstain import AbstentionModel
 from newsqa.qa.answer_types import QuestionType, detect_answer_type
 from newsqa.script import Script, detect_script, fold, to_script
 from newsqa.types import Answer, Citation, RetrievedChunk
@@ -121,17 +124,26 @@ class _Sentence:
 class ExtractiveAnswerer:
     """Picks the sentence that answers the question best and the phrase in it, with ``[n]`` citations."""
 
-    def __init__(self, min_confidence: float = 0.2, max_sentences: int = 1, max_chars: int = 120):
+    def __init__(
+        self,
+        min_confidence: float = 0.2,
+        max_sentences: int = 1,
+        max_chars: int = 120,
+        abstention: AbstentionModel | None = None,
+    ):
         self.min_confidence = min_confidence
         self.max_sentences = max_sentences
         self.max_chars = max_chars
+        self.abstention = abstention
 
     @classmethod
     def from_settings(cls, settings) -> "ExtractiveAnswerer":
+        weights = settings.answer_abstention_weights
         return cls(
             min_confidence=settings.answer_min_confidence,
             max_sentences=settings.answer_max_sentences,
             max_chars=settings.answer_max_chars,
+            abstention=AbstentionModel.load(settings.resolve(weights) if weights else None),
         )
 
     # ------------------------------------------------------------------ scoring
@@ -276,6 +288,26 @@ class ExtractiveAnswerer:
             pos = folded.find(q.noun, pos + 1)
         return 0.0
 
+    def confidence(
+        self,
+        question: str,
+        sentences: list[_Sentence],
+        retrieved: list[RetrievedChunk],
+        term_weights: TermWeights | None = None,
+    ) -> float:
+        """How sure the answerer is that ``retrieved`` answers ``question``, in [0, 1].
+
+        With an abstention model: its probability. Without: the best evidence match among
+        the candidate sentences (not only the chosen one's, so the threshold keeps its
+        meaning whichever sentence the ranking prefers).
+        """
+        if not sentences:
+            return 0.0
+        if self.abstention is not None:
+            features = self.abstention.features(question, sentences, retrieved, term_weights=term_weights)
+            return self.abstention.probability(features)
+        return max(0.0, min(1.0, max(s.match for s in sentences)))
+
     # ------------------------------------------------------------------ the answer text
     def _answer_span(self, q: QuestionType, text: str, sent: _Sentence, q_tokens: set[str]) -> tuple[int, int]:
         """``(start, end)`` within the chunk text of what the answer quotes.
@@ -318,9 +350,7 @@ class ExtractiveAnswerer:
         script = script or detect_script(question)
         q = detect_answer_type(question)
         sentences = sorted(self.sentences(q, retrieved, term_weights), key=lambda s: -s.score)
-        # The best evidence match among the candidates (not only the chosen sentence's): the
-        # threshold keeps its meaning whichever sentence the ranking prefers.
-        confidence = max(0.0, min(1.0, max((s.match for s in sentences), default=0.0)))
+        confidence = self.confidence(question, sentences, retrieved, term_weights)
         if not sentences or confidence < self.min_confidence:
             return Answer(
                 question=question,
