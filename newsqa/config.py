@@ -130,7 +130,9 @@ class Settings(BaseSettings):
     answer_abstention_weights: Path | None = Field(
         None, description="An abstention model weights JSON (default: the shipped newsqa/qa/abstain_weights.json)."
     )
-    answer_max_sentences: int = Field(1, ge=1, le=10, description="Sentences an extractive answer may combine.")
+    answer_max_sentences: int = Field(
+        2, ge=1, le=10, description="Sentences an extractive answer may combine (a further one only when it scores nearly as well)."
+    )
     answer_max_chars: int = Field(120, ge=10, le=2000)
 
     # --- ingest
