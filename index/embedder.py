@@ -18,6 +18,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -44,12 +46,18 @@ class Embedder:
         batch_size: int = 32,
         query_prompt: str = "query",
         passage_prompt: str = "passage",
+        query_threads: int = 1,
+        dtype: str = "float32",
     ):
         self.model_ref = model
         self.device = device
         self.batch_size = batch_size
         self.query_prompt = query_prompt
         self.passage_prompt = passage_prompt
+        self.query_threads = query_threads
+        if dtype not in ("float32", "bfloat16"):
+            raise ValueError(f"embedding dtype must be float32 or bfloat16, not {dtype!r}")
+        self.dtype = dtype
         self._model = None
 
     @classmethod
@@ -60,6 +68,8 @@ class Embedder:
             batch_size=settings.embedding_batch_size,
             query_prompt=settings.embedding_query_prompt,
             passage_prompt=settings.embedding_passage_prompt,
+            query_threads=getattr(settings, "embedding_query_threads", 1),
+            dtype=getattr(settings, "embedding_dtype", "float32"),
         )
 
     @property
@@ -72,7 +82,7 @@ class Embedder:
         """The loaded model; one instance per (model, device) is shared by the whole process."""
         if self._model is None:
             with _MODELS_LOCK:
-                key = (self.model_ref, self.device)
+                key = (self.model_ref, self.device, self.dtype)
                 if key not in _MODELS:
                     _MODELS[key] = self._load()
                 self._model = _MODELS[key]
@@ -95,7 +105,12 @@ class Embedder:
 
         logger.info("loading embedding model %s", self.model_ref)
         try:
-            model = SentenceTransformer(self.model_ref, device=self.device)
+            kwargs = {}
+            if self.dtype == "bfloat16":  # ~1.5x faster on CPUs with AVX512-BF16; cosine to fp32 >= 0.998
+                import torch
+
+                kwargs["model_kwargs"] = {"torch_dtype": torch.bfloat16}
+            model = SentenceTransformer(self.model_ref, device=self.device, **kwargs)
         except OSError as exc:  # hub name while offline, broken folder …
             raise ModelNotFoundError(
                 f"cannot load embedding model {self.model_ref!r} offline ({exc}); point "
@@ -128,23 +143,63 @@ class Embedder:
         with Progress(len(texts), "embedding", "chunk", tty=show_progress) as progress:
             for begin in range(0, len(texts), step):
                 rows = order[begin : begin + step]
-                result[rows] = self.model.encode(
+                result[rows] = self._encode_passages(
                     [texts[i] for i in rows],
-                    prompt_name=self._prompt_name(self.passage_prompt),
-                    batch_size=self.batch_size,
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
                 )
                 progress.update(len(rows))
         return result
 
-    def embed_query(self, text: str) -> np.ndarray:
-        vector = self.model.encode(
-            [text],
-            prompt_name=self._prompt_name(self.query_prompt),
+    def _encode_passages(self, texts: list[str]) -> np.ndarray:
+        vectors = self.model.encode(
+            texts,
+            prompt_name=self._prompt_name(self.passage_prompt),
+            batch_size=self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
         )
-        return vector[0].astype(np.float32, copy=False)
+        return _as_unit_float32(vectors)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Embed one question with ``query_threads`` torch threads (default 1).
+
+        A question is a few dozen tokens: splitting its matrix products over cores gains
+        little, and on busy cores the threads wait for each other — on 2 shared cores one
+        thread measured 27 ms p50 against 82–676 ms for two (see README, Benchmarks).
+        """
+        model = self.model
+        with _torch_threads(self.query_threads):
+            vector = model.encode(
+                [text],
+                prompt_name=self._prompt_name(self.query_prompt),
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return _as_unit_float32(vector)[0]
+
+
+def _as_unit_float32(vectors) -> np.ndarray:
+    """float32 rows of unit length (bfloat16 outputs are re-normalised after the cast)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1.0)
+
+
+@contextmanager
+def _torch_threads(n: int) -> Iterator[None]:
+    """Run the block with ``n`` torch intra-op threads (0: leave torch's setting alone)."""
+    if n <= 0:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    if before == n:
+        yield
+        return
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

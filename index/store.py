@@ -41,6 +41,7 @@ import numpy as np
 
 from newsqa.faults import crash_point
 from newsqa.index.bm25 import BM25Index
+from newsqa.index.dense import DenseConfig, DenseIndex, DenseMeta
 from newsqa.index.docstore import DocstoreContents, read_docstore, write_docstore
 from newsqa.index.embedder import Embedder
 from newsqa.index.fusion import Candidate, fuse_candidates, to_retrieved
@@ -97,19 +98,20 @@ def document_reference(doc: Document) -> dict:
     }
 
 
-def _faiss():
-    import faiss
-
-    return faiss
-
-
 class NewsIndex:
-    """Documents, their chunks, a FAISS inner-product index and a BM25 index."""
+    """Documents, their chunks, a FAISS inner-product index and a BM25 index.
 
-    def __init__(self, path: Path, embedder: Embedder, chunker: SentenceChunker):
+    ``dense_config`` (``index_*`` settings) says which FAISS index to keep: exact
+    (``flat``) or approximate (``ivf``/``hnsw``) and how vectors are stored; the index
+    is converted to it when saved (see ``newsqa.index.dense``). Default: ``auto``/fp32.
+    """
+
+    def __init__(self, path: Path, embedder: Embedder, chunker: SentenceChunker,
+                 dense_config: DenseConfig | None = None):
         self.path = Path(path)
         self.embedder = embedder
         self.chunker = chunker
+        self.dense_config = dense_config or DenseConfig()
         self.documents: dict[str, Document] = {}
         self.chunks: dict[int, Chunk] = {}
         self._folded: dict[int, str] = {}
@@ -118,7 +120,7 @@ class NewsIndex:
         self._by_text_key: dict[str, str] = {}  # normalised-text hash -> doc id
         self._copies: dict[str, dict[str, dict]] = {}  # doc id -> {copy id: copy record}
         self.aliases: dict[str, str] = {}  # copy id -> doc id
-        self._dense = None
+        self._dense: DenseIndex | None = None
         self._dimension: int | None = None
         self._next_id = 0
         self._bm25: BM25Index | None = None
@@ -128,9 +130,10 @@ class NewsIndex:
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
-    def create(cls, path: Path, embedder: Embedder, chunker: SentenceChunker) -> "NewsIndex":
+    def create(cls, path: Path, embedder: Embedder, chunker: SentenceChunker,
+               dense_config: DenseConfig | None = None) -> "NewsIndex":
         """A new, empty index that will be saved at ``path``."""
-        return cls(path, embedder, chunker)
+        return cls(path, embedder, chunker, dense_config)
 
     @staticmethod
     def exists(path: Path) -> bool:
@@ -157,9 +160,14 @@ class NewsIndex:
             ) from exc
 
     @classmethod
-    def load(cls, path: Path, embedder: Embedder, chunker: SentenceChunker) -> "NewsIndex":
-        """Load the live generation, refusing one built with other model/chunking settings."""
-        index = cls(path, embedder, chunker)
+    def load(cls, path: Path, embedder: Embedder, chunker: SentenceChunker,
+             dense_config: DenseConfig | None = None) -> "NewsIndex":
+        """Load the live generation, refusing one built with other model/chunking settings.
+
+        The dense index is used as built (its kind and storage are in the manifest);
+        ``dense_config`` applies from the next ``save()`` on.
+        """
+        index = cls(path, embedder, chunker, dense_config)
         manifest = cls.read_manifest(path)
         index.check_compatible(manifest)
         gen_dir = index.path / manifest["generation_dir"]
@@ -170,14 +178,14 @@ class NewsIndex:
         index.aliases = {copy: doc_id for doc_id, copies in contents.copies.items() for copy in copies}
         for vid, chunk in index.chunks.items():
             index._doc_chunks.setdefault(chunk.doc_id, []).append(vid)
-        index._dense = _faiss().read_index(str(gen_dir / "vectors.faiss"))
         index._dimension = manifest["dimension"]
+        index._dense = _read_dense(gen_dir, index._dimension, DenseMeta.from_dict(manifest.get("dense")))
         index._next_id = manifest["next_vector_id"]
         index._bm25 = BM25Index.load(gen_dir / "bm25")
         index._bm25_ids = np.load(gen_dir / "bm25_ids.npy")
         index.generation = manifest["generation"]
         index.manifest = manifest
-        if index._dense.ntotal != len(index.chunks):
+        if index._dense.kind != "milvus" and index._dense.ntotal != len(index.chunks):
             raise NewsIndexError(
                 f"the index at {path} is inconsistent ({index._dense.ntotal} vectors for "
                 f"{len(index.chunks)} chunks); rebuild it with `newsqa ingest --rebuild`"
@@ -189,13 +197,17 @@ class NewsIndex:
         return index
 
     def settings_fingerprint(self) -> dict:
-        return {
+        fingerprint = {
             "model": self.embedder.name,
             "chunk_size": self.chunker.max_chars,
             "chunk_overlap": self.chunker.overlap,
             "chunk_min_size": self.chunker.min_chars,
             "bm25_tokens": "t2s-char-bigram-v1",
         }
+        dtype = getattr(self.embedder, "dtype", "float32")
+        if dtype != "float32":  # absent for float32, so indexes built before the setting stay valid
+            fingerprint["embedding_dtype"] = dtype
+        return fingerprint
 
     def check_compatible(self, manifest: dict) -> None:
         if manifest.get("format") != FORMAT_VERSION:
@@ -213,10 +225,23 @@ class NewsIndex:
             )
 
     # ------------------------------------------------------------------ writes
-    def _ensure_dense(self, dimension: int) -> None:
-        if self._dense is None:
-            faiss = _faiss()
-            self._dense = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+    def _ensure_dense(self, dimension: int, first: np.ndarray | None = None) -> None:
+        """Create the dense index (of the configured kind, trained on ``first``) if there is none."""
+        if self._dense is None and self.dense_config.backend == "milvus":
+            from newsqa.index.vectorstore import VectorStoreDense
+
+            self._dense = VectorStoreDense.for_config(dimension, self.dense_config, self.path)
+            self._dimension = dimension
+        elif self._dense is None:
+            n = 0 if first is None else len(first)
+            self._dense = DenseIndex.empty(
+                dimension,
+                self.dense_config.wanted(n) if first is not None else "flat",
+                self.dense_config.storage if first is not None else "fp32",
+                self.dense_config,
+                training=first,
+                expected_size=n,
+            )
             self._dimension = dimension
         elif dimension != self._dimension:
             raise IndexMismatchError(
@@ -234,6 +259,10 @@ class NewsIndex:
         result = UpsertResult()
         pending: list[tuple[Chunk, str]] = []
         for doc in documents:
+            old = self.documents.get(doc.doc_id)
+            if old is not None and old == doc:  # the common re-index case: no folding, no hashing
+                result.unchanged.append(doc.doc_id)
+                continue
             key = text_key(doc.text)
             canonical_id = self.aliases.get(doc.doc_id)
             if canonical_id is not None:  # a known copy: unchanged, or now a story of its own
@@ -242,10 +271,6 @@ class NewsIndex:
                     result.unchanged.append(doc.doc_id)
                     continue
                 self._drop_alias(doc.doc_id)
-            old = self.documents.get(doc.doc_id)
-            if old is not None and old.to_dict() == doc.to_dict():
-                result.unchanged.append(doc.doc_id)
-                continue
             same_text = self._by_text_key.get(key)
             if same_text is not None and same_text != doc.doc_id:
                 if old is not None:  # edited into a copy of another story
@@ -270,23 +295,55 @@ class NewsIndex:
                 pending.append((chunk, fold(chunk.embed_text)))
         if pending:
             vectors = self.embedder.embed_passages([c.embed_text for c, _ in pending], show_progress=show_progress)
-            self._ensure_dense(vectors.shape[1])
-            ids = np.arange(self._next_id, self._next_id + len(pending), dtype=np.int64)
-            self._next_id += len(pending)
-            self._dense.add_with_ids(vectors, ids)
-            for vid, (chunk, folded) in zip(ids.tolist(), pending):
-                self.chunks[vid] = chunk
-                self._folded[vid] = folded
-                self._doc_chunks[chunk.doc_id].append(vid)
+            self._add_vectors([c for c, _ in pending], [f for _, f in pending], vectors)
             result.chunks_added = len(pending)
         if result.added or result.updated or result.chunks_removed:
             self._bm25 = None  # rebuilt lazily
         return result
 
+    def _add_vectors(self, chunks: list[Chunk], folded: list[str], vectors: np.ndarray) -> np.ndarray:
+        """Store chunks with their folded texts and vectors under new vector ids (returned)."""
+        self._ensure_dense(vectors.shape[1], vectors)
+        ids = np.arange(self._next_id, self._next_id + len(chunks), dtype=np.int64)
+        self._next_id += len(chunks)
+        self._dense.add(vectors, ids)
+        for vid, chunk, text in zip(ids.tolist(), chunks, folded):
+            self.chunks[vid] = chunk
+            self._folded[vid] = text
+            self._doc_chunks.setdefault(chunk.doc_id, []).append(vid)
+        return ids
+
+    def add_prepared(
+        self,
+        documents: list[Document],
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        folded: list[str],
+        *,
+        text_keys: list[str] | None = None,
+    ) -> int:
+        """Bulk-add documents whose chunks are already cut, folded and embedded (no copy detection).
+
+        For importing pre-embedded archives and for ``make bench``'s synthetic ones; ``upsert``
+        is the normal way in. Documents must be new. Returns the number of chunks added.
+        """
+        keys = text_keys or [text_key(d.text) for d in documents]
+        for doc, key in zip(documents, keys):
+            if doc.doc_id in self.documents:
+                raise ValueError(f"{doc.doc_id} is already in the index; use upsert to replace it")
+            self.documents[doc.doc_id] = doc
+            self._text_keys[doc.doc_id] = key
+            self._by_text_key.setdefault(key, doc.doc_id)
+            self._doc_chunks.setdefault(doc.doc_id, [])
+        if chunks:
+            self._add_vectors(chunks, folded, vectors)
+        self._bm25 = None
+        return len(chunks)
+
     def _remove_chunks(self, doc_id: str) -> int:
         ids = self._doc_chunks.pop(doc_id, [])
         if ids and self._dense is not None:
-            self._dense.remove_ids(np.asarray(ids, dtype=np.int64))
+            self._dense.remove(ids)
         for vid in ids:
             self.chunks.pop(vid, None)
             self._folded.pop(vid, None)
@@ -357,6 +414,7 @@ class NewsIndex:
         self.path.mkdir(parents=True, exist_ok=True)
         if self._dense is None:
             self._ensure_dense(self.embedder.dimension)
+        self.optimize_dense()
         bm25 = self._bm25_ready()
         generation = max(self.generation, self._latest_generation_number()) + 1
         name = f"gen-{generation:06d}"
@@ -364,7 +422,7 @@ class NewsIndex:
         tmp_dir = self.path / f".{name}.tmp-{os.getpid()}"
         shutil.rmtree(tmp_dir, ignore_errors=True)
         tmp_dir.mkdir()
-        _faiss().write_index(self._dense, str(tmp_dir / "vectors.faiss"))
+        self._dense.write(tmp_dir)
         crash_point("save:vectors-written")
         write_docstore(
             tmp_dir / "docstore.sqlite",
@@ -379,6 +437,7 @@ class NewsIndex:
             "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "model_ref": self.embedder.model_ref,
             "dimension": self._dimension,
+            "dense": self._dense.meta.to_dict(),
             "settings": self.settings_fingerprint(),
             "documents": len(self.documents),
             "chunks": len(self.chunks),
@@ -387,6 +446,8 @@ class NewsIndex:
             **(extra_manifest or {}),
         }
         (tmp_dir / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
+        live_manifest = self.manifest or (self.read_manifest(self.path) if self.exists(self.path) else {})
+        previous_dense = DenseMeta.from_dict(live_manifest.get("dense")) if live_manifest else None
         _fsync_tree(tmp_dir)
         crash_point("save:generation-written")
         os.replace(tmp_dir, final_dir)
@@ -398,11 +459,38 @@ class NewsIndex:
         crash_point("save:pointer-swapped")
         _fsync_dir(self.path)
         previous = self.manifest.get("generation_dir")
+        self._dense.after_save(previous_dense)
         self.generation = generation
         self.manifest = manifest
         self._prune(keep={name, previous})
         logger.info("saved index generation %s: %d documents, %d chunks", name, len(self.documents), len(self.chunks))
         return final_dir
+
+    def optimize_dense(self) -> bool:
+        """Convert the dense index to the kind/storage ``dense_config`` wants for the current size
+        (e.g. exact -> IVF past ``index_approx_min_chunks``); no embedding. True if it rebuilt."""
+        if self._dense is None:
+            return False
+        live = np.fromiter(self.chunks, dtype=np.int64, count=len(self.chunks))
+        live.sort()
+        config = self.dense_config
+        if (config.backend == "milvus") != (self._dense.kind == "milvus"):  # move the vectors across
+            vectors = self._dense.reconstruct_many(live)
+            logger.info("moving %d vectors to the %s backend", len(live), config.backend)
+            if config.backend == "milvus":
+                from newsqa.index.vectorstore import VectorStoreDense
+
+                adapted = VectorStoreDense.for_config(self._dense.dimension, config, self.path)
+                adapted.add(vectors, live)
+            else:
+                adapted = DenseIndex.build(vectors, live, config.wanted(len(live)), config.storage, config)
+        elif self._dense.kind == "milvus":
+            adapted = self._dense
+        else:
+            adapted = self._dense.adapted(config, live)
+        rebuilt = adapted is not self._dense
+        self._dense = adapted
+        return rebuilt
 
     def _latest_generation_number(self) -> int:
         numbers = [int(p.name[4:]) for p in self.path.glob("gen-*") if p.name[4:].isdigit()]
@@ -433,6 +521,8 @@ class NewsIndex:
             "chunks": len(self.chunks),
             "model": self.embedder.name,
             "dimension": self._dimension,
+            "dense_kind": self._dense.kind if self._dense is not None else None,
+            "dense_storage": self._dense.storage if self._dense is not None else None,
             "generation": self.generation,
             "built_at": self.manifest.get("built_at"),
             "path": str(self.path),
@@ -445,8 +535,9 @@ class NewsIndex:
     def search_dense(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         if self._dense is None or self._dense.ntotal == 0 or k <= 0:
             return []
-        scores, ids = self._dense.search(query_vector.reshape(1, -1).astype(np.float32), min(k, self._dense.ntotal))
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        ids, scores = self._dense.search(query_vector, k)
+        # Only ids the live docstore knows (a shared vector store may hold newer or older ones).
+        return [(int(i), float(s)) for i, s in zip(ids.tolist(), scores.tolist()) if int(i) in self.chunks]
 
     def search_bm25(self, query: str, k: int) -> list[tuple[int, float]]:
         bm25 = self._bm25_ready()
@@ -485,14 +576,17 @@ class NewsIndex:
         for rank, (vid, score) in enumerate(dense, 1):
             cand = candidates[vid] = candidate(vid)
             cand.dense_score, cand.dense_rank = score, rank
+        sparse_only: list[int] = []
         for rank, (vid, score) in enumerate(sparse, 1):
             cand = candidates.get(vid)
             if cand is None:
                 cand = candidates[vid] = candidate(vid)
-                if query_vector is not None:
-                    vector = self._dense.reconstruct(int(vid))
-                    cand.dense_score = float(np.dot(vector, query_vector))
+                sparse_only.append(vid)
             cand.bm25_score, cand.bm25_rank = score, rank
+        if sparse_only and query_vector is not None:  # their cosine too, in one batch
+            vectors = self._dense.reconstruct_many(np.asarray(sparse_only, dtype=np.int64))
+            for vid, cosine in zip(sparse_only, (vectors @ query_vector).tolist()):
+                candidates[vid].dense_score = float(cosine)
         return list(candidates.values())
 
     def search(
@@ -518,6 +612,15 @@ class NewsIndex:
         )
         fused = fuse_candidates(candidates, fusion, dense_weight=dense_weight, bm25_weight=bm25_weight, rrf_k=rrf_k)
         return [to_retrieved(c, c.fused) for c in fused[:k]]
+
+
+def _read_dense(gen_dir: Path, dimension: int, meta: DenseMeta):
+    """The generation's dense index: a FAISS file, or the vector store its manifest names."""
+    if meta.kind == "milvus":
+        from newsqa.index.vectorstore import VectorStoreDense
+
+        return VectorStoreDense.read(gen_dir, dimension, meta)
+    return DenseIndex.read(gen_dir, dimension, meta)
 
 
 def _fsync_file(path: Path) -> None:

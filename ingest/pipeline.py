@@ -25,6 +25,7 @@ from pathlib import Path
 
 from newsqa.config import Settings
 from newsqa.faults import crash_point
+from newsqa.index.dense import DenseConfig
 from newsqa.index.embedder import Embedder
 from newsqa.index.store import IndexMismatchError, NewsIndex, NewsIndexError
 from newsqa.ingest.chunker import SentenceChunker
@@ -186,10 +187,11 @@ def ingest_paths(
     report = IngestReport()
     embedder, chunker = build_components(settings)
     with index_lock(index_dir):
+        dense_config = DenseConfig.from_settings(settings)
         if rebuild or not NewsIndex.exists(index_dir):
-            index = NewsIndex.create(index_dir, embedder, chunker)
+            index = NewsIndex.create(index_dir, embedder, chunker, dense_config)
         else:
-            index = NewsIndex.load(index_dir, embedder, chunker)
+            index = NewsIndex.load(index_dir, embedder, chunker, dense_config)
         documents = load_documents(paths, settings, report, show_progress)
         result = index.upsert(documents, show_progress=show_progress)
         report.added, report.updated, report.unchanged = result.added, result.updated, result.unchanged
@@ -199,6 +201,8 @@ def ingest_paths(
             _sync(index, documents, report)
         crash_point("ingest:before-save")
         changed = report.added or report.updated or report.removed or rebuild or not NewsIndex.exists(index_dir)
+        # A new dense kind/storage in the settings is applied by rebuilding the vector index only.
+        changed = changed or index.optimize_dense()
         # Remember what the corpus folder looked like, so `ensure_index` can tell staleness cheaply.
         corpus = settings.corpus_path
         corpus_stat = index.manifest.get("corpus_stat")
@@ -253,7 +257,7 @@ def delete_documents(doc_ids: list[str], settings: Settings) -> list[str]:
     """
     embedder, chunker = build_components(settings)
     with index_lock(settings.index_path):
-        index = NewsIndex.load(settings.index_path, embedder, chunker)
+        index = NewsIndex.load(settings.index_path, embedder, chunker, DenseConfig.from_settings(settings))
         unknown = [d for d in doc_ids if index.resolve(d) is None]
         if unknown:
             raise NewsIndexError(

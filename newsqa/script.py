@@ -78,13 +78,17 @@ def width_fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=32768)
 def _fold_cached(text: str) -> str:
     return to_simplified(width_fold(text)).lower()
 
 
 def fold(text: str) -> str:
-    """The matching form of ``text``: width-folded, Simplified, lower-cased."""
-    if len(text) <= 256:
+    """The matching form of ``text``: width-folded, Simplified, lower-cased.
+
+    Texts up to a passage's length are cached (OpenCC is pure Python, ~1 ms a passage, and
+    answering folds the sentences and passages it was handed: retrieved passages recur).
+    """
+    if len(text) <= 2048:
         return _fold_cached(text)
     return to_simplified(width_fold(text)).lower()
