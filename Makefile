@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install model browser eval eval-seed eval-drcd eval-drcd-check eval-unanswerable clean help
+.PHONY: run test install model browser eval eval-seed eval-drcd eval-drcd-check eval-unanswerable bench bench-full clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -52,6 +52,16 @@ eval-unanswerable: model  ## DRCD questions whose articles are held out: abstent
 	$(BIN)/newsqa eval --corpus var/eval-sets/drcd-unanswerable/corpus --questions var/eval-sets/drcd-unanswerable/questions.jsonl --out var/eval/drcd-unanswerable
 
 eval: eval-seed eval-drcd eval-unanswerable  ## all offline evals
+
+$(VENV)/.bench-installed: pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench,milvus]'
+	touch $@
+
+bench: model $(VENV)/.bench-installed  ## performance vs the stock LangChain recipe and the hardware: prints a table, writes bench/results.json (< 15 min; needs ../shared/data)
+	$(BIN)/python -m bench --quick
+
+bench-full: model $(VENV)/.bench-installed  ## the same on all of DRCD dev and up to 1M chunks (about an hour)
+	$(BIN)/python -m bench --full
 
 clean:  ## remove the index, eval outputs and caches (keeps .venv and the model)
 	rm -rf var/index var/eval var/eval-cache

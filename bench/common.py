@@ -1,0 +1,87 @@
+"""Helpers shared by the benchmark sections: timing statistics, memory, the gold rule."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from newsqa.types import Document
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "var" / "bench"
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q``-th percentile (0–100) by linear interpolation; NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def median(values: Iterable[float]) -> float:
+    values = list(values)
+    return statistics.median(values) if values else float("nan")
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """``(seconds, result)`` of one call."""
+    started = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - started, result
+
+
+def rss_bytes() -> int:
+    """Resident set size of this process now."""
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def peak_rss_bytes() -> int:
+    """Peak resident set size of this process so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def load_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def gold_rank(row: dict[str, Any], passages: list[tuple[Document | None, int, int]], depth: int = 10) -> int | None:
+    """1-based rank of the first gold passage (``evals.metrics`` rule) among ``(document, start, end)``."""
+    from newsqa.evals.metrics import gold_of
+
+    gold = gold_of(row)
+    for rank, (document, start, end) in enumerate(passages[:depth], 1):
+        if gold.passage_is_gold(document, start, end):
+            return rank
+    return None
+
+
+def hit_mrr(ranks: list[int | None]) -> dict[str, float]:
+    n = len(ranks) or 1
+    return {
+        "hit@1": sum(1 for r in ranks if r is not None and r <= 1) / n,
+        "hit@5": sum(1 for r in ranks if r is not None and r <= 5) / n,
+        "mrr@10": sum(1.0 / r for r in ranks if r is not None and r <= 10) / n,
+    }
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu": cpu, "load_avg_start": os.getloadavg()}
