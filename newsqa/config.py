@@ -159,6 +159,38 @@ class Settings(BaseSettings):
     )
     answer_max_chars: int = Field(120, ge=10, le=2000)
 
+    # --- generative answers (answer_generator = "openai" | "local"; newsqa.qa.generative)
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 (Ollama).")
+    llm_model: str = Field("", description="Model name sent to the endpoint (answer_generator = openai).")
+    llm_api_key: SecretStr | None = Field(None, description="API key for llm_base_url (local servers: any).")
+    llm_timeout: float = Field(120.0, gt=0, le=3600, description="Seconds before a model call gives up (then: the extractive answer).")
+    llm_max_retries: int = Field(0, ge=0, le=10, description="Retries of a failed model call.")
+    llm_max_tokens: int = Field(200, ge=16, le=4096, description="Longest generated answer, in tokens.")
+    llm_temperature: float = Field(0.0, ge=0.0, le=2.0)
+    llm_passages: int = Field(4, ge=1, le=10, description="Top passages put in the prompt.")
+    llm_passage_chars: int = Field(120, ge=40, le=2000, description="Each passage is trimmed to this many characters around its best sentences.")
+    llm_condense: bool = Field(True, description="Rewrite follow-up questions with the model (else by rules).")
+    llm_refusal_override: float = Field(
+        0.9, ge=0.0, le=1.01,
+        description="A model refusal gives way to the extractive answer when its confidence is at least this (above 1: never).",
+    )
+    llm_gguf_path: Path = Field(
+        Path("var/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"),
+        description="GGUF model for answer_generator = local (make llm assembles it).",
+    )
+    llm_threads: int = Field(0, ge=0, le=256, description="Generation threads for the local server (0: half the CPU cores).")
+    llm_ctx_size: int = Field(4096, ge=512, le=131072, description="Context size of the local server.")
+
+    @model_validator(mode="after")
+    def _check_llm(self) -> "Settings":
+        if self.answer_generator == "openai" and not self.llm_model:
+            raise ValueError("answer_generator = openai needs llm_model (NEWSQA_LLM_MODEL), e.g. qwen2.5:7b-instruct")
+        return self
+
+    @property
+    def llm_gguf_file(self) -> Path:
+        return self.resolve(self.llm_gguf_path)
+
     # --- ingest
     ingest_max_file_bytes: int = Field(20_000_000, ge=1)
 

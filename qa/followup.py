@@ -40,12 +40,13 @@ Example::
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 
 from newsqa.script import detect_script, to_script, to_simplified
 
-__all__ = ["FollowUpRewriter"]
+__all__ = ["FollowUpRewriter", "LLMFollowUpRewriter"]
 
 #: Openings that mark a follow-up (longest first).
 LEADS: tuple[str, ...] = ("那麼", "那么", "還有", "还有", "那")
@@ -135,9 +136,10 @@ class FollowUpRewriter:
         self._titles: str | None = None
 
     # ------------------------------------------------------------------ public
-    def run(self, question: str, history: Sequence[tuple[str, str]]) -> str:
+    def run(self, question: str, history: Sequence[tuple[str, str]], *, today: str | None = None) -> str:
         """The standalone form of ``question`` given earlier (question, answer) turns, oldest
-        first; ``question`` itself when it stands alone or no rule applies."""
+        first; ``question`` itself when it stands alone or no rule applies. (``today`` is
+        for :class:`LLMFollowUpRewriter`; the rules do not resolve relative dates.)"""
         if not question or not history:
             return question
         previous = (history[-1][0] or "").strip()
@@ -307,3 +309,85 @@ class FollowUpRewriter:
         if not text or detect_script(text, default=script) == script:
             return text
         return to_script(text, script)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------- with a language model
+#: A question that may lean on the conversation: a follow-up opening or ending, a pronoun
+#: or demonstrative, or a relative date. Others stand alone and skip the model call.
+_CONTEXTUAL = re.compile(
+    r"^(?:那|還有|还有|另外|再|也)|呢[？?]?$|它|他們|他们|她們|她们|該|该|這|这|其|此|上述|前者|後者|后者"
+    r"|今天|昨天|前天|明天|今年|去年|前年|明年|本月|上個月|上个月|下個月|下个月|上週|上周|本週|本周|最近|目前|當時|当时"
+)
+_MAX_HISTORY_TURNS = 2
+_MAX_ANSWER_CHARS = 120
+logger = logging.getLogger(__name__)
+
+
+class LLMFollowUpRewriter:
+    """Condenses a follow-up into a standalone question with a chat model.
+
+    Used when a generative answerer is configured (``llm_condense``). The prompt is
+    ``qa/prompts/condense.txt``; relative dates are resolved against ``today`` (the date of
+    the newest article the previous answer cited). The model is asked only when the
+    question may depend on the conversation (the rules changed it, or it has a follow-up
+    opening, a pronoun or a relative date); its output is refused (and the rules' answer
+    used) when it is empty, several lines, much longer than the question and the
+    previous one together, or the call fails.
+
+    Example::
+
+        rewriter = LLMFollowUpRewriter(provider, rules=FollowUpRewriter())
+        rewriter.run("那張江呢？", [("陸家嘴在上海自貿區擴區時納入了嗎？", "是的。[1]")], today="2021-01-10")
+        # '張江在上海自貿區擴區時納入了嗎？'
+    """
+
+    def __init__(self, model: Callable[[], object], rules: FollowUpRewriter | None = None, *, max_tokens: int = 64):
+        self.model = model
+        self.rules = rules or FollowUpRewriter()
+        self.max_tokens = max_tokens
+        self._prompt = None
+
+    def needs_context(self, question: str, ruled: str) -> bool:
+        return ruled != question or bool(_CONTEXTUAL.search(question.strip()))
+
+    def run(self, question: str, history: Sequence[tuple[str, str]], *, today: str | None = None) -> str:
+        ruled = self.rules.run(question, history)
+        if not question or not history or not self.needs_context(question, ruled):
+            return ruled
+        try:
+            rewritten = self._ask_model(question, history, today)
+        except Exception as exc:  # noqa: BLE001 - a failed rewrite must never cost the answer
+            logger.warning(
+                "the model could not condense the follow-up (%s: %s); using the rules", type(exc).__name__, exc
+            )
+            return ruled
+        if rewritten is None:
+            return ruled
+        target = detect_script(question, default=detect_script(history[-1][0] or ""))
+        return FollowUpRewriter._in_script(rewritten, target)
+
+    def _ask_model(self, question: str, history: Sequence[tuple[str, str]], today: str | None) -> str | None:
+        from newsqa.qa.generative import condense_prompt
+
+        if self._prompt is None:
+            self._prompt = condense_prompt()
+        lines = []
+        for q, a in list(history)[-_MAX_HISTORY_TURNS:]:
+            answer = re.sub(r"\[\d{1,3}\]", "", a or "").strip()[:_MAX_ANSWER_CHARS]
+            lines.append(f"問：{(q or '').strip()}\n答：{answer}")
+        messages = self._prompt.format_messages(
+            history="\n".join(lines),
+            question=question.strip(),
+            today=today or "（不知道今天的日期：相對時間照原樣保留）",
+        )
+        llm = self.model()
+        options = getattr(self.model, "with_options", None)
+        if callable(options):
+            llm = options(max_tokens=self.max_tokens, stop=["\n"])
+        reply = llm.invoke(messages)
+        text = reply.content if isinstance(reply.content, str) else str(reply.content)
+        text = re.sub(r"^\s*(?:完整問題|完整问题|問題|问题)\s*[:：]\s*", "", text.strip()).strip().strip("「」\"'")
+        if not text or "\n" in text or len(text) > len(question) + len(history[-1][0] or "") + 20:
+            logger.info("ignoring the model's rewrite %r of %r", text, question)
+            return None
+        return text

@@ -8,6 +8,13 @@ Example::
     qa = NewsQA.from_settings(Settings.load())
     answer = qa.ask("上海自貿區是哪一天掛牌的？")
     print(answer.answer, [c.title for c in answer.citations])
+
+    # With a generative answerer (answer_generator = "openai" | "local"), as it is written:
+    for event in qa.ask_stream("上海自贸区是哪一天挂牌的？"):
+        if isinstance(event, str):
+            print(event, end="")          # the model's text, unchecked
+        else:
+            answer = event                # the checked Answer, always last
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from newsqa.config import Settings
@@ -45,16 +53,27 @@ def validate_question(question: str | None) -> str:
     return question
 
 
+def make_answerer(settings: Settings):
+    """The answer generator ``settings.answer_generator`` names: the extractive one (the
+    default), or ``GenerativeAnswerer`` for "openai" / "local" (``newsqa.qa.generative``)."""
+    if settings.answer_generator == "extractive":
+        return ExtractiveAnswerer.from_settings(settings)
+    from newsqa.qa.generative import GenerativeAnswerer
+
+    return GenerativeAnswerer.from_settings(settings)
+
+
 class NewsQA:
     """Retriever + answer generator over one index folder."""
 
     def __init__(self, settings: Settings, index: NewsIndex):
         self.settings = settings
         self.index = index
-        self.answerer = ExtractiveAnswerer.from_settings(settings)
+        self.answerer = make_answerer(settings)
         self._retriever = HybridRetriever.from_settings(index, settings)
         self._reload_lock = threading.Lock()
         self._pointer_mtime = self._pointer_stat()
+        self._retrieval_ms = threading.local()  # per question, for a generative answer's extractive twin
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "NewsQA":
@@ -93,16 +112,69 @@ class NewsQA:
             return True
 
     # ------------------------------------------------------------------ asking
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
-        """Answer ``question`` with citations; raises ``QuestionError`` for an empty/over-long one."""
+    def _retrieve(self, question: str, top_k: int | None) -> tuple[str, list, int, float]:
+        """(question, retrieved, k, start time); the retrieval time is kept for ``_finish``."""
         question = validate_question(question)
         self.index.embedder.model  # load the model first: latency_ms measures answering, not loading
         started = time.perf_counter()
         self.refresh()
         k = top_k or self.settings.retrieval_top_k
         retrieved = self._retriever.run(question, max(k, EVAL_DEPTH))
-        answer = self.answerer.run(question, retrieved[:k], term_weights=self.index.term_weights)
+        self._retrieval_ms.value = (time.perf_counter() - started) * 1000
+        return question, retrieved, k, started
+
+    def _finish(self, answer: Answer, retrieved: list, started: float) -> Answer:
         answer.retrieved = retrieved
+        extractive = getattr(answer, "extractive", None)  # a generative answer's extractive twin
+        if extractive is not None:
+            extractive.retrieved = retrieved
+            # what the extractive answer alone took: retrieval + its own run (set by the answerer)
+            extractive.latency_ms = getattr(self._retrieval_ms, "value", 0.0) + (extractive.latency_ms or 0.0)
         answer.latency_ms = (time.perf_counter() - started) * 1000
-        logger.debug("answered %r in %.0f ms (abstained=%s)", question, answer.latency_ms, answer.abstained)
+        logger.debug("answered %r in %.0f ms (abstained=%s)", answer.question, answer.latency_ms, answer.abstained)
         return answer
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        """Answer ``question`` with citations; raises ``QuestionError`` for an empty/over-long one."""
+        question, retrieved, k, started = self._retrieve(question, top_k)
+        answer = self.answerer.run(question, retrieved[:k], term_weights=self.index.term_weights)
+        return self._finish(answer, retrieved, started)
+
+    def ask_stream(self, question: str, top_k: int | None = None) -> Iterator[str | Answer]:
+        """Like :meth:`ask`, but yields the generated text in pieces as the model writes it
+        (unchecked), then the checked ``Answer`` (always last). The extractive answerer
+        yields only the ``Answer``."""
+        question, retrieved, k, started = self._retrieve(question, top_k)
+        stream = getattr(self.answerer, "stream", None)
+        if stream is None:
+            answer = self.answerer.run(question, retrieved[:k], term_weights=self.index.term_weights)
+            yield self._finish(answer, retrieved, started)
+            return
+        for event in stream(question, retrieved[:k], term_weights=self.index.term_weights):
+            yield event if isinstance(event, str) else self._finish(event, retrieved, started)
+
+    @property
+    def generative(self) -> bool:
+        """True when answers are written by a language model."""
+        return self.settings.answer_generator != "extractive"
+
+    def followup_rewriter(self, rules):
+        """The follow-up rewriter to use: ``rules`` (a ``FollowUpRewriter``), or with a
+        generative answerer and ``llm_condense``, the model condensing with ``rules`` as fallback."""
+        model = getattr(self.answerer, "model", None)
+        if not self.generative or not self.settings.llm_condense or model is None:
+            return rules
+        from newsqa.qa.followup import LLMFollowUpRewriter
+
+        return LLMFollowUpRewriter(model, rules)
+
+    def warmup(self) -> None:
+        """Load the embedding model and, for ``answer_generator = "local"``, start the model
+        server (a failure is logged; questions then get the extractive answer)."""
+        self.index.embedder.model
+        model = getattr(self.answerer, "model", None)
+        if self.settings.answer_generator == "local" and model is not None:
+            try:
+                model()
+            except Exception as exc:  # noqa: BLE001 - serve anyway; each answer falls back and says why
+                logger.error("the local model is not available (%s); answers will be extractive", exc)
