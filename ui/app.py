@@ -9,7 +9,11 @@ message, so Gradio sends deltas); the sources panel is filled when it is complet
 ``[n]`` becomes a chip linking to its source card (``#nqa-src-<turn>-<n>``); clicking it
 opens that card, scrolls it into view and highlights it: headline, date, outlet, the
 passage with the cited sentence marked, and the paragraph of the article around it. A
-rewritten follow-up is shown in small print above its answer. 自動 / 繁體 / 简体 forces
+rewritten follow-up is shown in small print above its answer. With a generative
+answerer (``answer_generator = "openai" | "local"``) the model's text streams in as it
+is written and is replaced by the checked answer, with its sources, when complete; a
+note above the answer says when the extractive answer is shown instead (model
+unavailable, timed out, or its answer could not be checked against the sources). 自動 / 繁體 / 简体 forces
 the script the answers are shown in (citations stay as stored). 👍/👎 under an answer are
 appended to ``settings.feedback_path`` (:mod:`newsqa.feedback`). With no index (or an
 empty one) the chat says so and offers a button to the archive tab.
@@ -83,8 +87,14 @@ SCRIPT_CHOICES = [("自動", "auto"), ("繁體", "hant"), ("简体", "hans")]
 
 # Labels inside an answer bubble, in the script the answer is shown in.
 LABELS = {
-    "hant": {"rewrite": "問題理解為：", "empty": "索引裡還沒有文章：請先到「文章庫」上傳文章。"},
-    "hans": {"rewrite": "问题理解为：", "empty": "索引里还没有文章：请先到「文章库」上传文章。"},
+    "hant": {"rewrite": "問題理解為：", "empty": "索引裡還沒有文章：請先到「文章庫」上傳文章。",
+             "fallback": "生成模型暫時無法使用，以下是摘錄的答案。",
+             "unverified": "模型的回答無法以來源核實，以下是摘錄的答案。",
+             "model-refused": "模型沒有作答，以下是摘錄的答案。"},
+    "hans": {"rewrite": "问题理解为：", "empty": "索引里还没有文章：请先到「文章库」上传文章。",
+             "fallback": "生成模型暂时无法使用，以下是摘录的答案。",
+             "unverified": "模型的回答无法以来源核实，以下是摘录的答案。",
+             "model-refused": "模型没有作答，以下是摘录的答案。"},
 }
 
 # Characters that Markdown, KaTeX or the HTML component's templates could interpret.
@@ -101,6 +111,7 @@ APP_CSS = """
 .nqa-answer { line-height: 1.7; }
 .nqa-answer.nqa-abstained { color: var(--body-text-color-subdued); font-style: italic; }
 .nqa-rewrite { font-size: .78em; color: var(--body-text-color-subdued); margin-bottom: .25rem; }
+.nqa-notice { font-size: .78em; color: var(--body-text-color-subdued); margin-bottom: .25rem; font-style: italic; }
 a.nqa-cite, .nqa-cite {
   display: inline-block; min-width: 1.35em; padding: 0 .35em; margin: 0 .1em;
   border-radius: .7em; font-size: .72em; line-height: 1.45em; text-align: center;
@@ -214,14 +225,20 @@ def render_message(
     rewritten: str | None = None,
     script: str = "hant",
     complete: bool = True,
+    notice: str | None = None,
 ) -> str:
     """An assistant message: the rewritten question in small print (if any), then the
     answer. With ``complete=False`` the answer's ``<div>`` is left open (the browser
-    closes it), so each streamed update only *appends* to the previous one."""
+    closes it), so each streamed update only *appends* to the previous one. ``notice``:
+    "fallback", "unverified" or "model-refused" (a generative answerer gave the extractive answer), shown
+    in small print above the answer."""
     head = ""
     if rewritten:
         label = LABELS.get(script, LABELS["hant"])["rewrite"]
         head = f'<div class="nqa-rewrite">{escape(label)}{escape(rewritten)}</div>'
+    if notice:
+        labels = LABELS.get(script, LABELS["hant"])
+        head += f'<div class="nqa-notice" role="note">{escape(labels.get(notice, notice))}</div>'
     cls = "nqa-answer nqa-abstained" if abstained else "nqa-answer"
     return f'{head}<div class="{cls}">{_answer_body(text, turn)}' + ("</div>" if complete else "")
 
@@ -376,7 +393,7 @@ def turn_message(turn: Mapping[str, Any], mode: str, *, shown: str | None = None
     rewritten = turn["question"] if turn.get("question") != turn.get("asked") else None
     return render_message(
         text, abstained=bool(turn.get("abstained")), turn=int(turn["id"]), rewritten=rewritten,
-        script=_label_script(mode, turn), complete=complete,
+        script=_label_script(mode, turn), complete=complete, notice=turn.get("notice"),
     )
 
 
@@ -467,6 +484,22 @@ class LiveQA:
         validate_question(question)  # an empty question is still "empty", not "no index"
         raise EmptyIndexError()
 
+    @property
+    def streams(self) -> bool:
+        """True when answers are written by a model and can be streamed as they are written."""
+        qa = self.qa
+        return bool(getattr(qa, "generative", False)) and callable(getattr(qa, "ask_stream", None))
+
+    def ask_stream(self, question: str) -> Iterator[Any]:
+        """``qa.ask_stream(question)``: text pieces, then the ``Answer``; like :meth:`ask` otherwise."""
+        qa = self.qa
+        if qa is not None and not self.empty():
+            return qa.ask_stream(question)
+        from newsqa.qa.pipeline import validate_question
+
+        validate_question(question)
+        raise EmptyIndexError()
+
     def rewriter(self) -> Any:
         """A FollowUpRewriter knowing the current index's titles (rebuilt when it changes)."""
         from newsqa.qa.followup import FollowUpRewriter
@@ -480,7 +513,10 @@ class LiveQA:
             def titles() -> list[str]:
                 return [d.title for d in documents.values()] if isinstance(documents, dict) else []
 
-            cached = self._rewriter = (key, FollowUpRewriter(titles=titles))
+            rules = FollowUpRewriter(titles=titles)
+            # With a generative answerer the model condenses follow-ups (the rules are its fallback).
+            make = getattr(self.qa, "followup_rewriter", None)
+            cached = self._rewriter = (key, make(rules) if callable(make) else rules)
         return cached[1]
 
     def get_document(self, doc_id: str) -> Document | None:
@@ -681,14 +717,35 @@ def build_app(
         pending = history + [{"role": "user", "content": render_question(question)}]
         if question.strip():  # echo at once; the answer follows
             yield pending, "", gr.skip(), gr.skip()
+        streamed = False
         try:
             standalone = question
             if turns and question.strip():
+                # "today" for relative dates: the newest article cited so far.
+                today = max((c.get("date") or "" for t in turns for c in t.get("citations") or []), default="")
                 try:
-                    standalone = live.rewriter().run(question, [(t["question"], t["answer"]) for t in turns])
+                    standalone = live.rewriter().run(
+                        question, [(t["question"], t["answer"]) for t in turns], today=today or None
+                    )
                 except Exception:  # noqa: BLE001 - a follow-up rule must never cost the answer
                     log.exception("follow-up rewriting failed; asking the question as typed")
-            answer = live.ask(standalone)
+            if live.streams:
+                answer = None
+                rewritten = standalone.strip() if standalone != question else None
+                script = detect_script(standalone)
+                text = ""
+                for event in live.ask_stream(standalone):
+                    if not isinstance(event, str):
+                        answer = event
+                        continue
+                    text += event
+                    streamed = True
+                    shown = display_text(text, mode)
+                    message = render_message(shown, rewritten=rewritten, complete=False,
+                                             script=mode if mode in ("hans", "hant") else script)
+                    yield pending + [{"role": "assistant", "content": message}], "", gr.skip(), gr.skip()
+            else:
+                answer = live.ask(standalone)
         except ValueError as exc:
             gr.Warning(html.escape(str(exc)), title="無法回答")
             yield history, question, gr.skip(), gr.skip()  # roll back the echo, give the text back
@@ -711,7 +768,11 @@ def build_app(
             "latency_ms": float(getattr(answer, "latency_ms", 0.0) or 0.0),
             "cards": _cards(answer.citations, turn=turn_id, documents=live.get_document),
         }
-        parts = clauses(display_text(answer.answer, mode))
+        fallback = getattr(answer, "fallback", None)
+        if fallback:
+            turn["notice"] = fallback if fallback in ("unverified", "model-refused") else "fallback"
+        # A streamed answer is replaced by the checked one at once; an extractive one streams by clause.
+        parts = [display_text(answer.answer, mode)] if streamed else clauses(display_text(answer.answer, mode))
         shown = ""
         for i, part in enumerate(parts):
             shown += part
