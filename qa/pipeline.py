@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from newsqa.config import Settings
+from newsqa.index.dense import DenseConfig
 from newsqa.index.store import CURRENT_FILE, NewsIndex
 from newsqa.ingest.pipeline import build_components
 from newsqa.qa.answerer import ExtractiveAnswerer
@@ -78,7 +79,7 @@ class NewsQA:
     @classmethod
     def from_settings(cls, settings: Settings) -> "NewsQA":
         embedder, chunker = build_components(settings)
-        return cls(settings, NewsIndex.load(settings.index_path, embedder, chunker))
+        return cls(settings, NewsIndex.load(settings.index_path, embedder, chunker, DenseConfig.from_settings(settings)))
 
     @property
     def retriever(self) -> HybridRetriever:
@@ -100,7 +101,7 @@ class NewsQA:
             if stat == self._pointer_mtime:
                 return False
             try:
-                index = NewsIndex.load(self.index.path, self.index.embedder, self.index.chunker)
+                index = NewsIndex.load(self.index.path, self.index.embedder, self.index.chunker, self.index.dense_config)
             except Exception:  # keep answering from the generation we have
                 logger.exception("could not load the new index generation; keeping the current one")
                 self._pointer_mtime = stat
