@@ -31,19 +31,19 @@ import statistics
 import time
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from newsqa.config import Settings
 
-from .metrics import HIT_KS, MRR_K, aggregate, score_row
+from .metrics import aggregate, score_row
 from .runner import (
     _fmt,
     build_report,
     evaluate,
     prepare_corpus_index,
     prepare_questions,
+    run_record,
     write_outputs,
 )
 
@@ -191,20 +191,8 @@ def run_generative_eval(
         score_row(row, answer.extractive, lookup) for row, answer, _ in results if getattr(answer, "extractive", None)
     ]
     extractive_report = aggregate(extractive_scores) if len(extractive_scores) == len(results) else None
-    run = {
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "questions": str(questions),
-        "corpus": str(corpus) if corpus is not None else None,
-        "index_dir": str(eval_settings.index_path),
-        "split": split,
-        "to_script": to_script,
-        "k": k,
-        "limit": limit,
-        "hit_ks": list(HIT_KS),
-        "mrr_k": MRR_K,
-        "warmup": False,
-        "duration_s": round(time.perf_counter() - started, 2),
-    }
+    run = run_record(questions, corpus, eval_settings, split=split, to_script=to_script, k=k, limit=limit,
+                     warmup=False, started=started)
     report = build_report([score for _, _, score in results], eval_settings, k=k, run=run)
     report["generation"] = generation_summary(answers, extractive_report)
     write_outputs(out_dir, report, results)

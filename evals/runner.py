@@ -578,6 +578,35 @@ def prepare_questions(
     return rows
 
 
+def run_record(
+    questions: Path,
+    corpus: Path | None,
+    eval_settings: Settings,
+    *,
+    split: str,
+    to_script: str | None,
+    k: int,
+    limit: int | None,
+    warmup: bool,
+    started: float,
+) -> dict[str, Any]:
+    """The ``run`` section of a report: what was asked, over which index, and how long it took."""
+    return {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "questions": str(questions),
+        "corpus": str(corpus) if corpus is not None else None,
+        "index_dir": str(eval_settings.index_path),
+        "split": split,
+        "to_script": to_script,
+        "k": k,
+        "limit": limit,
+        "hit_ks": list(HIT_KS),
+        "mrr_k": MRR_K,
+        "warmup": warmup,
+        "duration_s": round(time.perf_counter() - started, 2),
+    }
+
+
 def run_eval(
     questions: Path,
     settings: Settings,
@@ -632,20 +661,8 @@ def run_eval(
         qa.index.get_document,
         progress=progress,
     )
-    run = {
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "questions": str(questions),
-        "corpus": str(corpus) if corpus is not None else None,
-        "index_dir": str(eval_settings.index_path),
-        "split": split,
-        "to_script": to_script,
-        "k": k,
-        "limit": limit,
-        "hit_ks": list(HIT_KS),
-        "mrr_k": MRR_K,
-        "warmup": True,
-        "duration_s": round(time.perf_counter() - started, 2),
-    }
+    run = run_record(questions, corpus, eval_settings, split=split, to_script=to_script, k=k, limit=limit,
+                     warmup=True, started=started)
     report = build_report([score for _, _, score in results], eval_settings, k=k, run=run)
     write_outputs(out_dir, report, results)
     logger.info("eval report written to %s", out_dir)
