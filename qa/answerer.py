@@ -96,6 +96,8 @@ SHORT_TYPED_CHARS = 24
 SHORT_TYPED_MARGIN = 0.15
 # With max_sentences > 1, further sentences must score within this much of the best.
 SECOND_SENTENCE_MARGIN = 1.0
+# Passages / documents whose sentence splits the answerer keeps between questions.
+CACHE_SIZE = 20_000
 
 # A sentence that refers back (此/该/他们 …) or continues without a subject (是/也/并 …).
 _ANAPHOR_START = re.compile(
@@ -113,7 +115,7 @@ class _Sentence:
     start: int  # offsets within the chunk text
     end: int
     folded: sp.Folded
-    tokens: set[str]
+    tokens: frozenset[str]
     features: dict[str, float] = field(default_factory=dict)
     fillers: list[sp.Filler] = field(default_factory=list)
     coverage: float = 0.0  # weighted share of the question's bigrams in the sentence
@@ -135,6 +137,12 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.max_chars = max_chars
         self.abstention = abstention
+        # What does not depend on the question, per passage and per document text: the
+        # sentence spans with their folded text and bigrams. Plain dicts (get/set are atomic,
+        # so concurrent questions may share them), emptied when full.
+        self._passage_cache: dict[str, list[tuple[int, int, sp.Folded, frozenset[str]]]] = {}
+        self._document_cache: dict[str, tuple[list[int], list[tuple[int, int]]]] = {}
+        self._neighbour_cache: dict[tuple[str, int], tuple[frozenset[str], str]] = {}
 
     @classmethod
     def from_settings(cls, settings) -> "ExtractiveAnswerer":
@@ -161,6 +169,31 @@ class ExtractiveAnswerer:
             out.extend((s.start, s.end) for s in split_sentences(text, para.start(), para.end()))
         return out
 
+    def _passage_sentences(self, text: str) -> list[tuple[int, int, sp.Folded, frozenset[str]]]:
+        """``(start, end, folded, bigrams)`` of each sentence of a passage (cached by its text)."""
+        found = self._passage_cache.get(text)
+        if found is None:
+            found = []
+            for start, end in self._split(text):
+                fm = sp.fold_map(text[start:end])
+                found.append((start, end, fm, frozenset(bigram_tokens(fm.text))))
+            if len(self._passage_cache) >= CACHE_SIZE:
+                self._passage_cache = {}
+            self._passage_cache[text] = found
+        return found
+
+    def _document_sentences(self, text: str) -> tuple[list[int], list[tuple[int, int]]]:
+        """Sentence starts and spans of a whole document (cached by its text)."""
+        found = self._document_cache.get(text)
+        if found is None:
+            spans = self._split(text)
+            found = ([a for a, _ in spans], spans)
+            if len(self._document_cache) >= CACHE_SIZE:
+                self._document_cache = {}
+                self._neighbour_cache = {}
+            self._document_cache[text] = found
+        return found
+
     def sentences(
         self, q: QuestionType, retrieved: list[RetrievedChunk], term_weights: TermWeights | None = None
     ) -> list[_Sentence]:
@@ -168,10 +201,8 @@ class ExtractiveAnswerer:
         q_tokens = query_tokens(q.folded)
         out: list[_Sentence] = []
         for p_no, hit in enumerate(retrieved):
-            text = hit.chunk.text
-            for start, end in self._split(text):
-                fm = sp.fold_map(text[start:end])
-                out.append(_Sentence(p_no, start, end, fm, set(bigram_tokens(fm.text))))
+            for start, end, fm, tokens in self._passage_sentences(hit.chunk.text):
+                out.append(_Sentence(p_no, start, end, fm, tokens))
         if not out or not q_tokens:
             return []
         weights = term_weights(q_tokens) if term_weights else self._local_idf(q_tokens, [s.tokens for s in out])
@@ -197,25 +228,23 @@ class ExtractiveAnswerer:
         char_total = sum(char_w.values()) or 1.0
 
         # Neighbouring sentences come from the whole document (a passage edge is not a story edge).
-        doc_sentences: dict[str, tuple[list[int], list[tuple[int, int]]]] = {}
-        neighbour_cache: dict[tuple[str, int], tuple[set[str], str]] = {}
-
-        def neighbours(hit: RetrievedChunk, start: int) -> tuple[tuple[set[str], str], tuple[set[str], str]]:
-            doc = hit.document
-            if doc.doc_id not in doc_sentences:
-                spans = self._split(doc.text)
-                doc_sentences[doc.doc_id] = ([a for a, _ in spans], spans)
-            starts, spans = doc_sentences[doc.doc_id]
+        def neighbours(hit: RetrievedChunk, start: int) -> tuple[tuple[frozenset[str], str], tuple[frozenset[str], str]]:
+            text = hit.document.text
+            starts, spans = self._document_sentences(text)
             i = bisect.bisect_right(starts, hit.chunk.start + start) - 1
             found = []
             for j in (i - 1, i + 1):
                 if not 0 <= j < len(spans):
-                    found.append((set(), ""))
+                    found.append((frozenset(), ""))
                     continue
-                if (doc.doc_id, j) not in neighbour_cache:
-                    f = fold(doc.text[spans[j][0] : spans[j][1]])
-                    neighbour_cache[(doc.doc_id, j)] = (set(bigram_tokens(f)), f)
-                found.append(neighbour_cache[(doc.doc_id, j)])
+                key = (text, j)
+                neighbour = self._neighbour_cache.get(key)
+                if neighbour is None:
+                    if len(self._neighbour_cache) >= 10 * CACHE_SIZE:
+                        self._neighbour_cache = {}
+                    f = fold(text[spans[j][0] : spans[j][1]])
+                    neighbour = self._neighbour_cache[key] = (frozenset(bigram_tokens(f)), f)
+                found.append(neighbour)
             return found[0], found[1]
 
         for s in out:
