@@ -475,4 +475,14 @@ def clause_window(sentence: str, start: int, end: int, budget: int, q_tokens: se
         room = max(budget - (end - start), 0)
         s = max(s, start - room // 2)
         e = min(e, max(end, s + budget))
+        # Never cut a number or a latin word in two (14.8% is not 14.8).
+        while 0 < s < len(sentence) and _is_word_char(sentence[s - 1]) and _is_word_char(sentence[s]):
+            s -= 1
+        while 0 < e < len(sentence) and _is_word_char(sentence[e - 1]) and _is_word_char(sentence[e]):
+            e += 1
     return s, e
+
+
+def _is_word_char(ch: str) -> bool:
+    """Part of a number or latin word: digits, letters (ASCII or full width), . and %."""
+    return ch.isascii() and (ch.isalnum() or ch in ".%") or ch in "％．" or ("０" <= ch <= "９") or ("Ａ" <= ch <= "ｚ")

@@ -136,6 +136,17 @@ def test_typed_spans_find_dates_and_numbers_in_the_folded_text():
     assert any("3,000人" in n for n in numbers) and any("三分之一" in n for n in numbers)
 
 
+def test_clause_window_never_cuts_a_number_in_two():
+    sentence = "河北自貿試驗區以佔全省萬分之六的國土面積吸引了同期全省24.1%的新設外資企業和14.8%的合同外資額"
+    start = sentence.index("24.1%")
+    for budget in range(8, 30):
+        s, e = clause_window(sentence, start, start + 5, budget, set())
+        piece = sentence[s:e]
+        assert "24.1%" in piece
+        assert not (piece[-1:].isdigit() and sentence[e : e + 1] in ".%0123456789"), (budget, piece)
+        assert not (piece[:1].isdigit() and sentence[s - 1 : s] in ".0123456789"), (budget, piece)
+
+
 def test_clause_window_keeps_whole_clauses_within_the_budget():
     sentence = "這是第一個很長的子句，答案在這裡是蒙哥馬利，另一個子句，最後一個子句。"
     start = sentence.index("蒙哥馬利")
