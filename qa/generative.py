@@ -55,7 +55,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -529,22 +529,14 @@ class GenerativeAnswerer:
                     score=hit.score, highlight_start=h0, highlight_end=h1,
                 )
             )
-        yield GeneratedAnswer(
-            question=question,
+        checked_answer = self._from_base(base, fallback=None, model_called=True, raw=text, ttft=ttft, checked=checked)
+        yield replace(
+            checked_answer,
             answer=checked.text,
             abstained=checked.abstained,
             citations=citations,
             script=script,
-            confidence=base.confidence,
-            answer_type=getattr(base, "answer_type", "other"),
-            generator=self.generator,
-            model=getattr(self.model, "model_name", ""),
-            model_called=True,
-            raw=text,
-            ttft_ms=ttft,
             generation_ms=total,
-            extractive=base,
-            checked=checked,
         )
 
     @staticmethod
