@@ -87,6 +87,22 @@ class RetrievedChunk:
     dense_score: float | None = None
     bm25_score: float | None = None
 
+    def citation(self, n: int, highlight_start: int = 0, highlight_end: int = 0) -> "Citation":
+        """This passage as citation ``[n]``, highlighting ``[highlight_start, highlight_end)`` of its text."""
+        return Citation(
+            n=n,
+            doc_id=self.document.doc_id,
+            title=self.document.title,
+            date=self.document.date,
+            source=self.document.source,
+            text=self.chunk.text,
+            start=self.chunk.start,
+            end=self.chunk.end,
+            score=self.score,
+            highlight_start=highlight_start,
+            highlight_end=highlight_end,
+        )
+
 
 @dataclass(slots=True)
 class Citation:

@@ -420,21 +420,7 @@ class ExtractiveAnswerer:
                 citation.highlight_end = max(citation.highlight_end, end)
             else:
                 cited[key] = len(citations) + 1
-                citations.append(
-                    Citation(
-                        n=cited[key],
-                        doc_id=hit.document.doc_id,
-                        title=hit.document.title,
-                        date=hit.document.date,
-                        source=hit.document.source,
-                        text=hit.chunk.text,
-                        start=hit.chunk.start,
-                        end=hit.chunk.end,
-                        score=hit.score,
-                        highlight_start=start,
-                        highlight_end=end,
-                    )
-                )
+                citations.append(hit.citation(cited[key], start, end))
             parts.append((to_script(piece, script), cited[key]))
         return Answer(
             question=question,

@@ -69,7 +69,7 @@ from newsqa.qa.citations import (
 )
 
 from newsqa.script import Script, detect_script, fold, to_script
-from newsqa.types import Answer, Citation, RetrievedChunk
+from newsqa.types import Answer, RetrievedChunk
 
 logger = logging.getLogger(__name__)
 # The OpenAI client logs every HTTP request at INFO: one line per answer is noise here.
@@ -519,16 +519,10 @@ class GenerativeAnswerer:
             yield self._from_base(base, fallback="model-refused", model_called=True, raw=text, ttft=ttft,
                                   started=started, checked=checked)
             return
-        citations = []
-        for n, (p_index, (h0, h1)) in enumerate(zip(checked.sources, checked.highlights), start=1):
-            hit = passages[p_index].hit
-            citations.append(
-                Citation(
-                    n=n, doc_id=hit.document.doc_id, title=hit.document.title, date=hit.document.date,
-                    source=hit.document.source, text=hit.chunk.text, start=hit.chunk.start, end=hit.chunk.end,
-                    score=hit.score, highlight_start=h0, highlight_end=h1,
-                )
-            )
+        citations = [
+            passages[p_index].hit.citation(n, h0, h1)
+            for n, (p_index, (h0, h1)) in enumerate(zip(checked.sources, checked.highlights), start=1)
+        ]
         checked_answer = self._from_base(base, fallback=None, model_called=True, raw=text, ttft=ttft, checked=checked)
         yield replace(
             checked_answer,
