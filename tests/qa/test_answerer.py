@@ -279,3 +279,50 @@ def test_no_passages_abstains():
 def test_answer_type_is_not_in_the_json_contract(answerer):
     data = answerer.run("上海自貿區是哪一天掛牌的？", [SHANGHAI]).to_dict()
     assert set(data) == {"question", "answer", "abstained", "citations", "latency_ms"}
+
+
+# --------------------------------------------------------------------------- topic and story
+
+
+FISH_TEXT = (
+    "日本綠鸚嘴魚，又名日本鸚哥魚、火紅綠鸚嘴魚，為輻鰭魚綱鱸形目鸚哥魚科的其中一種。"
+    "本魚分布於太平洋區，包括日本、琉球群島及台灣海域。"
+    "水深1至20公尺。"
+)
+FISH = passage(FISH_TEXT, doc_id="fish.txt", title="日本綠鸚嘴魚")
+
+
+def test_words_beyond_the_headline_pick_the_sentence(answerer):
+    """The fish's name is in every sentence's headline: 分布 says which sentence answers."""
+    q = detect_answer_type("日本綠鸚嘴魚主要分布在什麼地方？")
+    sentences = {FISH_TEXT[s.start : s.end][:4]: s for s in answerer.sentences(q, [FISH])}
+    for feature in ("off_title", "uni_off_title"):
+        assert sentences["本魚分布"].features[feature] > sentences["日本綠鸚"].features[feature]
+    answer = answerer.run("日本綠鸚嘴魚主要分布在什麼地方？", [FISH])
+    assert "太平洋區" in answer.answer
+
+
+def _candidate(passage_no: int, pcov: float):
+    from newsqa.qa.answerer import _Sentence
+
+    sentence = _Sentence(passage_no, 0, 1, None, frozenset())
+    sentence.features = {"pcov": pcov}
+    return sentence
+
+
+def test_gate_keeps_the_best_story_and_drops_weaker_related_ones():
+    """Another passage of the best passage's article needs SAME_STORY_GATE of its coverage,
+    another article PASSAGE_GATE: a related story sharing a few words is not a source."""
+    from newsqa.qa.answerer import PASSAGE_GATE, SAME_STORY_GATE
+
+    assert SAME_STORY_GATE < PASSAGE_GATE
+    doc = "甲" * 40
+    best = passage(doc[:20], doc_id="story.txt", doc_text=doc)
+    same_story = passage(doc[20:], doc_id="story.txt", start=20, doc_text=doc)
+    related = passage("乙" * 20, doc_id="related.txt")
+    middle = (SAME_STORY_GATE + PASSAGE_GATE) / 2
+    kept = ExtractiveAnswerer._gate(
+        [_candidate(0, 1.0), _candidate(1, middle), _candidate(2, middle), _candidate(2, PASSAGE_GATE)],
+        [best, same_story, related],
+    )
+    assert [(s.passage, s.features["pcov"]) for s in kept] == [(0, 1.0), (1, middle), (2, PASSAGE_GATE)]
