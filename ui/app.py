@@ -1086,7 +1086,11 @@ def _warm_up(qa: Any) -> None:
         return
     embedder = getattr(getattr(qa, "index", None), "embedder", None)
     if embedder is not None:
-        getattr(embedder, "model", None)  # the property loads the model once
+        warm = getattr(embedder, "warmup", None)
+        if callable(warm):
+            warm()  # the question encoder: ONNX, or torch's model
+        else:
+            getattr(embedder, "model", None)  # the property loads the model once
 
 
 def _auth(settings: Settings) -> tuple[str, str] | None:
