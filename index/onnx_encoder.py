@@ -43,10 +43,12 @@ logger = logging.getLogger(__name__)
 ONNX_SUBDIR = "onnx"
 #: The exported graph: input_ids, attention_mask (int64, batch x sequence) -> last_hidden_state.
 MODEL_NAME = "model.onnx"
+#: The tokenizer as transformers builds it for the model (saved by the export).
+TOKENIZER_NAME = "tokenizer.json"
 #: Written last by the export; its presence (and agreement with the weights file) means "export complete".
 MANIFEST_NAME = "newsqa_onnx.json"
 #: Bump whenever what newsqa.models.onnx_export writes changes; older exports are then redone.
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2
 #: Weights files looked for in the Transformer module's folder, in this order.
 WEIGHTS_CANDIDATES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
 

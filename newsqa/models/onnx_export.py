@@ -51,6 +51,8 @@ from newsqa.index.onnx_encoder import (
     EXPORT_VERSION,
     MANIFEST_NAME,
     MODEL_NAME,
+    ONNX_SUBDIR,
+    TOKENIZER_NAME,
     WEIGHTS_CANDIDATES,
     OnnxQueryEncoder,
     check_export,
@@ -75,6 +77,7 @@ VERIFY_QUERIES = [
     "上海自贸区是哪一天挂牌的？",
     "２０２５年再生能源發電占比目標是多少％？",
     "新款iPhone 15起售价多少美元",
+    "自貿區 擴區後\t面積多大？ \n",  # whitespace inside and at the end, as pasted
 ]
 # Passages of very different lengths, encoded as one padded batch; the last one is longer
 # than the model's 512 tokens, so truncation is checked too.
@@ -217,8 +220,8 @@ def unsupported_reason(st_model, folder: Path) -> str | None:
         return "its pooling excludes the prompt tokens (include_prompt = false)"
     if not hasattr(transformer, "auto_model") or not hasattr(transformer, "tokenizer"):
         return "its Transformer has no auto_model/tokenizer"
-    if not (transformer_dir(folder) / "tokenizer.json").is_file():
-        return f"{transformer_dir(folder) / 'tokenizer.json'} is missing"
+    if getattr(transformer.tokenizer, "backend_tokenizer", None) is None:
+        return "its tokenizer is not a fast (tokenizers) one"
     if getattr(transformer.tokenizer, "padding_side", "right") != "right":
         return "its tokenizer pads on the left"
     return None
@@ -243,7 +246,9 @@ def _export_locked(folder: Path, weights: Path) -> Path | None:
     transformer = st_model[0]
     tokenizer = transformer.tokenizer
     max_seq_length = int(st_model.max_seq_length or tokenizer.model_max_length)
-    tokenizer_rel = (transformer_dir(folder) / "tokenizer.json").relative_to(folder).as_posix()
+    # The tokenizer as transformers builds it, not the folder's tokenizer.json: transformers
+    # may rebuild the pipeline (XLM-R: whitespace split, so trailing spaces add no token).
+    tokenizer_rel = f"{ONNX_SUBDIR}/{TOKENIZER_NAME}"
 
     # A stale manifest must never describe the new file: remove it first, write it last.
     manifest_path.unlink(missing_ok=True)
@@ -251,6 +256,7 @@ def _export_locked(folder: Path, weights: Path) -> Path | None:
     try:
         logger.info("exporting the query encoder of %s to ONNX", folder)
         _torch_export(transformer.auto_model, tokenizer, tmp, torch)
+        tokenizer.backend_tokenizer.save(str(folder / tokenizer_rel))
         tables = _word_table_to_fp16(tmp, getattr(transformer.auto_model.config, "vocab_size", None))
         verification = _verify(st_model, tmp, folder / tokenizer_rel, max_seq_length, transformer)
         os.replace(tmp, model_path)

@@ -22,6 +22,7 @@ QUESTIONS = [
     "国家统计局公布的第三季度GDP同比增长多少",
     "蘋果iPhone 15起售價多少美元？",
     "２０２５年再生能源發電占比目標",
+    "自貿區 擴區後\t面積多大？ \n",  # whitespace inside and at the end: transformers' tokenizer drops it
 ]
 LONG = "行政院會今日通過《能源轉型白皮書》，目標在２０２５年前將再生能源發電占比提升至２０％，並逐步降低燃煤比例。"
 PASSAGES = [
@@ -30,6 +31,7 @@ PASSAGES = [
     "香港  交易所 宣布，恒生指數今日收報 17,500 點，跌 2.1%；成交額 HK$980 億。",
     LONG * 3,
     LONG * 20,  # longer than 512 tokens: truncated alike
+    "段落結尾有換行。\n",
 ]
 MIN_COSINE = 0.9999
 
