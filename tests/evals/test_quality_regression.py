@@ -68,7 +68,7 @@ def drcd_report(e5_model_dir, tmp_path_factory) -> dict:
 
 
 # Measured 2026-11-29 (seed): hit@1 0.966, hit@5 1.000, MRR@10 0.976, contains 0.914,
-# citation 0.982, abstain recall 0.375, false abstain 0.069, median 44 characters.
+# citation 0.982, abstain recall 0.625, false abstain 0.069, median 53 characters.
 SEED_FLOORS = {"hit@1": 0.94, "hit@5": 0.98, "mrr@10": 0.95, "answer_contains": 0.88, "citation_accuracy": 0.95}
 SEED_CEILINGS = {"false_abstain_rate": 0.09, "answer_chars_median": 60}
 
@@ -78,7 +78,7 @@ def test_seed_set_metrics_hold(seed_report: dict) -> None:
     low = {k: report[k] for k, floor in SEED_FLOORS.items() if report[k] < floor}
     high = {k: report[k] for k, ceiling in SEED_CEILINGS.items() if report[k] > ceiling}
     assert not low and not high, (low, high)
-    assert report["abstain_recall"] >= 0.25  # 3 of the 8 near-miss questions (see README)
+    assert report["abstain_recall"] >= 0.5  # 5 of the 8 near-miss questions (see README)
 
 
 # Measured 2026-11-29 (DRCD CHECK subset, 156 questions): hit@1 0.968, hit@5 0.994,
