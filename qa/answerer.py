@@ -395,7 +395,8 @@ class ExtractiveAnswerer:
         asked = regions_in(q.folded)
         if not asked:
             return sentences
-        named = [regions_in(fold(f"{hit.document.title} {hit.chunk.text}")) for hit in retrieved]
+        # fold() caches by text: the passages were folded for scoring already.
+        named = [regions_in(fold(hit.document.title)) | regions_in(fold(hit.chunk.text)) for hit in retrieved]
         return [s for s in sentences if asked & named[s.passage] or not named[s.passage]]
 
     # ------------------------------------------------------------------ the answer text
