@@ -233,15 +233,17 @@ class ExtractiveAnswerer:
         def weight_of(toks: set[str]) -> float:
             return sum(weights[t] for t in toks & q_set) / total
 
-        # What the question asks beyond its passage's topic: a question about 日本绿鹦嘴鱼
-        # shares the name with every sentence of that story; 分布 picks the sentence.
-        def off_title_share(toks: frozenset[str], title: set[str]) -> float:
-            rest = q_set - title
-            rest_total = sum(weights[t] for t in rest)
-            return sum(weights[t] for t in toks & rest) / rest_total if rest_total else 0.0
-
         titles = [fold(h.document.title) for h in retrieved]
         title_tokens = [set(bigram_tokens(t)) for t in titles]
+        # What the question asks beyond each passage's topic: a question about 日本绿鹦嘴鱼
+        # shares the name (in the headline) with every sentence of that story.
+        off_title = [q_set - t for t in title_tokens]
+        off_title_total = [sum(weights[t] for t in rest) for rest in off_title]
+
+        def off_title_share(toks: frozenset[str], passage: int) -> float:
+            total_p = off_title_total[passage]
+            return sum(weights[t] for t in toks & off_title[passage]) / total_p if total_p else 0.0
+
         passage_tokens = [set(bigram_tokens(fold(h.chunk.text))) for h in retrieved]
         # Character overlap, weighted by rarity among the candidates (robust to rewording).
         q_chars = {c for c in sp.strip_question_words(q.folded) if sp.is_cjk(c) and c not in _STOP_CHARS}
@@ -254,10 +256,12 @@ class ExtractiveAnswerer:
             char_w[c] = local if word is None else local * word / top_weight
         char_total = sum(char_w.values()) or 1.0
 
-        def uni_off_title(folded: str, title: str) -> float:
-            rest = [c for c in q_chars if c not in title]
-            rest_total = sum(char_w[c] for c in rest)
-            return sum(char_w[c] for c in rest if c in folded) / rest_total if rest_total else 0.0
+        off_title_chars = [[c for c in q_chars if c not in t] for t in titles]
+        off_title_char_total = [sum(char_w[c] for c in rest) for rest in off_title_chars]
+
+        def uni_off_title(folded: str, passage: int) -> float:
+            total_p = off_title_char_total[passage]
+            return sum(char_w[c] for c in off_title_chars[passage] if c in folded) / total_p if total_p else 0.0
 
         # Neighbouring sentences come from the whole document (a passage edge is not a story edge).
         def neighbours(hit: RetrievedChunk, start: int) -> tuple[tuple[frozenset[str], str], tuple[frozenset[str], str]]:
@@ -306,9 +310,9 @@ class ExtractiveAnswerer:
                 "fill": top.score if top else 0.0,
                 "fill_anaphor": 1.0 if top and top.anaphor else 0.0,
                 "cov_next": cov_next,
-                "off_title": off_title_share(s.tokens, title_tokens[s.passage]),
-                "off_title_ctx": off_title_share(s.tokens | prev_toks | next_toks, title_tokens[s.passage]),
-                "uni_off_title": uni_off_title(f, titles[s.passage]),
+                "off_title": off_title_share(s.tokens, s.passage),
+                "off_title_ctx": off_title_share(s.tokens | prev_toks | next_toks, s.passage),
+                "uni_off_title": uni_off_title(f, s.passage),
                 "next_anaphor": cov_next if _ANAPHOR_START.match(next_f) else 0.0,
                 "len": math.log1p(len(f)) / 5,
                 "novel": 1.0 - (sum(mask) / len(f) if f else 0.0),
