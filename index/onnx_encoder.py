@@ -37,6 +37,8 @@ from typing import Any
 
 import numpy as np
 
+from newsqa.index.embedder import _as_unit_float32
+
 logger = logging.getLogger(__name__)
 
 #: Subfolder of the model folder that holds the export.
@@ -260,9 +262,7 @@ class OnnxQueryEncoder:
         (hidden,) = self._session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})
         weights = mask[..., None].astype(np.float32)
         summed = (hidden.astype(np.float32, copy=False) * weights).sum(axis=1)
-        vectors = summed / np.clip(weights.sum(axis=1), 1e-9, None)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+        return _as_unit_float32(summed / np.clip(weights.sum(axis=1), 1e-9, None))
 
 
 def _clear_cache() -> None:
