@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from pathlib import Path
@@ -31,6 +32,18 @@ def project_home() -> Path:
     if (checkout / "pyproject.toml").is_file():
         return checkout
     return Path.cwd()
+
+
+def is_loopback(host: str | None) -> bool:
+    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ``::1``); False for
+    ``0.0.0.0``, ``::``, "" (all interfaces) and any other name or address."""
+    name = (host or "").strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -206,6 +219,25 @@ class Settings(BaseSettings):
     serve_auth_user: str | None = Field(None, description="With serve_auth_password: basic login for the UI.")
     serve_auth_password: SecretStr | None = Field(None, description="With serve_auth_user: basic login for the UI.")
     serve_concurrency: int = Field(4, ge=1, le=64, description="Questions (chat and /ask) answered at once.")
+    serve_allow_edits: bool | None = Field(
+        None,
+        description="Whether visitors who are not logged in may upload, index and delete articles on the archive tab "
+        "(unset or auto: only when the server is bound to a loopback address). A logged-in user (serve_auth_*) always may.",
+    )
+
+    @field_validator("serve_allow_edits", mode="before")
+    @classmethod
+    def _auto_edits(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in {"", "auto"}:
+            return None
+        return value
+
+    def edits_allowed(self, host: str | None = None) -> bool:
+        """Whether archive edits are open to visitors who are not logged in, when serving on
+        ``host`` (default ``serve_host``): ``serve_allow_edits`` if set, else loopback only."""
+        if self.serve_allow_edits is not None:
+            return self.serve_allow_edits
+        return is_loopback(self.serve_host if host is None else host)
 
     # --- chat UI: uploads and answer feedback
     upload_max_bytes: int = Field(5_000_000, ge=1, description="Largest article file the archive tab accepts.")

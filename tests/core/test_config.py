@@ -41,3 +41,33 @@ def test_missing_config_file_is_an_error(monkeypatch, tmp_path):
     monkeypatch.setenv("NEWSQA_CONFIG", str(tmp_path / "nope.toml"))
     with pytest.raises(FileNotFoundError):
         Settings.load()
+
+
+@pytest.mark.parametrize(
+    ("host", "allowed"),
+    [
+        ("127.0.0.1", True), ("localhost", True), ("::1", True), ("[::1]", True), ("127.0.0.2", True),
+        ("0.0.0.0", False), ("::", False), ("", False), ("192.168.1.20", False), ("newsqa.example.org", False),
+    ],
+)
+def test_archive_edits_default_to_on_only_on_loopback(monkeypatch, host, allowed):
+    monkeypatch.delenv("NEWSQA_CONFIG", raising=False)
+    monkeypatch.delenv("NEWSQA_SERVE_ALLOW_EDITS", raising=False)
+    settings = Settings.load(serve_host=host)
+    assert settings.serve_allow_edits is None
+    assert settings.edits_allowed() is allowed
+    # A --host given on the command line counts, not the setting it overrides.
+    assert Settings.load(serve_host="0.0.0.0").edits_allowed(host) is allowed
+
+
+def test_archive_edits_setting_overrides_the_auto_rule(monkeypatch):
+    monkeypatch.delenv("NEWSQA_CONFIG", raising=False)
+    monkeypatch.setenv("NEWSQA_SERVE_ALLOW_EDITS", "1")
+    assert Settings.load(serve_host="0.0.0.0").edits_allowed() is True
+    monkeypatch.setenv("NEWSQA_SERVE_ALLOW_EDITS", "0")
+    assert Settings.load(serve_host="127.0.0.1").edits_allowed() is False
+    monkeypatch.setenv("NEWSQA_SERVE_ALLOW_EDITS", "auto")
+    assert Settings.load(serve_host="127.0.0.1").serve_allow_edits is None
+    monkeypatch.setenv("NEWSQA_SERVE_ALLOW_EDITS", "sometimes")
+    with pytest.raises(ValidationError):
+        Settings.load()
