@@ -20,7 +20,9 @@ canonical URL), else the file's name, ``name#n`` (n = 1-based position) for seve
 articles in one JSON/JSONL file. ``source_file`` is always the name.
 
 A problem is a failure ``(where, reason)``, e.g. ``("feed.jsonl line 7", "invalid JSON:
-Expecting ',' delimiter")``: the rest of the file still loads where it can.
+Expecting ',' delimiter")``: the rest of the file still loads where it can. ``load_file``
+never raises for a bad file: an unexpected error (a parser's, an HTML page nested deeper
+than ``MAX_HTML_DEPTH``…) is one failure naming its type.
 
 Example::
 
@@ -33,6 +35,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,10 +80,34 @@ def load_file(path: Path, name: str, *, max_bytes: int) -> LoadResult:
             result.documents.extend(documents)
     except IngestError as exc:
         result.failures.append((name, exc.reason))
+    except MemoryError:
+        raise
+    except Exception as exc:  # any other problem with this one file: a failure, not the end of the batch
+        logger.debug("%s: %s while loading it", name, type(exc).__name__, exc_info=True)
+        result.documents.clear()
+        result.failures.append((name, failure_reason(exc)))
     return result
 
 
+def failure_reason(exc: BaseException) -> str:
+    """The reason line for an unexpected exception while loading one file (its type included)."""
+    if isinstance(exc, RecursionError):
+        return "its content nests too deeply to read (RecursionError)"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"cannot read it ({type(exc).__name__}: {exc.strerror})"
+    detail = " ".join(str(exc).split())
+    if len(detail) > 200:
+        detail = detail[:200] + "…"
+    return f"could not be read ({type(exc).__name__}: {detail})" if detail else f"could not be read ({type(exc).__name__})"
+
+
 # ---------------------------------------------------------------------------- JSON
+
+
+def _json_failure(exc: Exception) -> str:
+    if isinstance(exc, RecursionError):
+        return "invalid JSON: its arrays or objects nest too deeply to read (RecursionError)"
+    return f"invalid JSON: {exc}"
 
 
 def _load_json(text: str, name: str, result: LoadResult) -> None:
@@ -88,6 +115,9 @@ def _load_json(text: str, name: str, result: LoadResult) -> None:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         result.failures.append((name, f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"))
+        return
+    except (RecursionError, ValueError) as exc:  # nested too deeply; a number too long to convert
+        result.failures.append((name, _json_failure(exc)))
         return
     if isinstance(data, dict) and not any(_text_value(data.get(f)) for f in TEXT_FIELDS):
         arrays = [data[k] for k in ARRAY_FIELDS if isinstance(data.get(k), list)]
@@ -118,6 +148,9 @@ def _load_jsonl(text: str, name: str, result: LoadResult) -> None:
         except json.JSONDecodeError as exc:
             result.failures.append((where, f"invalid JSON: {exc.msg} (column {exc.colno})"))
             continue
+        except (RecursionError, ValueError) as exc:
+            result.failures.append((where, _json_failure(exc)))
+            continue
         _add_record(record, name, n, several, where, seen, result)
 
 
@@ -128,6 +161,12 @@ def _add_record(
         document = record_document(record, name, n, several=several)
     except ValueError as exc:
         result.failures.append((where, str(exc)))
+        return
+    except MemoryError:
+        raise
+    except Exception as exc:  # this record only: the file's other records still load
+        logger.debug("%s: %s while reading it", where, type(exc).__name__, exc_info=True)
+        result.failures.append((where, failure_reason(exc)))
         return
     if document.doc_id in seen:
         result.failures.append((where, f"duplicate id {document.doc_id!r} (also at {seen[document.doc_id]}); skipped"))
@@ -254,6 +293,42 @@ _DATE_META = (
 _SOURCE_META = ("source", "og:site_name", "sitename", "site_name", "application-name")
 _AUTHOR_META = ("author", "article:author", "publisher", "dc.publisher", "citation_publisher")
 
+# Deeper pages are refused before parsing: lexbor's tree building is quadratic in the nesting
+# (100,000 nested <div>s, a 1 MB file, take ~20 s to parse), and no article page comes near it
+# (browsers stop nesting at 512).
+MAX_HTML_DEPTH = 5_000
+_VOID_TAGS = frozenset(
+    "area base basefont bgsound br col embed frame hr img input keygen link meta param source track wbr".split()
+)
+_HTML_TOKEN = re.compile(
+    r"<!--.*?(?:-->|\Z)"  # a comment
+    r"|<(script|style|textarea|title|xmp|iframe|noembed|noframes)\b.*?(?:</\1\s*>|\Z)"  # no markup inside
+    r"|<(/?)([A-Za-z][^\s/>]*)[^>]*?(/?)>",
+    re.DOTALL | re.IGNORECASE,
+)
+_CLOSES_P = frozenset(
+    """
+    address article aside blockquote center details dialog dir div dl fieldset figcaption figure footer
+    form h1 h2 h3 h4 h5 h6 header hgroup hr main menu nav ol p pre section summary table ul li dd dt
+    """.split()
+)
+_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+# An opening tag closes these when they are the innermost open element (HTML's implied end tags).
+_IMPLIED_CLOSE = {
+    "li": frozenset({"li"}),
+    "dt": frozenset({"dt", "dd"}),
+    "dd": frozenset({"dt", "dd"}),
+    "tr": frozenset({"td", "th", "tr"}),
+    "td": frozenset({"td", "th"}),
+    "th": frozenset({"td", "th"}),
+    **dict.fromkeys(("thead", "tbody", "tfoot"), frozenset({"td", "th", "tr", "thead", "tbody", "tfoot"})),
+    "option": frozenset({"option"}),
+    "optgroup": frozenset({"option", "optgroup"}),
+    **dict.fromkeys(("rb", "rt", "rp", "rtc"), frozenset({"rb", "rt", "rp", "rtc"})),
+    **{tag: frozenset({tag}) for tag in ("a", "button", "nobr", "form")},
+    **dict.fromkeys(_HEADINGS, _HEADINGS),
+}
+
 
 def _tokens(node) -> set[str]:
     attrs = node.attributes
@@ -301,6 +376,64 @@ def strip_site_suffix(title: str) -> str:
     return parts[0] if len(parts[0]) >= 4 else max(parts, key=len)
 
 
+class HtmlTooDeepError(ValueError):
+    """An HTML text nests more than ``MAX_HTML_DEPTH`` elements deep (the message says so)."""
+
+
+def html_nesting_depth(html: str, stop_after: int | None = None) -> int:
+    """How deep the elements of ``html`` nest, estimated from its tags without parsing it.
+
+    Void elements (``<br>``, ``<img>``…), comments and the insides of ``<script>``/``<style>``
+    do not count; an opening tag closes what HTML implicitly closes (``<p>`` before a block,
+    ``<li>`` before ``<li>``, cells and rows of a table…), and an end tag closes up to its
+    element. Stops counting once the depth passes ``stop_after``.
+    """
+    stack: list[str] = []
+    open_count: dict[str, int] = {}
+    foreign = 0  # open <svg>/<math>: a self-closing tag there really closes itself
+    deepest = 0
+    for match in _HTML_TOKEN.finditer(html):
+        if match.group(3) is None:  # a comment, or an element holding text only (<script>…)
+            if match.group(1):
+                deepest = max(deepest, len(stack) + 1)
+            continue
+        tag = match.group(3).lower()
+        if match.group(2):  # an end tag: closes its element and whatever is still open inside it
+            if open_count.get(tag):
+                while True:
+                    top = stack.pop()
+                    open_count[top] -= 1
+                    foreign -= top in ("svg", "math")
+                    if top == tag:
+                        break
+            continue
+        if tag in _VOID_TAGS or (match.group(4) and foreign):
+            continue
+        closes = _IMPLIED_CLOSE.get(tag, frozenset())
+        while stack and (stack[-1] in closes or (stack[-1] == "p" and tag in _CLOSES_P)):
+            top = stack.pop()
+            open_count[top] -= 1
+        stack.append(tag)
+        open_count[tag] = open_count.get(tag, 0) + 1
+        foreign += tag in ("svg", "math")
+        if len(stack) > deepest:
+            deepest = len(stack)
+            if stop_after is not None and deepest > stop_after:
+                break
+    return deepest
+
+
+def _check_depth(html: str) -> None:
+    """Raise ``HtmlTooDeepError`` for HTML nested deeper than ``MAX_HTML_DEPTH``."""
+    if html.count("<") <= MAX_HTML_DEPTH:
+        return
+    if html_nesting_depth(html, stop_after=MAX_HTML_DEPTH) > MAX_HTML_DEPTH:
+        raise HtmlTooDeepError(
+            f"its HTML nests elements more than {MAX_HTML_DEPTH:,} levels deep, too deep to read as "
+            "an article page (real pages nest a few dozen)"
+        )
+
+
 def parse_html(html: str, name: str) -> Document:
     """The article in an HTML page as a ``Document``; raises ``IngestError`` when it has no text.
 
@@ -313,6 +446,10 @@ def parse_html(html: str, name: str) -> Document:
     """
     from selectolax.lexbor import LexborHTMLParser
 
+    try:
+        _check_depth(html)
+    except HtmlTooDeepError as exc:
+        raise IngestError(name, str(exc)) from exc
     tree = LexborHTMLParser(html)
     metas = _metas(tree)
     title_tag = tree.css_first("title")
@@ -461,13 +598,14 @@ def _content_root(body):
 def html_to_text(html_or_node) -> str:
     """Visible text with one blank line between blocks (paragraphs); entities are unescaped.
 
-    Accepts an HTML string (e.g. a JSON ``content`` field holding ``<p>`` markup) or a
-    selectolax node. Whitespace inside a paragraph collapses to one space, and a line
+    Accepts an HTML string (e.g. a JSON ``content`` field holding ``<p>`` markup; one nested
+    deeper than ``MAX_HTML_DEPTH`` raises ``HtmlTooDeepError``) or a selectolax node. Whitespace inside a paragraph collapses to one space, and a line
     break between two CJK characters disappears (it is layout, not a word gap).
     """
     if isinstance(html_or_node, str):
         from selectolax.lexbor import LexborHTMLParser
 
+        _check_depth(html_or_node)
         tree = LexborHTMLParser(html_or_node)
         tree.strip_tags(list(_DROP_TAGS))
         node = tree.body
@@ -488,22 +626,29 @@ def html_to_text(html_or_node) -> str:
         if para:
             paragraphs.append(para)
 
-    def walk(parent) -> None:
-        for child in parent.iter(include_text=True):
-            tag = child.tag
-            if tag == "-text":
-                buffer.append(child.text(deep=False))
-            elif tag in _SKIP_TAGS or tag in _DROP_TAGS:
-                continue
-            elif tag == "br":
+    # Depth-first over an explicit stack (a page may nest thousands of elements: no recursion).
+    # Each frame: the element's children still to visit, and whether it is a block (a
+    # paragraph break after it).
+    stack: list[tuple[Iterator, bool]] = [(node.iter(include_text=True), False)]
+    while stack:
+        children, block = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if block:
                 flush()
-            elif tag in _BLOCK_TAGS:
-                flush()
-                walk(child)
-                flush()
-            else:
-                walk(child)
-
-    walk(node)
+            continue
+        tag = child.tag
+        if tag == "-text":
+            buffer.append(child.text(deep=False))
+        elif tag in _SKIP_TAGS or tag in _DROP_TAGS:
+            continue
+        elif tag == "br":
+            flush()
+        elif tag in _BLOCK_TAGS:
+            flush()
+            stack.append((child.iter(include_text=True), True))
+        else:
+            stack.append((child.iter(include_text=True), False))
     flush()
     return "\n\n".join(paragraphs)

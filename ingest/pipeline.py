@@ -29,7 +29,7 @@ from newsqa.index.dense import DenseConfig
 from newsqa.index.embedder import Embedder
 from newsqa.index.store import IndexMismatchError, NewsIndex, NewsIndexError
 from newsqa.ingest.chunker import SentenceChunker
-from newsqa.ingest.loaders import load_file
+from newsqa.ingest.loaders import failure_reason, load_file
 from newsqa.ingest.readers import iter_article_files
 from newsqa.progress import Progress
 from newsqa.types import Document
@@ -114,7 +114,8 @@ def load_documents(
 
     One entry (and one error line) per problem: a missing path, a symlink loop, an
     unreadable or undecodable file, a bad JSON line, an article without text, an id
-    that another file already gave.
+    that another file already gave, or any unexpected error while reading one file
+    (named with its type; the traceback is logged at DEBUG). Only ``MemoryError`` stops it.
     """
     def fail(where: str, reason: str) -> None:
         report.failed.append((where, reason))
@@ -129,8 +130,15 @@ def load_documents(
     with Progress(len(files), "reading", "file", tty=show_progress) as progress:
         for file, root in files:
             progress.update(1)
-            name = _document_name(file, root, settings.corpus_path)
-            result = load_file(file, name, max_bytes=settings.ingest_max_file_bytes)
+            try:
+                name = _document_name(file, root, settings.corpus_path)
+                result = load_file(file, name, max_bytes=settings.ingest_max_file_bytes)
+            except MemoryError:
+                raise
+            except Exception as exc:  # one bad file is one failed line; the batch goes on
+                logger.debug("%s: %s while loading it", file, type(exc).__name__, exc_info=True)
+                fail(str(file), failure_reason(exc))
+                continue
             for where, reason in result.failures:
                 fail(where, reason)
             for document in result.documents:

@@ -74,17 +74,28 @@ def iter_article_files(
     seen_files: set[tuple[int, int]] = set()
     walked_dirs: set[tuple[int, int]] = set()
 
-    def walk(folder: Path, root: Path, active: dict[tuple[int, int], Path]) -> Iterator[tuple[Path, Path]]:
+    def listing(folder: Path) -> Iterator[os.DirEntry]:
         try:
             with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                return iter(sorted(it, key=lambda e: e.name))
         except PermissionError:
             fail(folder, "permission denied: cannot list the folder (check its permissions)")
-            return
         except OSError as exc:
             fail(folder, f"cannot list the folder ({exc.strerror})")
-            return
-        for entry in entries:
+        return iter(())
+
+    def walk(top: Path, root: Path, top_key: tuple[int, int]) -> Iterator[tuple[Path, Path]]:
+        # Depth-first over an explicit stack (folders may nest deeper than Python's recursion
+        # limit); ``active`` holds the folders being walked, to tell a symlink loop.
+        active = {top_key: top}
+        stack = [(top_key, listing(top))]
+        while stack:
+            folder_key, entries = stack[-1]
+            entry = next(entries, None)
+            if entry is None:
+                stack.pop()
+                del active[folder_key]
+                continue
             if entry.name.startswith("."):
                 continue
             path = Path(entry.path)
@@ -104,8 +115,7 @@ def iter_article_files(
                     continue
                 walked_dirs.add(key)
                 active[key] = path
-                yield from walk(path, root, active)
-                del active[key]
+                stack.append((key, listing(path)))
             elif stat.S_ISREG(st.st_mode) and path.suffix.lower() in SUPPORTED_SUFFIXES and key not in seen_files:
                 seen_files.add(key)
                 yield path, root
@@ -124,7 +134,7 @@ def iter_article_files(
         if stat.S_ISDIR(st.st_mode):
             if key not in walked_dirs:
                 walked_dirs.add(key)
-                yield from walk(path, path, {key: path})
+                yield from walk(path, path, key)
         elif key not in seen_files:  # a file named explicitly: taken whatever its name
             seen_files.add(key)
             yield path, path.parent
