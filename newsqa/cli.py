@@ -121,13 +121,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from newsqa.ui.app import serve
 
     settings = _settings(args)
+    failures: list[tuple[str, str]] = []
     if not args.no_build:
         report = ensure_index(settings)
         if report is not None:
             for path, reason in report.failed:
                 logger.warning("failed: %s: %s", path, reason)
             logger.info("index ready: %s", report.summary())
-    serve(settings, host=args.host, port=args.port)
+            failures = list(report.failed)  # the archive tab lists them too
+    serve(settings, host=args.host, port=args.port, startup_failures=failures)
     return 0
 
 

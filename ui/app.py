@@ -21,6 +21,14 @@ empty one) the chat says so and offers a button to the archive tab.
 **Archive.** Upload articles (:mod:`newsqa.ui.archive`: stored under
 ``<corpus>/uploads/``, indexed in a background thread while the chat keeps answering),
 list and search the documents, delete them, and see the index's model, size and age.
+Files that could not be read when ``serve`` built the index are listed there too.
+
+**Who may edit.** Upload (and the indexing it starts) and delete run for a logged-in
+user (``serve_auth_user``/``serve_auth_password``: Gradio asks everyone to log in), or
+for anyone when ``allow_edits`` is on (``Settings.edits_allowed``: ``serve_allow_edits``,
+by default on only when the server is bound to a loopback address). The handlers check
+this on every call, so an event posted straight to ``/gradio_api/queue/join`` is refused
+as well; with edits off the page also shows why and makes those controls inert.
 
 Safety: every string that comes from an article or from the user is passed through
 :func:`escape` before it reaches an HTML or Markdown component, so an article that
@@ -122,6 +130,7 @@ a.nqa-cite, .nqa-cite {
 a.nqa-cite:hover, a.nqa-cite:focus-visible { background: var(--color-accent); color: white; }
 #nqa-stats, #nqa-index-info { color: var(--body-text-color-subdued); font-size: .9em; }
 #nqa-empty-notice { border: 1px dashed var(--border-color-primary); border-radius: .5rem; padding: .75rem; }
+.nqa-edits-off, .nqa-startup-failures { color: var(--body-text-color-subdued); font-size: .9em; }
 """
 
 # Scoped to the sources panel (gr.HTML css_template); works without APP_CSS too.
@@ -171,6 +180,16 @@ if (!window.__nqaChips) {
 """
 
 _NO_SOURCES = '<div class="nqa-sources"><p class="nqa-empty">問答後，引用的新聞段落會列在這裡。</p></div>'
+
+#: Why the archive's upload and delete are refused (shown on the page and as the error).
+EDITS_OFF_MESSAGE = (
+    "這個伺服器關閉了文章庫的修改（上傳、建立索引、刪除）；仍可瀏覽與搜尋文章。"
+    "要開啟：只讓信任的人連得到時，以 NEWSQA_SERVE_ALLOW_EDITS=1 啟動 newsqa serve；"
+    "或設定登入（NEWSQA_SERVE_AUTH_USER 與 NEWSQA_SERVE_AUTH_PASSWORD），登入後即可修改。"
+)
+
+#: Start-up read failures listed on the archive tab (the rest: in the server log).
+MAX_FAILURES_SHOWN = 20
 
 
 class EmptyIndexError(ValueError):
@@ -661,6 +680,39 @@ def render_ingest_status(status: Any) -> str:
     )
 
 
+def _failure_name(where: str, corpus: Path | None) -> str:
+    """A failure's file as the archive shows it: relative to the corpus folder when
+    inside it (``uploads/x.html``), else its name (``feed.jsonl line 7`` stays whole)."""
+    path = Path(str(where))
+    if corpus is not None and path.is_absolute():
+        try:
+            return path.relative_to(corpus).as_posix()
+        except ValueError:
+            pass
+    return path.name or str(where)
+
+
+def render_startup_failures(failures: Sequence[tuple[str, str]], corpus: Path | None = None) -> str:
+    """「N 個檔案無法讀取」 with one ``name — reason`` line each (HTML, escaped); "" for none."""
+    failures = list(failures or ())
+    if not failures:
+        return ""
+    items = "".join(
+        f"<li>{escape(_failure_name(where, corpus))} — {escape(str(reason)[:300])}</li>"
+        for where, reason in failures[:MAX_FAILURES_SHOWN]
+    )
+    more = len(failures) - MAX_FAILURES_SHOWN
+    more_line = f"<li>…另有 {more} 個，詳見伺服器記錄</li>" if more > 0 else ""
+    return (
+        '<div class="nqa-startup-failures" role="status">'
+        f"{len(failures)} 個檔案無法讀取：<ul>{items}{more_line}</ul></div>"
+    )
+
+
+def render_edits_off() -> str:
+    return f'<div class="nqa-edits-off" role="note">{escape(EDITS_OFF_MESSAGE)}</div>'
+
+
 # --------------------------------------------------------------------------- app
 def build_app(
     qa: Any,
@@ -669,6 +721,8 @@ def build_app(
     examples: Sequence[str] | None = None,
     concurrency_limit: int | None = None,
     worker: Any = None,
+    allow_edits: bool | None = None,
+    startup_failures: Sequence[tuple[str, str]] = (),
 ) -> gr.Blocks:
     """The chat and archive tabs and the ``/ask`` API around ``qa`` (anything with
     ``ask(question)``, a :class:`LiveQA`, or ``None`` with ``settings``: no index yet).
@@ -676,6 +730,10 @@ def build_app(
     Pass ``APP_CSS`` to ``launch(css=...)`` for the chat's citation chips
     (:func:`serve` does); the sources panel is styled either way. The archive tab and
     the feedback log need ``settings`` (taken from ``qa.settings`` when not given).
+    ``allow_edits``: whether visitors who are not logged in may upload and delete
+    (default: ``settings.edits_allowed()``); a logged-in user always may.
+    ``startup_failures``: ``(file, reason)`` pairs that ingest could not read at start-up,
+    listed on the archive tab.
     """
     from newsqa.ui.archive import UPLOAD_SUFFIXES, IngestWorker
 
@@ -692,6 +750,18 @@ def build_app(
     limits = {"concurrency_limit": concurrency_limit, "concurrency_id": "newsqa-ask"}
     archive_limits = {"concurrency_limit": 1, "concurrency_id": "newsqa-archive"}
     max_upload = int(getattr(settings, "upload_max_bytes", 5_000_000) or 5_000_000)
+    if allow_edits is None:
+        allow_edits = bool(settings is not None and settings.edits_allowed())
+    # With a login every visitor is logged in, so the page offers edits to all of them.
+    editable = allow_edits or (settings is not None and _auth(settings) is not None)
+
+    def _check_edit(request: gr.Request | None, action: str) -> None:
+        """Refuse an archive edit unless edits are on or the caller is logged in (every call)."""
+        if allow_edits or getattr(request, "username", None):
+            return
+        client = getattr(getattr(request, "client", None), "host", None)
+        log.warning("refused an archive %s from %s: edits are off and the caller is not logged in", action, client)
+        raise gr.Error(html.escape(EDITS_OFF_MESSAGE), title="無法修改", print_exception=False)
 
     def _ask(question: str) -> Answer:
         try:
@@ -840,9 +910,10 @@ def build_app(
             status.batches if status is not None else 0,
         )
 
-    def on_upload(files: list[str] | str | None) -> tuple[Any, ...]:
+    def on_upload(files: list[str] | str | None, request: gr.Request) -> tuple[Any, ...]:
         from newsqa.ui.archive import UploadError, store_upload, uploads_dir
 
+        _check_edit(request, "upload")
         if worker is None or settings is None:
             gr.Warning("這個頁面沒有設定檔，無法上傳", title="上傳")
             return None, gr.skip(), gr.skip()
@@ -885,11 +956,12 @@ def build_app(
             chosen.append(doc_id)
         return gr.Dropdown(value=chosen)
 
-    def on_delete(ids: list[str] | None, search: str) -> tuple[Any, ...]:
+    def on_delete(ids: list[str] | None, search: str, request: gr.Request) -> tuple[Any, ...]:
         from newsqa.index.store import NewsIndexError
         from newsqa.ingest.pipeline import delete_documents
         from newsqa.ui.archive import uploaded_files_to_remove, uploads_dir
 
+        _check_edit(request, "delete")
         ids = [i for i in (ids or []) if i]
         if not ids:
             gr.Warning("請先選擇要刪除的文章（點表格的列或在清單中選）", title="刪除")
@@ -974,12 +1046,16 @@ def build_app(
 
             with gr.Tab("文章庫", id="archive", elem_id="nqa-tab-archive"):
                 index_info = gr.Markdown(render_index_info(live), elem_id="nqa-index-info")
+                gr.HTML(render_edits_off(), visible=not editable, elem_id="nqa-edits-off")
+                failures_html = render_startup_failures(startup_failures, settings.corpus_path if settings else None)
+                gr.HTML(failures_html, visible=bool(failures_html), elem_id="nqa-startup-failures")
                 with gr.Row(equal_height=False):
                     upload = gr.File(
                         label=f"上傳文章（{' '.join(UPLOAD_SUFFIXES)}；每個最多 {max_upload / 1e6:.1f} MB）",
                         file_count="multiple",
                         file_types=list(UPLOAD_SUFFIXES),
                         type="filepath",
+                        interactive=editable,
                         elem_id="nqa-upload",
                         scale=3,
                     )
@@ -1004,9 +1080,11 @@ def build_app(
                 with gr.Row():
                     to_delete = gr.Dropdown(
                         choices=choices0, value=[], multiselect=True, label="要刪除的文章",
-                        elem_id="nqa-delete-ids", scale=4,
+                        interactive=editable, elem_id="nqa-delete-ids", scale=4,
                     )
-                    delete_btn = gr.Button("刪除所選文章", variant="stop", elem_id="nqa-delete", scale=1)
+                    delete_btn = gr.Button(
+                        "刪除所選文章", variant="stop", interactive=editable, elem_id="nqa-delete", scale=1
+                    )
                 poll = gr.Timer(1.0, active=False)
 
         # ---------------------------------------------------------------- events
@@ -1107,15 +1185,19 @@ def serve(
     *,
     block: bool = True,
     loader: Callable[[Settings], Any] | None = None,
+    startup_failures: Sequence[tuple[str, str]] = (),
 ) -> gr.Blocks:
     """Load the index once, build the app and launch it (no share link, no analytics).
 
     With no index at ``settings.index_path`` (``newsqa serve --no-build``) the app starts
     anyway and says so; an upload on the archive tab creates the index. With
-    ``serve_auth_user``/``serve_auth_password`` set the page asks for that login. With
-    ``block=False`` the server runs in a background thread; call ``.close()`` on the
-    returned Blocks to stop it.
+    ``serve_auth_user``/``serve_auth_password`` set the page asks for that login. Archive
+    edits are open to visitors who are not logged in only when
+    ``settings.edits_allowed(host)``. ``startup_failures`` (files the start-up ingest
+    could not read) are listed on the archive tab. With ``block=False`` the server runs
+    in a background thread; call ``.close()`` on the returned Blocks to stop it.
     """
+    from newsqa.config import is_loopback
     from newsqa.index.store import IndexNotFoundError
 
     host = host or settings.serve_host
@@ -1126,6 +1208,17 @@ def serve(
             "serving on %s: the UI is reachable from other machines%s",
             host or "all interfaces",
             "" if auth else " and has no authentication (set NEWSQA_SERVE_AUTH_USER and NEWSQA_SERVE_AUTH_PASSWORD)",
+        )
+    allow_edits = settings.edits_allowed(host)
+    if auth is None and allow_edits and not is_loopback(host):
+        log.warning(
+            "serve_allow_edits is on while serving on %s without a login: anyone who can reach the UI may "
+            "upload and delete articles", host or "all interfaces",
+        )
+    elif auth is None and not allow_edits:
+        log.info(
+            "archive edits (upload, delete) are off: set NEWSQA_SERVE_ALLOW_EDITS=1, or a login "
+            "(NEWSQA_SERVE_AUTH_USER and NEWSQA_SERVE_AUTH_PASSWORD), to allow them"
         )
     started = time.perf_counter()
     load = loader or _load_pipeline
@@ -1141,7 +1234,7 @@ def serve(
         _warm_up(qa)
         log.info("pipeline loaded from %s in %.1f s", settings.index_path, time.perf_counter() - started)
     live = LiveQA(qa, settings=settings, loader=load)
-    demo = build_app(live, settings=settings)
+    demo = build_app(live, settings=settings, allow_edits=allow_edits, startup_failures=startup_failures)
     demo.queue(max_size=64)
     _, local_url, _ = demo.launch(
         server_name=host,

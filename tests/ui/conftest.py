@@ -5,7 +5,8 @@ that contains ``<script>alert(1)</script>``, and one long paragraph that spans s
 chunks) and builds an index with the real embedding model; ``server_url`` starts
 ``python -m newsqa.cli serve`` on a free port over it. ``empty_server`` starts a second
 ``serve --no-build`` over a folder with no index at all (the archive-tab upload test
-uses it). ``test_gradio_api.py`` talks to the servers with ``gradio_client``,
+uses it); ``private_server`` starts servers with their own copy of the index and extra
+environment (the edit-gate tests delete from it). ``test_gradio_api.py`` talks to the servers with ``gradio_client``,
 ``test_browser.py`` with a real Chromium; both share one server per test session.
 Feedback (👍/👎) goes to ``<server root>/feedback.jsonl`` (``feedback_path`` fixture).
 
@@ -17,12 +18,13 @@ importable module.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -214,3 +216,29 @@ def empty_server(corpus: dict, tmp_path_factory: pytest.TempPathFactory) -> Iter
         yield {"url": url, "root": root, "index": index, "articles": articles, "feedback": root / "feedback.jsonl"}
     finally:
         _stop(proc)
+
+
+@pytest.fixture
+def private_server(corpus: dict, tmp_path: Path) -> Iterator[Callable[..., dict[str, Path | str]]]:
+    """A factory: ``private_server(env={"NEWSQA_…": …}, args=[…])`` starts ``newsqa serve
+    --no-build`` over a private copy of the ``corpus`` index and articles (so the test may
+    change them) and returns ``url``, ``root``, ``index``, ``articles`` and ``log``. Every
+    server it started is stopped after the test."""
+    procs: list[subprocess.Popen] = []
+
+    def start(env: dict[str, str] | None = None, args: tuple[str, ...] | list[str] = ()) -> dict[str, Path | str]:
+        root = tmp_path / f"server-{len(procs)}"
+        index, articles = root / "index", root / "articles"
+        shutil.copytree(corpus["index"], index, ignore=shutil.ignore_patterns("ingest.lock"))
+        shutil.copytree(corpus["articles"], articles)
+        environment = {**_env(corpus, index=index, articles=articles, root=root), **(env or {})}
+        log_path = root / "serve.log"
+        proc, url = _start_serve(index, environment, root, log_path, "--no-build", *args)
+        procs.append(proc)
+        return {"url": url, "root": root, "index": index, "articles": articles, "log": log_path}
+
+    try:
+        yield start
+    finally:
+        for proc in procs:
+            _stop(proc)
