@@ -165,16 +165,22 @@ def test_load_documents_goes_on_when_loading_a_file_raises(tmp_path, monkeypatch
 
 
 def test_folders_nested_past_the_recursion_limit_are_walked(tmp_path):
-    folder = deepest = tmp_path / "top"
-    folder.mkdir()
-    for _ in range(1500):  # ~3,000 characters, under PATH_MAX (os.makedirs itself recurses)
-        deepest = deepest / "d"
-        deepest.mkdir()
-    (deepest / "x.txt").write_text(GOOD, encoding="utf-8")
-    (folder / "y.txt").write_text(GOOD, encoding="utf-8")
-    failures: list = []
-    found = list(iter_article_files([folder], failures=failures))
-    assert sorted(p.name for p, _ in found) == ["x.txt", "y.txt"] and failures == []
+    folder = tmp_path / "top"
+    levels = [folder.joinpath(*["d"] * n) for n in range(1501)]  # ~3,000 characters, under PATH_MAX
+    try:
+        for level in levels:  # one by one: os.makedirs and shutil.rmtree recurse too
+            level.mkdir()
+        (levels[-1] / "x.txt").write_text(GOOD, encoding="utf-8")
+        (folder / "y.txt").write_text(GOOD, encoding="utf-8")
+        failures: list = []
+        found = list(iter_article_files([folder], failures=failures))
+        assert sorted(p.name for p, _ in found) == ["x.txt", "y.txt"] and failures == []
+    finally:  # pytest's clean-up of old temporary folders could not remove it
+        for name in ("x.txt", "y.txt"):
+            (levels[-1 if name == "x.txt" else 0] / name).unlink(missing_ok=True)
+        for level in reversed(levels):
+            if level.is_dir():
+                level.rmdir()
 
 
 # ---------------------------------------------------------------------------- a whole batch, and serve's start-up
