@@ -314,11 +314,17 @@ def decode_bytes(data: bytes, path: Path | str = "<bytes>", *, declared: str | N
                 raise IngestError(
                     path, f"starts with a {label} byte-order mark but is not valid {label} ({exc.reason}); {SAVE_AS_UTF8}"
                 ) from exc
+            nul = text.find("\x00")  # UTF-16/32 text is full of NUL bytes; a NUL character is still binary
+            if nul >= 0:
+                raise IngestError(
+                    path, f"looks like a binary file (it has NUL characters, the first at character {nul:,}), not an article"
+                )
             return _check_readable(text, path, label, chinese=False)
-    if b"\x00" in data[:8192]:
+    nul = data.find(b"\x00")  # anywhere, not just at the top: no UTF-8, GB18030 or Big5 text has one
+    if nul >= 0:
         raise IngestError(
-            path, "looks like a binary file (it has NUL bytes), not an article; if it is UTF-16 text "
-            f"without a byte-order mark, {SAVE_AS_UTF8}"
+            path, f"looks like a binary file (it has NUL bytes, the first at byte {nul:,}), not an article; "
+            f"if it is UTF-16 text without a byte-order mark, {SAVE_AS_UTF8}"
         )
     if declared:
         text = _decode_declared(data, path, declared)

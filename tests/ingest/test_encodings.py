@@ -92,6 +92,47 @@ def test_a_bom_that_lies_is_refused(tmp_path):
         read_text(path, 10_000)
 
 
+def _long_article(size: int) -> bytes:
+    """A real-style UTF-8 article of exactly ``size`` bytes (padded with newlines at a character boundary)."""
+    body = "\n\n".join(SIMPLIFIED * 200).encode("utf-8")
+    head = "春运开始\n2021年1月10日 新华网\n\n".encode("utf-8") + body
+    cut = head[:size].decode("utf-8", errors="ignore").encode("utf-8")
+    return cut + b"\n" * (size - len(cut))
+
+
+@pytest.mark.parametrize(
+    "bom, where", [(b"", "NUL bytes, the first at byte 9,000"), (codecs.BOM_UTF8, "NUL characters")],
+    ids=["utf-8", "utf-8-bom"],
+)
+def test_a_nul_byte_past_the_first_8_kib_is_refused(tmp_path, bom, where):
+    good = bom + _long_article(9_000 - len(bom)) + _long_article(20_000)
+    assert read_text(_write(tmp_path, "fine.txt", good), 100_000).startswith("春运开始")
+    data = good[:9_000] + b"\x00" + good[9_000:]
+    path = _write(tmp_path, "nul.txt", data)
+    with pytest.raises(IngestError, match="looks like a binary file") as info:
+        read_text(path, 100_000)
+    assert where in info.value.reason
+    result = load_file(path, "nul.txt", max_bytes=100_000)
+    assert result.documents == [] and [w for w, _ in result.failures] == ["nul.txt"]
+    assert "binary" in result.failures[0][1]
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
+def test_long_utf16_and_utf32_articles_with_a_bom_still_read(tmp_path, codec):
+    text = _long_article(30_000).decode("utf-8")
+    data = text.encode(codec) if codec != "utf-16-be" else codecs.BOM_UTF16_BE + text.encode(codec)
+    assert data.count(b"\x00") > 1_000  # NUL bytes all through it, as UTF-16/32 has
+    assert read_text(_write(tmp_path, "wide.txt", data), 200_000) == text
+
+
+def test_a_nul_character_in_utf16_text_is_refused(tmp_path):
+    head = "標題\n\n" + TRADITIONAL[0]
+    path = _write(tmp_path, "nul16.txt", (head + "\x00" + TRADITIONAL[1]).encode("utf-16"))
+    with pytest.raises(IngestError, match="looks like a binary file") as info:
+        read_text(path, 10_000)
+    assert f"NUL characters, the first at character {len(head)}" in info.value.reason
+
+
 @pytest.mark.parametrize(
     "data",
     [
