@@ -181,6 +181,10 @@ def _wh_type(folded: str, m: re.Match) -> tuple[str, str, int, str | None]:
     return name, noun, end, None
 
 
+# 「有哪些」「哪几」「分别是」「包括哪」: the question asks for several things (the match is where it asks).
+_LIST_RE = re.compile(r"有哪(?:些|几)|哪些|哪几|分别(?:是|为|有)|包括哪")
+
+
 def detect_answer_type(question: str) -> QuestionType:
     """The answer type of ``question`` (either script) and where its question word sits."""
     folded = fold(question).strip()
@@ -202,9 +206,10 @@ def detect_answer_type(question: str) -> QuestionType:
     if why is not None:
         return QuestionType("other", folded, why.start(), why.end())
 
-    if re.search(r"有哪(?:些|几)|哪些|哪几|分别(?:是|为|有)|包括哪", body) and not re.search(r"还有哪一?个|和哪一?个|还有一个", body):
-        m = re.search(r"哪些|哪几|有哪|分别", body)
-        return QuestionType("list", folded, m.start(), m.end())
+    listing = _LIST_RE.search(body)
+    if listing and not re.search(r"还有哪一?个|和哪一?个|还有一个", body):
+        where = re.search(r"哪些|哪几|有哪|分别", body) or listing  # 「包括哪一位」 has only the latter
+        return QuestionType("list", folded, where.start(), where.end())
 
     measure = _MEASURE.search(body)
     if wh_matches:

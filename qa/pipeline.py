@@ -31,27 +31,15 @@ from newsqa.index.store import CURRENT_FILE, NewsIndex
 from newsqa.ingest.pipeline import build_components
 from newsqa.qa.answerer import ExtractiveAnswerer
 from newsqa.qa.retriever import HybridRetriever
+from newsqa.question import MAX_QUESTION_CHARS, QuestionError, validate_question
 from newsqa.types import Answer
 
 logger = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 500
 EVAL_DEPTH = 10  # Answer.retrieved always holds at least this many passages (for hit@k / MRR@10)
 
-
-class QuestionError(ValueError):
-    """A question that cannot be asked (empty, too long); the message is for the user."""
-
-
-def validate_question(question: str | None) -> str:
-    question = (question or "").strip()
-    if not question:
-        raise QuestionError("請輸入問題 / 请输入问题 (the question is empty)")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise QuestionError(
-            f"問題太長 / 问题太长: {len(question)} characters, at most {MAX_QUESTION_CHARS}"
-        )
-    return question
+# The one question gate lives on the ground floor; these names are re-exported for callers of the pipeline.
+__all__ = ["MAX_QUESTION_CHARS", "NewsQA", "QuestionError", "make_answerer", "validate_question"]
 
 
 def make_answerer(settings: Settings):
@@ -136,7 +124,8 @@ class NewsQA:
         return answer
 
     def ask(self, question: str, top_k: int | None = None) -> Answer:
-        """Answer ``question`` with citations; raises ``QuestionError`` for an empty/over-long one."""
+        """Answer ``question`` with citations; raises ``QuestionError`` for one that cannot be asked
+        (empty, too long, not text, too little content: ``newsqa.question``)."""
         question, retrieved, k, started = self._retrieve(question, top_k)
         answer = self.answerer.run(question, retrieved[:k], term_weights=self.index.term_weights)
         return self._finish(answer, retrieved, started)
