@@ -62,20 +62,84 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _read_question(args: argparse.Namespace) -> str | bytes:
+    """The question from the command line, or from stdin for ``-`` (as bytes: the gate decodes them)."""
+    if args.question == "-":
+        return sys.stdin.buffer.read()
+    return args.question or ""  # none given: the gate's 「請輸入問題。」
+
+
+def _printable(text: object) -> str:
+    """``text`` with control characters and lone surrogates escaped (\\n, \\x1b, \\udcff)."""
+    out = []
+    for char in str(text):
+        if char.isprintable() or char == " ":
+            out.append(char if not "\ud800" <= char <= "\udfff" else char.encode("utf-8", "backslashreplace").decode())
+        else:
+            out.append(char.encode("unicode_escape").decode("ascii"))
+    return "".join(out)
+
+
+def _ensure_default_index(settings) -> None:
+    """A fresh install's first question builds the bundled sample's index, as ``serve`` does;
+    another index folder that does not exist stays an error that says how to build it."""
+    from newsqa.config import Settings
+    from newsqa.index.store import NewsIndex
+    from newsqa.ingest.pipeline import ensure_index
+
+    default = settings.resolve(Settings.model_fields["index_dir"].default)
+    if NewsIndex.exists(settings.index_path) or settings.index_path != default:
+        return
+    logger.info("no index yet: building it from the bundled articles in %s (once)", settings.corpus_path)
+    report = ensure_index(settings)
+    for path, reason in report.failed if report is not None else []:
+        logger.warning("failed: %s: %s", path, reason)
+
+
+def _json_error(question: str | bytes | None, exc: BaseException) -> dict:
+    """The ``ask --json`` object for a question that got no answer: ``error`` says why."""
+    if isinstance(question, bytes):
+        question = question.decode("utf-8", "replace")
+    return {
+        "question": _printable(question or ""),
+        "answer": None,
+        "abstained": None,
+        "citations": [],
+        "error": str(exc),
+        "error_kind": getattr(exc, "kind", None) or type(exc).__name__,
+    }
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
+    """Exit codes: 0 answered (or abstained), 2 the question was refused or the index is
+    missing (the message says what to do), 1 anything else (a bug: the message says so)."""
+    from newsqa.question import validate_question
     from newsqa.qa.pipeline import NewsQA
 
-    settings = _settings(args)
-    qa = NewsQA.from_settings(settings)
-    if args.stream:
-        answer = _ask_streaming(qa, args)
-        if args.json:
-            return 0
-    else:
-        answer = qa.ask(args.question, top_k=args.k)
-        if args.json:
-            print(json.dumps(answer.to_dict(), ensure_ascii=False))
-            return 0
+    raw = question = None
+    try:
+        raw = _read_question(args)
+        question = validate_question(raw)
+        settings = _settings(args)
+        _ensure_default_index(settings)
+        qa = NewsQA.from_settings(settings)
+        if args.stream:
+            answer = _ask_streaming(qa, question, args)
+        else:
+            answer = qa.ask(question, top_k=args.k)
+            if args.json:
+                print(json.dumps(answer.to_dict(), ensure_ascii=False))
+    except Exception as exc:
+        if not args.json:
+            raise
+        print(json.dumps(_json_error(question if question is not None else raw, exc), ensure_ascii=False))
+        if _is_user_error(exc):
+            return EXIT_USER_ERROR
+        logger.debug("ask failed", exc_info=True)
+        return 1
+    if args.json:
+        return 0
+    if not args.stream:
         print(answer.answer)
     fallback = getattr(answer, "fallback", None)
     if fallback:
@@ -88,12 +152,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ask_streaming(qa, args: argparse.Namespace):
+def _ask_streaming(qa, question: str, args: argparse.Namespace):
     """Print the model's text as it comes, then the checked answer when it differs.
     With ``--json``: one ``{"delta": …}`` line per piece, then the answer object."""
     streamed: list[str] = []
     answer = None
-    for event in qa.ask_stream(args.question, top_k=args.k):
+    for event in qa.ask_stream(question, top_k=args.k):
         if isinstance(event, str):
             streamed.append(event)
             if args.json:
@@ -179,6 +243,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"newsqa: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     print(format_table(report))
+    errors = _print_failed_rows(report, out)
     if report.get("generation"):
         print("\n" + format_generation(report))
     if args.split != "all" or args.to_script:
@@ -198,7 +263,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
             line += ", and judged on the same rows: optimistic"
         print(line + ")")
     print(f"\nreport: {out / 'report.md'}")
-    return 0
+    return 1 if errors else 0
+
+
+def _print_failed_rows(report: dict, out: Path) -> int:
+    """Name the questions that raised (and count the refused ones); returns the error count."""
+    errors, refused = report.get("n_errors") or 0, report.get("n_refused") or 0
+    if refused:
+        print(f"\n{refused} question(s) refused by the question gate (counted as abstentions; see report.md)")
+    if errors:
+        print(f"\n{errors} question(s) failed with an error (counted as misses):", file=sys.stderr)
+        with (out / "rows.jsonl").open(encoding="utf-8") as rows:
+            for line in rows:
+                row = json.loads(line)
+                if row.get("status") == "error":
+                    print(f"  {row['id']}: {row['error']}", file=sys.stderr)
+    return errors
 
 
 def _open_index(settings):
@@ -244,7 +324,8 @@ def cmd_docs(args: argparse.Namespace) -> int:
             return 0
         for row in rows:
             copies = f" (+{len(row['copies'])} copies)" if row["copies"] else ""
-            print(f"{row['doc_id']}\t{row['date'] or '-'}\t{row['source'] or '-'}\t{row['chunks']} chunks\t{row['title']}{copies}")
+            cells = (row["doc_id"], row["date"] or "-", row["source"] or "-", f"{row['chunks']} chunks", row["title"])
+            print("\t".join(_printable(cell) for cell in cells) + copies)  # one row per document, whatever an id holds
         print(f"{len(rows)} documents", file=sys.stderr)
         return 0
     doc_id = index.resolve(args.ids[0])
@@ -321,9 +402,17 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="answer a question with citations",
         description="Answer a question (Simplified or Traditional) from the indexed articles, in the "
-        "question's script, with [n] citations.",
+        "question's script, with [n] citations. The first question on a fresh install builds the "
+        "bundled sample's index. Exit codes: 0 answered (or 'not in the articles'), 2 the question "
+        "was refused or there is no index (the message says what to do), 1 an internal error. With "
+        "--json exactly one JSON object is printed in every case; a refused question has an "
+        "\"error\" field.",
     )
-    p.add_argument("question", help="the question, e.g. 上海自貿區是哪一天掛牌的？")
+    p.add_argument(
+        "question", nargs="?", default=None,
+        help="the question, e.g. 上海自貿區是哪一天掛牌的？; - reads it from stdin (any length the "
+        "gate allows, UTF-8, GB18030 or Big5); one starting with - works too (「-5度…」, or after --)",
+    )
     p.add_argument("--json", action="store_true", help="print exactly one JSON object (see README, 'ask --json')")
     p.add_argument("-k", "--k", type=int, default=None, help="passages the answerer sees (default: settings)")
     p.add_argument(
@@ -428,34 +517,65 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    args = build_parser().parse_args(argv)
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Errors a user can fix: one line on stderr, exit code 2."""
     from pydantic import ValidationError
 
     from newsqa.index.embedder import ModelNotFoundError
     from newsqa.index.store import NewsIndexError
     from newsqa.ingest.readers import IngestError
-    from newsqa.qa.pipeline import QuestionError
+    from newsqa.question import QuestionError
 
+    return NewsIndexError, ModelNotFoundError, IngestError, QuestionError, FileNotFoundError, ValidationError
+
+
+def _is_user_error(exc: BaseException) -> bool:
+    return isinstance(exc, _user_errors())
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    """Parse ``argv``; a question that starts with ``-`` (「-5度的天氣…」) is the question, not an option."""
+    parser = build_parser()
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        looks_like_text = any(not e.isascii() or e[1:2].isdigit() for e in extras)  # 「-5度…」, not a typo'd -x
+        if args.command == "ask" and args.question is None and looks_like_text:
+            args.question = " ".join(extras)
+        else:
+            parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show a character gets an escape, not a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    args = _parse(argv)
     try:
         from newsqa.config import Settings
 
         level = args.log_level or Settings.load().log_level
         _setup_logging(level.upper(), quiet=args.quiet)
         return args.func(args)
-    except (NewsIndexError, ModelNotFoundError, IngestError, QuestionError, FileNotFoundError) as exc:
-        print(f"newsqa: error: {exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    except ValidationError as exc:
-        print(f"newsqa: error: invalid settings: {exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `newsqa docs list | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # noqa: BLE001 - no traceback for a user; the log has it at DEBUG
+        if _is_user_error(exc):
+            prefix = "invalid settings: " if type(exc).__name__ == "ValidationError" else ""
+            print(f"newsqa: error: {prefix}{exc}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        logger.debug("traceback", exc_info=True)
+        print(
+            f"newsqa: internal error: {type(exc).__name__}: {exc}\n"
+            "  (a bug: run again with --log-level DEBUG for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -66,4 +66,97 @@ def test_ingest_then_ask_json_through_real_processes(tmp_path, e5_model_dir):
     assert data["citations"][0]["date"] == "2020-11-12" and data["citations"][0]["source"] == "新華網"
 
     empty = _run("ask", "  ", "--index", index, env_extra=env)
-    assert empty.returncode == 2 and "empty" in empty.stderr
+    assert empty.returncode == 2 and "請輸入問題" in empty.stderr and "Traceback" not in empty.stderr
+
+    # What a GBK terminal sends: argv bytes that are not UTF-8 (Python keeps them as escapes).
+    gbk = subprocess.run(
+        [sys.executable, "-m", "newsqa.cli", "ask", "--json", "--index", index,
+         "浦东开发开放是哪一天宣布的？".encode("gbk")],
+        capture_output=True, env={**os.environ, "HF_HUB_OFFLINE": "1", **env}, timeout=300,
+    )
+    assert gbk.returncode == 0, gbk.stderr.decode("utf-8", "replace")
+    assert "1990年4月18日" in json.loads(gbk.stdout)["answer"]
+
+
+# ---------------------------------------------------------------------- the ask contract in-process
+
+
+@pytest.fixture(scope="module")
+def pudong_index(tmp_path_factory, e5_model_dir):
+    from newsqa.config import Settings
+    from newsqa.ingest.pipeline import ingest_paths
+
+    base = tmp_path_factory.mktemp("cli-ask")
+    corpus = base / "articles"
+    corpus.mkdir()
+    (corpus / "pudong.txt").write_text(
+        "浦東開發\n\n2020-11-12 新華網\n\n1990年4月18日，中共中央、國務院宣布開發開放上海浦東。\n", encoding="utf-8"
+    )
+    settings = Settings.load(index_dir=base / "index", corpus_dir=corpus, embedding_model=str(e5_model_dir))
+    assert ingest_paths([corpus], settings).ok
+    return str(settings.index_path)
+
+
+def _stdin(monkeypatch, data: bytes) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+
+
+@pytest.mark.parametrize("question, kind", [("上", "too_short"), ("", "empty"), ("浦東" * 300, "too_long")])
+def test_ask_json_prints_one_object_for_a_refused_question(pudong_index, capsys, question, kind):
+    assert main(["ask", "--json", question, "--index", pudong_index]) == 2
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1
+    data = json.loads(out[0])
+    assert data["error_kind"] == kind and data["error"] and data["answer"] is None and data["citations"] == []
+
+
+def test_ask_reads_the_question_from_stdin(pudong_index, capsys, monkeypatch):
+    _stdin(monkeypatch, "浦東開發開放是哪一天宣布的？\n".encode("big5"))  # a Big5 pipe, with its newline
+    assert main(["ask", "--json", "-", "--index", pudong_index]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["question"] == "浦東開發開放是哪一天宣布的？" and "1990年4月18日" in data["answer"]
+
+
+def test_a_question_starting_with_a_dash_is_a_question(pudong_index, capsys):
+    assert main(["ask", "--json", "-5度的時候浦東開發開放了嗎？", "--index", pudong_index]) == 0
+    assert json.loads(capsys.readouterr().out)["question"] == "-5度的時候浦東開發開放了嗎？"
+    with pytest.raises(SystemExit):  # a mistyped option is still an error, not a question
+        main(["ask", "--jsn", "浦東開發開放是哪一天宣布的？", "--index", pudong_index])
+
+
+def test_undecodable_stdin_is_refused_with_a_json_error(pudong_index, capsys, monkeypatch):
+    _stdin(monkeypatch, b"\x80\x81\x82\x83\x84\x85")
+    assert main(["ask", "--json", "-", "--index", pudong_index]) == 2
+    assert json.loads(capsys.readouterr().out)["error_kind"] == "not_text"
+
+
+def test_first_ask_on_a_fresh_install_builds_the_bundled_index(tmp_path, e5_model_dir, monkeypatch, capsys):
+    """No index yet at the default place: the first question builds it from the corpus folder."""
+    corpus = tmp_path / "data" / "articles"
+    corpus.mkdir(parents=True)
+    (corpus / "pudong.txt").write_text(
+        "浦東開發\n\n2020-11-12 新華網\n\n1990年4月18日，中共中央、國務院宣布開發開放上海浦東。\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("NEWSQA_HOME", str(tmp_path))
+    monkeypatch.setenv("NEWSQA_EMBEDDING_MODEL", str(e5_model_dir))
+    monkeypatch.delenv("NEWSQA_INDEX_DIR", raising=False)
+    monkeypatch.delenv("NEWSQA_CONFIG", raising=False)
+    assert main(["ask", "--json", "浦东开发开放是哪一天宣布的？"]) == 0
+    assert "1990年4月18日" in json.loads(capsys.readouterr().out)["answer"]
+    assert (tmp_path / "var" / "index" / "CURRENT").is_file()
+
+
+def test_an_internal_error_is_one_line_not_a_traceback(pudong_index, capsys, monkeypatch):
+    from newsqa.qa.pipeline import NewsQA
+
+    def broken(self, question, top_k=None):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(NewsQA, "ask", broken)
+    assert main(["ask", "浦東開發開放是哪一天宣布的？", "--index", pudong_index]) == 1
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: boom" in err and "Traceback" not in err
+    assert main(["ask", "--json", "浦東開發開放是哪一天宣布的？", "--index", pudong_index]) == 1
+    assert json.loads(capsys.readouterr().out)["error"] == "boom"

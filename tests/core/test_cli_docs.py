@@ -51,3 +51,17 @@ def test_unknown_ids_are_an_error_and_delete_nothing(index_dir, capsys):
     assert main(["docs", "show", "nope.txt", "--index", index_dir]) == 2
     assert main(["docs", "list", "--json", "--index", index_dir]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 2
+
+
+def test_list_escapes_control_characters_in_ids(tmp_path, e5_model_dir, monkeypatch, capsys):
+    """A file name holding a newline is still one row of `docs list`."""
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    (corpus / "two\nlines.txt").write_text(PUDONG, encoding="utf-8")
+    (corpus / "hainan.md").write_text(HAINAN, encoding="utf-8")
+    monkeypatch.setenv("NEWSQA_EMBEDDING_MODEL", str(e5_model_dir))
+    settings = Settings.load(index_dir=tmp_path / "index", corpus_dir=corpus)
+    ingest_paths([corpus], settings)
+    assert main(["docs", "list", "--index", str(settings.index_path)]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert len(rows) == 2 and any(row.startswith("two\\nlines.txt\t") for row in rows)
