@@ -260,6 +260,10 @@ class RowScore:
     answer_type: str | None = None
     answer_type_source: str | None = None  # "answerer" (Answer.answer_type) or "question rule"
     split: str | None = None  # "tune" | "check" (newsqa.evals.splits)
+    # "answered" (an answer or an abstention), "refused" (the question gate said no: it counts
+    # as an abstention) or "error" (asking raised; counted as a miss, listed in the report)
+    status: str = "answered"
+    error: str | None = None
 
     def hit(self, k: int) -> bool | None:
         if not (self.answerable and self.retrieval_scored):
@@ -316,6 +320,8 @@ class RowScore:
             answer_type_source=self.answer_type_source,
             split=self.split,
         )
+        if self.status != "answered":
+            out.update(status=self.status, error=self.error)
         return out
 
 
@@ -444,6 +450,8 @@ def aggregate(row_scores: Sequence[RowScore], ks: Iterable[int] = HIT_KS) -> dic
         "n_unanswerable": len(unanswerable),
         "n_retrieval_scored": len(scored),
         "n_abstained": sum(r.abstained for r in rows),
+        "n_refused": sum(r.status == "refused" for r in rows),
+        "n_errors": sum(r.status == "error" for r in rows),
     }
     for k in ks:
         report[f"hit@{k}"] = _ratio(r.hit(k) for r in scored)

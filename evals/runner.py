@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from newsqa.config import Settings
+from newsqa.question import QuestionError
 from newsqa.types import Answer, Document
 
 from . import calibrate as calibration
@@ -87,6 +88,8 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
     ("answer_chars_median", "answer chars (median)", "num"),
     ("latency_ms_p50", "latency p50 (ms)", "num"),
     ("latency_ms_p95", "latency p95 (ms)", "num"),
+    ("n_refused", "refused by the question gate", "int"),
+    ("n_errors", "errors", "int"),
 )
 
 
@@ -254,11 +257,9 @@ def evaluate(
     results = []
     with Progress(len(rows), "eval", "question", tty=None if progress else False) as bar:
         for row in rows:
-            try:
-                answer = ask(row["question"])
-            except Exception as exc:
-                raise RuntimeError(f"question {row['id']} ({row['question']}) failed: {exc}") from exc
+            answer, status, error = _ask_row(row, ask)
             score = score_row(row, answer, lookup)
+            score.status, score.error = status, error
             logger.debug(
                 "%s gold_rank=%s contains=%s abstained=%s", row["id"], score.gold_rank,
                 score.contains, score.abstained,
@@ -266,6 +267,22 @@ def evaluate(
             results.append((row, answer, score))
             bar.update(1)
     return results
+
+
+def _ask_row(row: dict[str, Any], ask: Callable[[str], Answer]) -> tuple[Answer, str, str | None]:
+    """(answer, status, error) for one row: a refused question or a failure becomes an empty,
+    abstaining answer with the reason, so one bad row never stops the run."""
+    try:
+        return ask(row["question"]), "answered", None
+    except QuestionError as exc:
+        status, error = "refused", f"{exc.kind}: {exc}"
+    except Exception as exc:  # noqa: BLE001 - recorded with the row and listed at the end
+        logger.error("question %s failed: %s: %s", row.get("id"), type(exc).__name__, exc)
+        logger.debug("traceback of question %s", row.get("id"), exc_info=True)
+        status, error = "error", f"{type(exc).__name__}: {exc}"
+    question = row.get("question")
+    empty = Answer(question=question if isinstance(question, str) else "", answer="", abstained=True, citations=[])
+    return empty, status, error
 
 
 def row_record(row: dict[str, Any], answer: Answer, score: RowScore) -> dict[str, Any]:
@@ -344,6 +361,25 @@ def worst_misses(scores: Sequence[RowScore], n: int = N_WORST) -> list[RowScore]
     misses = [s for s in scores if s.miss_severity > 0]
     misses.sort(key=lambda s: (-s.miss_severity, s.gold_rank is not None, s.gold_rank or 0, s.id))
     return misses[:n]
+
+
+def failed_rows(scores: Sequence[RowScore]) -> list[RowScore]:
+    """Rows that were refused by the question gate or raised, errors first."""
+    return sorted((s for s in scores if s.status != "answered"), key=lambda s: s.status != "error")
+
+
+def _failed_rows_markdown(scores: Sequence[RowScore], limit: int = 50) -> list[str]:
+    failed = failed_rows(scores)
+    if not failed:
+        return []
+    out = ["", f"## Refused and failed questions ({len(failed)})", "",
+           "Counted as abstentions (a miss on answerable rows); errors make `newsqa eval` exit 1.", "",
+           "| id | status | question | reason |", "| --- | --- | --- | --- |"]
+    out += [f"| {_md_cell(s.id)} | {s.status} | {_md_cell(s.question, 60)} | {_md_cell(s.error)} |"
+            for s in failed[:limit]]
+    if len(failed) > limit:
+        out.append(f"| … | | {len(failed) - limit} more in rows.jsonl | |")
+    return out
 
 
 def _breakdown_table(groups: dict[str, dict[str, Any]], label: str) -> list[str]:
@@ -439,6 +475,7 @@ def format_markdown(
         for key in ("corpus", "index_dir", "questions", "split", "to_script", "k", "limit", "duration_s"):
             if run.get(key) is not None:
                 out.append(f"| run.{key} | {_md_cell(run[key])} |")
+    out += _failed_rows_markdown(scores)
     misses = worst_misses(scores)
     out += ["", f"## Worst misses ({len(misses)})", ""]
     if not misses:
@@ -503,13 +540,16 @@ def write_outputs(
                 images["calibration"] = "calibration.png"
         except Exception:
             logger.warning("could not draw calibration.png", exc_info=True)
+    # A question may hold lone surrogates (a JSON "\\ud800"); they are written as that escape.
     (out_dir / "report.json").write_text(
-        json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
+        json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8",
+        errors="backslashreplace",
     )
     (out_dir / "report.md").write_text(
-        format_markdown(report, scores, images=images, calibration_result=cal), encoding="utf-8"
+        format_markdown(report, scores, images=images, calibration_result=cal), encoding="utf-8",
+        errors="backslashreplace",
     )
-    with (out_dir / "rows.jsonl").open("w", encoding="utf-8") as fh:
+    with (out_dir / "rows.jsonl").open("w", encoding="utf-8", errors="backslashreplace") as fh:
         for row, answer, score in results:
             fh.write(json.dumps(row_record(row, answer, score), ensure_ascii=False, default=str) + "\n")
 

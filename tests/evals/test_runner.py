@@ -327,3 +327,42 @@ def test_fingerprint_depends_on_the_index_format(settings, corpus, monkeypatch):
     fp = corpus_fingerprint(corpus, settings)
     monkeypatch.setattr(runner, "_index_format", lambda: "999")
     assert corpus_fingerprint(corpus, settings) != fp
+
+
+def test_a_refused_or_failing_question_is_recorded_and_the_run_goes_on(tmp_path, settings, questions, fake_qa,
+                                                                        monkeypatch):
+    """One bad row never stops a run: a refusal counts as an abstention, an error as a miss, both listed."""
+    from newsqa.question import QuestionError
+
+    def ask(self, question, top_k=None):
+        if "河北" in question:
+            raise ZeroDivisionError("division by zero")
+        if "海南" in question:
+            raise QuestionError("too_long", n=3000, limit=500)
+        return original(self, question, top_k)
+
+    original = FakeQA.ask
+    monkeypatch.setattr(FakeQA, "ask", ask)
+    out = tmp_path / "out"
+    report = run_eval(questions, settings, out_dir=out, k=3, progress=False)
+    assert report["n"] == 3 and report["n_errors"] == 1 and report["n_refused"] == 1
+    assert report["answer_contains"] == 0.5 and report["abstain_recall"] == 1.0
+    rows = {r["id"]: r for r in map(json.loads, (out / "rows.jsonl").read_text(encoding="utf-8").splitlines())}
+    assert "status" not in rows["q1"]
+    assert rows["q2"]["status"] == "error" and rows["q2"]["error"] == "ZeroDivisionError: division by zero"
+    assert rows["q3"]["status"] == "refused" and rows["q3"]["error"].startswith("too_long: ")
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Refused and failed questions (2)" in md and "ZeroDivisionError" in md
+    table = format_table(report)
+    assert "errors" in table and "refused by the question gate" in table
+
+
+def test_a_question_with_a_lone_surrogate_is_written_out(tmp_path, settings, fake_qa):
+    """rows.jsonl and report.md keep such a question as its escape instead of failing to write."""
+    path = tmp_path / "odd.jsonl"
+    path.write_text(json.dumps({"id": "s", "question": "上海\ud800自貿區掛牌", "answers": ["2013年"]}) + "\n",
+                    encoding="utf-8")
+    out = tmp_path / "out"
+    run_eval(path, settings, out_dir=out, k=3, progress=False)
+    (row,) = [json.loads(line) for line in (out / "rows.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert row["question"] == "上海\ud800自貿區掛牌"
