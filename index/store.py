@@ -493,20 +493,48 @@ class NewsIndex:
         return rebuilt
 
     def _latest_generation_number(self) -> int:
-        numbers = [int(p.name[4:]) for p in self.path.glob("gen-*") if p.name[4:].isdigit()]
+        numbers = [n for p in self.path.glob("gen-*") if (n := _generation_number(p.name)) is not None]
         return max(numbers, default=0)
 
     def _prune(self, keep: set[str]) -> None:
         """Remove generations other than ``keep`` (the live one and the one live before it,
         which a reader may still be loading) and leftovers of interrupted saves."""
-        for old in self.path.glob("gen-*"):
-            if old.is_dir() and old.name not in keep:
-                shutil.rmtree(old, ignore_errors=True)
-        for stale in [*self.path.glob(".gen-*.tmp-*"), *self.path.glob(f".{CURRENT_FILE}.tmp-*")]:
-            if stale.is_dir():
-                shutil.rmtree(stale, ignore_errors=True)
-            else:
-                stale.unlink(missing_ok=True)
+        old = [p for p in self.path.glob("gen-*") if p.is_dir() and p.name not in keep]
+        _remove_paths([*old, *_temporary_leftovers(self.path)])
+
+    @staticmethod
+    def remove_crash_leftovers(path: Path) -> tuple[list[str], int]:
+        """Remove what interrupted saves left in the index folder ``path``: (names removed, bytes freed).
+
+        Call it only while holding the ingest lock, when no other writer runs. It removes the
+        temporary generation folders and pointer files (``.gen-NNNNNN.tmp-PID``,
+        ``.CURRENT.tmp-PID``) of writers that are no longer running (never this process's
+        own), and generation folders newer than the one ``CURRENT`` names (renamed into place
+        by a save that died before the pointer swap, so never live). The live generation and
+        older ones (a reader may still be loading the previous one) are left to ``save()``.
+        """
+        path = Path(path)
+        if not path.is_dir():
+            return [], 0
+        doomed = [p for p in _temporary_leftovers(path) if not _writer_alive(p.name)]
+        current_file = path / CURRENT_FILE
+        try:
+            current = _generation_number(current_file.read_text().strip()) if current_file.is_file() else 0
+        except OSError:
+            current = None
+        if current is not None:  # a CURRENT that names no generation: none is called unused
+            doomed += [
+                p for p in path.glob("gen-*")
+                if p.is_dir() and (n := _generation_number(p.name)) is not None and n > current
+            ]
+        doomed.sort()
+        freed = _remove_paths(doomed)
+        if doomed:
+            logger.warning(
+                "removed what interrupted saves left in %s: %s (%s freed)",
+                path, ", ".join(p.name for p in doomed), f"{freed / 1e6:.1f} MB",
+            )
+        return [p.name for p in doomed], freed
 
     # ------------------------------------------------------------------ reads
     def get_document(self, doc_id: str) -> Document | None:
@@ -621,6 +649,57 @@ def _read_dense(gen_dir: Path, dimension: int, meta: DenseMeta):
 
         return VectorStoreDense.read(gen_dir, dimension, meta)
     return DenseIndex.read(gen_dir, dimension, meta)
+
+
+def _generation_number(name: str) -> int | None:
+    """6 for ``gen-000006``; None for any other name."""
+    digits = name[4:]
+    return int(digits) if name.startswith("gen-") and digits.isdigit() else None
+
+
+def _temporary_leftovers(path: Path) -> list[Path]:
+    """Temporary generation folders and pointer files of saves (``.gen-*.tmp-PID``, ``.CURRENT.tmp-PID``)."""
+    return [*path.glob(".gen-*.tmp-*"), *path.glob(f".{CURRENT_FILE}.tmp-*")]
+
+
+def _writer_alive(name: str) -> bool:
+    """Whether the process whose id ends a temporary name (``….tmp-PID``) is this one or still runs."""
+    pid = name.rpartition(".tmp-")[2]
+    if not pid.isdigit() or int(pid) <= 0:
+        return False
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, as another user
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def _remove_paths(paths: Iterable[Path]) -> int:
+    """Remove folders and files; returns the bytes freed."""
+    freed = 0
+    for path in paths:
+        size = _size_on_disk(path)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        if not os.path.lexists(path):
+            freed += size
+    return freed
+
+
+def _size_on_disk(path: Path) -> int:
+    try:
+        files = [path] if path.is_symlink() or not path.is_dir() else [path, *path.rglob("*")]
+        return sum(f.lstat().st_size for f in files if not f.is_dir() or f.is_symlink())
+    except OSError:
+        return 0
 
 
 def _fsync_file(path: Path) -> None:

@@ -80,7 +80,12 @@ def build_components(settings: Settings) -> tuple[Embedder, SentenceChunker]:
 
 @contextmanager
 def index_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index folder's ingest lock, or fail at once with a clear message."""
+    """Hold the index folder's ingest lock, or fail at once with a clear message.
+
+    Once it holds the lock it removes what interrupted saves left there (temporary
+    generation folders of dead writers, generations never made live), so consecutive
+    crashes do not pile up full-size copies of the index.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
     lock_path = index_dir / "ingest.lock"
     with lock_path.open("a") as handle:
@@ -91,6 +96,10 @@ def index_lock(index_dir: Path) -> Iterator[None]:
                 f"another `newsqa ingest` is writing {index_dir}; wait for it to finish and run again"
             ) from exc
         try:
+            try:  # no other writer runs now: what crashed ones left can go
+                NewsIndex.remove_crash_leftovers(index_dir)
+            except OSError as exc:
+                logger.warning("could not remove what interrupted saves left in %s: %s", index_dir, exc)
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)

@@ -5,7 +5,9 @@ A real ``newsqa ingest`` process is SIGKILLed at named points of the write path
 it is embedding.
 """
 
+import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -94,4 +96,55 @@ def test_sigkill_from_outside_while_embedding(setup):
     process.wait(timeout=30)
     for i in range(60):
         (corpus / f"filler-{i:02d}.txt").unlink()
+    _check_recovers(corpus, settings, expect_new_visible=False)
+
+
+DEAD_PID = 2**22 + 1  # above any pid_max Linux allows: never a running process
+
+
+def _leftovers(index_dir):
+    return sorted(p.name for p in index_dir.iterdir() if p.name.startswith(".") or p.name.startswith("gen-"))
+
+
+def test_an_ingest_that_saves_nothing_still_removes_dead_writers_leftovers(setup, caplog):
+    corpus, settings = setup
+    index_dir = settings.index_path
+    live = (index_dir / "CURRENT").read_text().strip()
+    stale = index_dir / f".gen-000009.tmp-{DEAD_PID}"
+    stale.mkdir()
+    (stale / "vectors.faiss").write_bytes(b"\0" * 200_000)
+    (index_dir / f".CURRENT.tmp-{DEAD_PID}").write_text("gen-000009\n")
+    orphan = index_dir / "gen-000008"  # renamed into place by a save that died before the swap
+    shutil.copytree(index_dir / live, orphan)
+    before = NewsQA.from_settings(settings).ask("浦東開發開放始於哪一天？").answer
+
+    with caplog.at_level(logging.WARNING, logger="newsqa.index.store"):
+        report = ingest_paths([corpus], settings)  # nothing changed: no save, which used to be the only clean-up
+    assert report.ok and report.unchanged == ["pudong.txt"] and not report.added
+    assert _leftovers(index_dir) == [live]
+    assert (index_dir / "CURRENT").read_text().strip() == live
+    assert "gen-000008" in caplog.text and f".gen-000009.tmp-{DEAD_PID}" in caplog.text
+    answer = NewsQA.from_settings(settings).ask("浦東開發開放始於哪一天？").answer
+    assert answer == before and "1990年4月18日" in answer
+
+
+def test_consecutive_crashed_saves_do_not_pile_up(setup):
+    corpus, settings = setup
+    index_dir = settings.index_path
+    live = (index_dir / "CURRENT").read_text().strip()
+    (corpus / "suzhou.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    first = _ingest_process(corpus, settings, "save:vectors-written")
+    first.communicate(timeout=300)
+    assert first.returncode == -signal.SIGKILL
+    assert [n for n in _leftovers(index_dir) if n.startswith(".gen-")]  # a full temporary generation
+    second = _ingest_process(corpus, settings, "save:generation-renamed")
+    second.communicate(timeout=300)
+    assert second.returncode == -signal.SIGKILL
+    leftovers = _leftovers(index_dir)
+    assert not [n for n in leftovers if n.startswith(".")]  # the first crash's folder went at the lock
+    assert len([n for n in leftovers if n.startswith("gen-")]) == 2  # the live one and an unused newer one
+    third = _ingest_process(corpus, settings, "ingest:before-save")
+    third.communicate(timeout=300)
+    assert third.returncode == -signal.SIGKILL
+    assert _leftovers(index_dir) == [live]  # crashed again, but only after removing the second's
     _check_recovers(corpus, settings, expect_new_visible=False)
