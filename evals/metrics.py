@@ -476,10 +476,10 @@ def _validate_row(data: Any) -> str | None:
     """What is wrong with one parsed row, or ``None``."""
     if not isinstance(data, dict):
         return f"expected a JSON object, got {type(data).__name__}"
-    for key in ("id", "question"):
-        value = data.get(key)
-        if not isinstance(value, str) or not value.strip():
-            return f"'{key}' must be a non-empty string"
+    if not isinstance(data.get("id"), str) or not data["id"].strip():
+        return "'id' must be a non-empty string"
+    if not isinstance(data.get("question"), str):  # an empty one is asked, and refused by the question gate
+        return "'question' must be a string"
     answers = data.get("answers", [])
     if not isinstance(answers, list) or not all(isinstance(a, str) and a.strip() for a in answers):
         return "'answers' must be a list of non-empty strings"

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsqa.evals.answer_types import classify_question
+from newsqa.evals.stress import SPECIAL
 from newsqa.index.bm25 import query_tokens
 from newsqa.qa.answer_types import detect_answer_type
 from newsqa.qa.citations import counted_numbers, numbers, parse_markers
@@ -43,12 +44,6 @@ def _real_questions() -> list[str]:
 
 
 REAL = _real_questions()
-SPECIAL = [
-    "\x00", "\x1b[31m", "\r\n", "\t", "\u200b", "\ufeff", "\u202e", "\ud800", "\udcff", "\udc80\udc81",
-    "？", "?", "的", "哪", "谁", "幾", "多少", "包括哪", "哪一位", "为什么", "是不是", "吗", "呢",
-    "[1]", "[", "]", "(", "（", "）", "《", "》", "“", "”", "「", "」", "…", "——",
-    "2023年", "8月", "3日", "1.5%", "-5度", "一", "〇", "Ⅻ", "①", "😀", "𠀀", "\u3000", " ", "" ,
-]
 PIECE = st.one_of(
     st.sampled_from(SPECIAL),
     st.text(max_size=6),
