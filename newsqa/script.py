@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from functools import lru_cache
@@ -44,6 +45,16 @@ def to_simplified(text: str) -> str:
 
 def to_traditional(text: str) -> str:
     return _converter("s2t").convert(text) if text else text
+
+
+def from_taiwan_phrases(text: str) -> str:
+    """Simplified with mainland phrases (軟體 → 软件), the way back from ``variant="tw"``."""
+    return _converter("tw2sp").convert(text) if text else text
+
+
+def has_traditional(text: str) -> bool:
+    """Whether ``text`` holds a character that Simplified writes otherwise."""
+    return to_simplified(text) != text
 
 
 def to_script(text: str, script: Script) -> str:
@@ -92,3 +103,107 @@ def fold(text: str) -> str:
     if len(text) <= 2048:
         return _fold_cached(text)
     return to_simplified(width_fold(text)).lower()
+
+
+# --------------------------------------------------------------------------- answers for readers
+TraditionalVariant = Literal["tw", "hk", "generic"]
+TRADITIONAL_VARIANTS: tuple[str, ...] = ("tw", "hk", "generic")
+MAX_SPELLING_RUN = 200  # characters of a question searched for spellings to keep
+# tw: Taiwan characters and phrases (為, 著陸, 裡, 軟體); hk: Hong Kong forms; generic: OpenCC's s2t (爲, 着, 裏).
+_VARIANT_CONFIG = {"tw": "s2twp", "hk": "s2hk", "generic": "s2t"}
+_VARIANT_BACK = {"tw": "tw2sp", "hk": "hk2s", "generic": "t2s"}  # the way back, to line answer and question up
+
+# Characters OpenCC turns into another character where, in a person's name, they stay
+# (岳 not 嶽, 余 not 餘, 游 not 遊…) or take the surname's form (钟 → 鍾, not 鐘).
+NAME_FORMS = {
+    "岳": "岳", "余": "余", "游": "游", "干": "干", "范": "范", "于": "于", "郁": "郁", "谷": "谷",
+    "姜": "姜", "朴": "朴", "卜": "卜", "沈": "沈", "钟": "鍾", "冲": "沖", "丑": "丑", "松": "松",
+    "杰": "傑", "才": "才", "斗": "斗", "佘": "佘", "闫": "閆", "万": "萬", "叶": "葉", "台": "台",
+}
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
+    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴"
+    "莫孔向汤岳游干郁谷朴卜佘常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岑翟殷詹申欧耿关兰焦俞左柳甘祝包"
+    "宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谈宫"
+)
+_ROLES = (
+    "记者|通讯员|编辑|主持人|书记|省长|市长|区长|县长|镇长|村长|主任|主席|局长|厅长|院长|校长|所长|部长|总裁|总经理|"
+    "董事长|经理|教练|导演|演员|歌手|作家|选手|队长|委员|代表|专家|教授|博士|老师|医生|警官|负责人|创始人|"
+    "发言人|首席执行官|CEO"
+)
+_SAYS = (
+    "表示|说|称|介绍|指出|认为|透露|告诉|强调|坦言|回应|主持|出席|会见|先生|女士|教授|博士|同志|报道|摄|"
+    "介紹|說|稱|認為|告訴|強調|回應|會見"
+)
+_SURNAME = f"[{_SURNAMES}]"
+_NAME_BEFORE_VERB = re.compile(rf"({_SURNAME}[\u4e00-\u9fff]{{1,2}}?)(?:{_SAYS})")
+_NAME_AFTER_ROLE = re.compile(rf"(?:{_ROLES})\s?({_SURNAME}[\u4e00-\u9fff]{{1,2}})(?=[\s，,。、：:（(]|{_SAYS})")
+
+
+def _name_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` (Simplified) names a person: a surname and one or two characters after a
+    role (「总裁陈忠岳」) or before a speech verb (「余华说」). Only spans holding a character
+    that OpenCC would change against the name are returned."""
+    spans = [m.span(1) for pattern in (_NAME_AFTER_ROLE, _NAME_BEFORE_VERB) for m in pattern.finditer(text)]
+    return sorted({(s, e) for s, e in spans if any(c in NAME_FORMS for c in text[s:e])})
+
+
+def _traditional_name(name: str, config: str) -> str:
+    converted = _converter(config).convert(name)
+    if len(converted) != len(name):
+        return "".join(NAME_FORMS.get(c) or _converter(config).convert(c) for c in name)
+    return "".join(NAME_FORMS.get(c, t) for c, t in zip(name, converted))
+
+
+def _keep_question_spellings(answer: str, question: str, variant: TraditionalVariant) -> str:
+    """Spellings the question used (陳忠岳, 軟件) replace the converter's spelling of the same
+    words in the answer (陳忠嶽, 軟體): for the question's 2-4 character pieces that the
+    converter would spell otherwise."""
+    back, forth = _converter(_VARIANT_BACK[variant]), _converter(_VARIANT_CONFIG[variant])
+    folded_answer = back.convert(answer)
+    if len(folded_answer) != len(answer):  # a phrase changed length: positions no longer line up
+        return answer
+    chars = list(answer)
+    for run in re.findall(r"[\u3400-\u9fff]{2,}", question[:MAX_SPELLING_RUN]):
+        folded_run = back.convert(run)
+        if len(folded_run) != len(run):
+            continue
+        for size in (4, 3, 2):
+            for i in range(len(run) - size + 1):
+                piece, folded = run[i : i + size], folded_run[i : i + size]
+                if forth.convert(folded) == piece:
+                    continue  # the converter spells it the question's way anyway
+                at = folded_answer.find(folded)
+                while at >= 0:
+                    chars[at : at + size] = piece
+                    at = folded_answer.find(folded, at + size)
+    return "".join(chars)
+
+
+def to_reader_script(text: str, script: Script, *, variant: TraditionalVariant = "tw", question: str = "") -> str:
+    """``text`` (a quote from an article) as a reader of ``script`` writes it.
+
+    Simplified: OpenCC t2s. Traditional: text already in Traditional is left as written
+    (a Taiwanese source is quoted, not re-converted); Simplified text is converted with
+    ``variant`` (``tw``: Taiwan characters and phrases, ``hk``, ``generic``), with people's
+    names kept as names are written (「总裁陈忠岳称」 → 「總裁陳忠岳稱」, not 陳忠嶽), and
+    terms the ``question`` wrote in Traditional spelled as it wrote them.
+
+    >>> to_reader_script("为了着陆，总裁陈忠岳称软件里有信息", "hant")
+    '為了著陸，總裁陳忠岳稱軟體裡有資訊'
+    """
+    if script == "hans":
+        return to_simplified(text)
+    if script != "hant":
+        raise ValueError(f"unknown script {script!r}; use 'hans' or 'hant'")
+    if _converter("s2t").convert(text) == text:  # nothing Simplified in it
+        return text
+    config = _VARIANT_CONFIG[variant]
+    parts, at = [], 0
+    for start, end in _name_spans(text):
+        parts.append(_converter(config).convert(text[at:start]))
+        parts.append(_traditional_name(text[start:end], config))
+        at = end
+    parts.append(_converter(config).convert(text[at:]))
+    converted = "".join(parts)
+    return _keep_question_spellings(converted, question, variant) if question and detect_script(question) == "hant" else converted

@@ -69,7 +69,7 @@ from newsqa.qa import spans as sp
 from newsqa.qa.abstain import AbstentionModel
 from newsqa.qa.answer_types import QuestionType, detect_answer_type
 from newsqa.qa.places import regions_in
-from newsqa.script import Script, detect_script, fold, to_script
+from newsqa.script import Script, TraditionalVariant, detect_script, fold, to_reader_script
 from newsqa.types import Answer, Citation, RetrievedChunk
 
 TermWeights = Callable[[list[str]], dict[str, float]]
@@ -152,8 +152,10 @@ class ExtractiveAnswerer:
         max_sentences: int = 1,
         max_chars: int = 120,
         abstention: AbstentionModel | None = None,
+        traditional_variant: TraditionalVariant = "tw",
     ):
         self.min_confidence = min_confidence
+        self.traditional_variant = traditional_variant
         self.max_sentences = max_sentences
         self.max_chars = max_chars
         self.abstention = abstention
@@ -172,6 +174,7 @@ class ExtractiveAnswerer:
             max_sentences=settings.answer_max_sentences,
             max_chars=settings.answer_max_chars,
             abstention=AbstentionModel.load(settings.resolve(weights) if weights else None),
+            traditional_variant=settings.answer_traditional_variant,
         )
 
     # ------------------------------------------------------------------ scoring
@@ -496,7 +499,7 @@ class ExtractiveAnswerer:
             else:
                 cited[key] = len(citations) + 1
                 citations.append(hit.citation(cited[key], start, end))
-            parts.append((to_script(piece, script), cited[key]))
+            parts.append((to_reader_script(piece, script, variant=self.traditional_variant, question=question), cited[key]))
         return Answer(
             question=question,
             answer=format_answer(parts),

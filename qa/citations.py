@@ -51,7 +51,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from newsqa.script import Script, fold, to_script
+from newsqa.script import Script, TraditionalVariant, fold, to_reader_script
 
 logger = logging.getLogger(__name__)
 
@@ -342,7 +342,9 @@ class CitationChecker:
         min_clause_support: float = 0.5,
         min_clause_chars: int = 4,
         min_kept_share: float = 0.3,
+        traditional_variant: TraditionalVariant = "tw",
     ):
+        self.traditional_variant = traditional_variant
         self.min_support = min_support
         self.min_kept_share = min_kept_share
         self.min_clause_support = min_clause_support
@@ -434,7 +436,7 @@ class CitationChecker:
             if body[-1:] not in "。！？!?…":
                 body = body.rstrip("，,；;：:、") + ("。" if _has_cjk(body) else ".")
             marks = "".join(f"[{order.index(p) + 1}]" for p in sources)
-            parts.append(to_script(body, script) + marks)
+            parts.append(to_reader_script(body, script, variant=self.traditional_variant, question=question) + marks)
         result.text = "".join(parts)
         result.abstained = False
         result.sources = order

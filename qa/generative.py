@@ -68,7 +68,7 @@ from newsqa.qa.citations import (
     sanitize_passage,
 )
 
-from newsqa.script import Script, detect_script, fold, to_script
+from newsqa.script import Script, detect_script, fold, to_reader_script
 from newsqa.types import Answer, RetrievedChunk
 
 logger = logging.getLogger(__name__)
@@ -385,7 +385,7 @@ class GenerativeAnswerer:
         self.passage_chars = passage_chars
         self.timeout = timeout
         self.refusal_override = refusal_override
-        self.checker = checker or CitationChecker()
+        self.checker = checker or CitationChecker(traditional_variant=extractive.traditional_variant)
         self.prompt = answer_prompt()
 
     @classmethod
@@ -492,7 +492,7 @@ class GenerativeAnswerer:
                 if ttft is None:
                     ttft = (time.perf_counter() - started) * 1000
                 raw.append(piece)
-                yield to_script(piece, script)
+                yield to_reader_script(piece, script, variant=self.checker.traditional_variant)
                 if time.perf_counter() - started > self.timeout:
                     raise TimeoutError(f"no complete answer after {self.timeout:.0f} s")
         except Exception as exc:  # noqa: BLE001 - any model failure gives the extractive answer

@@ -33,3 +33,55 @@ def test_fold_makes_matching_script_and_width_invariant():
     # machine-conversion artefacts of the seed fold onto their Simplified forms
     assert fold("28.78平方公裡") == fold("28.78平方公里")
     assert fold("籤署協議") == fold("签署协议")
+
+
+# ---------------------------------------------------------------------- answers as readers write them
+from newsqa.script import to_reader_script  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "simplified, tw, hk, generic",
+    [
+        ("为了着陆", "為了著陸", "為了着陸", "爲了着陸"),
+        ("里面的软件", "裡面的軟體", "裏面的軟件", "裏面的軟件"),
+        ("台风在漳州沿海登陆", "颱風在漳州沿海登陸", "颱風在漳州沿海登陸", "颱風在漳州沿海登陸"),
+    ],
+)
+def test_traditional_variants(simplified, tw, hk, generic):
+    assert to_reader_script(simplified, "hant", variant="tw") == tw
+    assert to_reader_script(simplified, "hant", variant="hk") == hk
+    assert to_reader_script(simplified, "hant", variant="generic") == generic
+
+
+# People's names OpenCC would spell against the name (岳 → 嶽, 余 → 餘, 游 → 遊, 干 → 幹).
+NAMES = [
+    ("总裁陈忠岳称联通云全年收入增长", "陳忠岳"),
+    ("作家余华说", "余華"),
+    ("演员游本昌表示", "游本昌"),
+    ("主持人干露露，", "干露露"),
+    ("记者 岳建国报道", "岳建國"),
+    ("钟南山院士表示", "鍾南山"),
+    ("市长范小松指出", "范小松"),
+]
+
+
+@pytest.mark.parametrize("sentence, name", NAMES)
+def test_names_keep_their_characters(sentence, name):
+    for variant in ("tw", "hk", "generic"):
+        assert name in to_reader_script(sentence, "hant", variant=variant), variant
+
+
+def test_words_that_only_look_like_names_are_converted():
+    assert to_reader_script("账户余额为100元", "hant") == "賬戶餘額為100元"
+    assert to_reader_script("公司的游戏业务", "hant") == "公司的遊戲業務"
+
+
+def test_the_question_spelling_wins():
+    assert "陳忠岳" in to_reader_script("陈忠岳谈云业务", "hant", question="陳忠岳談了什麼？")
+    assert "軟件" in to_reader_script("软件收入增长", "hant", question="軟件收入多少？")
+
+
+def test_traditional_sources_are_quoted_as_written():
+    seed = "擴區前，28.78平方公裡轄區內，聚集2萬餘家各類企業"  # machine-converted, artefacts and all
+    assert to_reader_script(seed, "hant", variant="tw") == seed
+    assert to_reader_script(seed, "hans") == "扩区前，28.78平方公里辖区内，聚集2万余家各类企业"

@@ -326,3 +326,36 @@ def test_gate_keeps_the_best_story_and_drops_weaker_related_ones():
         [best, same_story, related],
     )
     assert [(s.passage, s.features["pcov"]) for s in kept] == [(0, 1.0), (1, middle), (2, PASSAGE_GATE)]
+
+
+# --------------------------------------------------------------------------- Traditional as its readers write it
+
+UNICOM = passage(
+    "在刚刚举行的公司业绩说明会上，总裁陈忠岳称联通云全年收入将超过500亿元。"
+    "为了着陆新市场，公司里的软件团队扩大了一倍。",
+    doc_id="unicom.txt",
+    title="中国联通业绩说明会",
+)
+
+
+@pytest.mark.parametrize(
+    "variant, expected, unexpected",
+    [("tw", "總裁陳忠岳稱", "陳忠嶽"), ("hk", "總裁陳忠岳稱", "陳忠嶽"), ("generic", "總裁陳忠岳稱", "陳忠嶽")],
+)
+def test_a_traditional_question_gets_its_readers_forms_and_names_stay(variant, expected, unexpected):
+    answerer = ExtractiveAnswerer(min_confidence=0.0, traditional_variant=variant)
+    answer = answerer.run("聯通總裁說聯通雲全年收入會超過多少？", [UNICOM])
+    assert expected in answer.answer and unexpected not in answer.answer
+
+
+def test_taiwan_phrases_are_the_default():
+    answer = ExtractiveAnswerer(min_confidence=0.0).run("公司的團隊擴大了多少？", [UNICOM])
+    assert "軟體" in answer.answer and "裡" in answer.answer and "為了著陸" in answer.answer
+    generic = ExtractiveAnswerer(min_confidence=0.0, traditional_variant="generic").run(
+        "公司的團隊擴大了多少？", [UNICOM])
+    assert "軟件" in generic.answer and "裏" in generic.answer and "爲了着陸" in generic.answer
+
+
+def test_the_question_spelling_is_kept_in_the_answer():
+    answer = ExtractiveAnswerer(min_confidence=0.0).run("公司裡的軟件團隊擴大了多少？", [UNICOM])
+    assert "公司裡的軟件團隊" in answer.answer
