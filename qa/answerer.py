@@ -483,7 +483,7 @@ class ExtractiveAnswerer:
         seen: set[str] = set()
         for cand in chosen:
             hit = retrieved[cand.passage]
-            start, end = self._answer_span(q, hit.chunk.text, cand, q_tokens)
+            start, end = sp.whole_span(hit.chunk.text, *self._answer_span(q, hit.chunk.text, cand, q_tokens))
             raw = hit.chunk.text[start:end]
             lead = len(raw) - len(raw.lstrip())
             start, end = start + lead, start + len(raw.rstrip())

@@ -486,3 +486,94 @@ def clause_window(sentence: str, start: int, end: int, budget: int, q_tokens: se
 def _is_word_char(ch: str) -> bool:
     """Part of a number or latin word: digits, letters (ASCII or full width), . and %."""
     return ch.isascii() and (ch.isalnum() or ch in ".%") or ch in "％．" or ("０" <= ch <= "９") or ("Ａ" <= ch <= "ｚ")
+
+
+# --------------------------------------------------------------------------- whole words
+
+_OPENERS = {"(": ")", "（": "）", "“": "”", "「": "」", "『": "』", "《": "》", "【": "】", "[": "]", "‘": "’", "〈": "〉"}
+_CLOSERS = {close: open_ for open_, close in _OPENERS.items()}
+_SOFT_BREAKS = frozenset("，,。！？!?；;：:、 \t\n\u3000…—") | frozenset(_OPENERS) | frozenset(_CLOSERS)
+_TRAILING = "，,、；;：:—"  # an answer never ends on these
+_LEADING = "，,。、；;：:！？!?—…"  # nor starts with them
+# One-character words a Chinese phrase often begins after (「…33分在山东省…」): a start
+# may fall right behind one when no punctuation is near.
+_PREPOSITIONS = frozenset("在于由从对向据为将把被与和及并而到至")
+WHOLE_WORD_REACH = 24  # characters a span may grow to reach a break rather than cut a word
+BRACKET_REACH = 60  # characters a span may grow to close a bracket or quotation it opens
+
+
+def _at_break(text: str, i: int) -> bool:
+    """Whether a span may start or end at ``i`` without cutting a word, number or bracket."""
+    if i <= 0 or i >= len(text):
+        return True
+    before, after = text[i - 1], text[i]
+    if before in _SOFT_BREAKS or after in _SOFT_BREAKS:
+        return True
+    # A number or latin word against a Chinese character is a word edge (5.5级 | 地震 stays whole).
+    return _is_word_char(before) != _is_word_char(after) and not (before.isdigit() and after in "年月日号時时分秒%％")
+
+
+def _whole_start(text: str, s: int, e: int) -> int:
+    if _at_break(text, s):
+        return s
+    for back in range(s - 1, max(s - WHOLE_WORD_REACH, 0) - 1, -1):
+        if _at_break(text, back) or text[back - 1] in _PREPOSITIONS:
+            return back
+    ahead = next((i for i in range(s + 1, e) if _at_break(text, i)), s)
+    return ahead
+
+
+def _whole_end(text: str, s: int, e: int) -> int:
+    if _at_break(text, e):
+        return e
+    for forward in range(e + 1, min(e + WHOLE_WORD_REACH, len(text)) + 1):
+        if _at_break(text, forward):
+            return forward
+    back = next((i for i in range(e - 1, s, -1) if _at_break(text, i)), e)
+    return back
+
+
+def _balanced(text: str, s: int, e: int) -> tuple[int, int]:
+    """Grow ``[s, e)`` to close (or open) a bracket or quotation it cuts, else cut before it."""
+    for _ in range(8):  # a few nested or neighbouring pairs at most
+        stack: list[int] = []
+        unopened = None
+        for i in range(s, e):
+            if text[i] in _OPENERS and not (text[i] in _CLOSERS and stack and text[stack[-1]] == _CLOSERS[text[i]]):
+                stack.append(i)
+            elif text[i] in _CLOSERS:
+                if stack and text[stack[-1]] == _CLOSERS[text[i]]:
+                    stack.pop()
+                elif unopened is None:
+                    unopened = i
+        if unopened is not None:
+            opener = text.rfind(_CLOSERS[text[unopened]], max(s - BRACKET_REACH, 0), s)
+            s = opener if opener >= 0 else unopened + 1
+            continue
+        if stack:
+            first = stack[0]
+            closer = text.find(_OPENERS[text[first]], e, min(e + BRACKET_REACH, len(text)))
+            e = closer + 1 if closer >= 0 else first
+            continue
+        break
+    return s, e
+
+
+def whole_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """``[start, end)`` of ``text`` moved so that it does not begin or end inside a word,
+    number or bracket pair, nor end on a comma: an answer quotes whole phrases.
+
+    >>> text = "2023年8月6日2时33分在山东省德州市平原县发生5.5级地震(北纬37.16゜，东经116.34゜)，震源深度10公里。"
+    >>> s, e = whole_span(text, text.index("东省"), text.index("，东经"))
+    >>> text[s:e]  # the word 山东 whole, the bracket closed
+    '山东省德州市平原县发生5.5级地震(北纬37.16゜，东经116.34゜)'
+    """
+    if start >= end:
+        return start, end
+    s, e = _whole_start(text, start, end), _whole_end(text, start, end)
+    s, e = _balanced(text, s, e)
+    while e > s and (text[e - 1] in _TRAILING or text[e - 1].isspace()):
+        e -= 1
+    while s < e and (text[s] in _LEADING or text[s].isspace()):
+        s += 1
+    return (s, e) if e > s else (start, end)
