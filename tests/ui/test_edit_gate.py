@@ -271,6 +271,34 @@ def test_serve_passes_startup_failures_to_the_page(tmp_path: Path) -> None:
     assert box["visible"] is True and "1 個檔案無法讀取：<ul><li>nested.html — RecursionError" in box["value"]
 
 
+@pytest.mark.parametrize(("host", "allow", "expected"), [
+    ("0.0.0.0", "1", "anyone who can reach the UI may upload and delete"),
+    ("0.0.0.0", None, "archive edits (upload, delete) are off"),
+    ("127.0.0.1", "0", "archive edits (upload, delete) are off"),
+])
+def test_serve_logs_who_may_edit(tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+                                 host: str, allow: str | None, expected: str) -> None:
+    import logging
+    import socket
+
+    from newsqa.ui.app import serve
+
+    monkeypatch.delenv("NEWSQA_SERVE_ALLOW_EDITS", raising=False)
+    if allow is not None:
+        monkeypatch.setenv("NEWSQA_SERVE_ALLOW_EDITS", allow)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with caplog.at_level(logging.INFO, logger="newsqa.ui.app"):
+        demo = serve(_settings(tmp_path), host=host, port=port, block=False, loader=lambda s: _StubQA())
+    try:
+        assert expected in caplog.text
+        config = _config(f"http://127.0.0.1:{port}/")
+        assert _component(config, "nqa-delete")["props"]["interactive"] is (allow == "1")
+    finally:
+        demo.close()
+
+
 def test_startup_failures_list_is_short() -> None:
     many = [(f"/elsewhere/bad-{i}.txt", "empty file") for i in range(45)]
     shown = render_startup_failures(many)
