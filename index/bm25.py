@@ -225,6 +225,14 @@ class BM25Index:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
+    def document_frequency(self, token: str) -> int:
+        """How many texts hold ``token`` (0 for a token the corpus lacks)."""
+        indptr = self._bm25.scores["indptr"] if self._bm25 is not None else None
+        i = self._bm25.vocab_dict.get(token) if self._bm25 is not None else None
+        if indptr is None or i is None or i + 1 >= len(indptr):
+            return 0
+        return int(indptr[i + 1] - indptr[i])
+
     def idf(self, tokens: list[str]) -> dict[str, float]:
         """BM25 inverse document frequency of each token (a token the corpus lacks gets the maximum)."""
         n = self.size

@@ -556,6 +556,10 @@ class NewsIndex:
             "path": str(self.path),
         }
 
+    def chunk_frequency(self, token: str) -> int:
+        """How many passages hold the BM25 token ``token`` (a folded latin word, number or bigram)."""
+        return self._bm25_ready().document_frequency(token)
+
     def term_weights(self, tokens: list[str]) -> dict[str, float]:
         """Corpus IDF of BM25 tokens (see ``newsqa.index.bm25``): how informative each one is."""
         return self._bm25_ready().idf(tokens)

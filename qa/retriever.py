@@ -13,6 +13,10 @@ Two stages:
    model fitted on DRCD dev (TUNE half). Passages below ``rerank_depth`` follow in fused
    order. ``rerank=False`` keeps the fused order.
 
+A question naming a rare code (``QX036``, ``C919``: letters and digits in one word, held by
+at most ``RARE_CODE_MAX`` passages) gets the passages holding it first: templated reports
+share every other word, and one shared sentence would outweigh the code.
+
 ``RetrievedChunk.score`` is the final score (the reranker's, else the fused one); it
 never increases down the list.
 
@@ -28,6 +32,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -36,7 +41,12 @@ from langchain_core.retrievers import BaseRetriever
 
 from newsqa.index.fusion import FUSION_KINDS, fuse_candidates, to_retrieved
 from newsqa.qa.rerank import LinearReranker
+from newsqa.script import fold
 from newsqa.types import RetrievedChunk
+
+# A code: letters and digits in one folded latin word (qx036, c919, 5g is too short).
+_CODE_RE = re.compile(r"(?<![a-z0-9])(?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])[a-z0-9]{3,}(?![a-z0-9])")
+RARE_CODE_MAX = 5  # passages that may hold a code for it to count as the question's anchor
 
 
 class HybridRetriever:
@@ -105,10 +115,17 @@ class HybridRetriever:
             bm25_weight=self.bm25_weight,
             rrf_k=self.rrf_k,
         )
+        codes = self.rare_codes(query)
+        if codes:
+            fused = self._holders_first(codes, fused)
         if self.reranker is None or not fused:
             return [to_retrieved(c, c.fused) for c in fused[:k]]
         pool = fused[: max(self.rerank_depth, min(k, len(fused)))]
         reranked = self.reranker.rerank(query, pool, term_weights=self.index.term_weights)
+        if codes:  # holders first, scored as high as the best: the code is the strongest evidence there is
+            best = max(score for _, score in reranked)
+            reranked = [(c, max(score, best) if _holds(c.folded, codes) else score) for c, score in reranked]
+            reranked = _monotone(sorted(reranked, key=lambda cs: not _holds(cs[0].folded, codes)))
         hits = [to_retrieved(c, score) for c, score in reranked]
         if k > len(hits):  # the rest in fused order, scored below the re-ranked ones
             floor = hits[-1].score
@@ -116,8 +133,44 @@ class HybridRetriever:
             hits += [to_retrieved(c, floor - i) for i, c in enumerate(rest, 1)]
         return hits[:k]
 
+    def rare_codes(self, query: str) -> list[str]:
+        """The codes ``query`` names (folded) that at most ``RARE_CODE_MAX`` passages hold."""
+        frequency = getattr(self.index, "chunk_frequency", None)
+        if frequency is None:
+            return []
+        codes = sorted(set(_CODE_RE.findall(fold(query))))
+        return [code for code in codes if 0 < frequency(code) <= RARE_CODE_MAX]
+
+    def _holders_first(self, codes: list[str], fused: list) -> list:
+        """``fused`` with the passages holding every code first, fetched by BM25 when the
+        question's other words kept them out of the candidates."""
+        holders = [c for c in fused if _holds(c.folded, codes)]
+        if not holders:
+            seen = {c.vid for c in fused}
+            found = self.index.search_candidates(" ".join(codes), dense_depth=0, bm25_depth=RARE_CODE_MAX)
+            holders = [c for c in found if c.vid not in seen and _holds(c.folded, codes)]
+            floor = min((c.fused for c in fused), default=0.0)
+            for c in holders:
+                c.fused = floor
+        keep = {c.vid for c in holders}
+        return holders + [c for c in fused if c.vid not in keep]
+
     def as_langchain(self, k: int = 5) -> "NewsRetriever":
         return NewsRetriever(retriever=self, k=k)
+
+
+def _holds(folded: str, codes: list[str]) -> bool:
+    return all(re.search(rf"(?<![a-z0-9]){re.escape(code)}(?![a-z0-9])", folded) for code in codes)
+
+
+def _monotone(scored: list) -> list:
+    """``(candidate, score)`` pairs with each score clamped to the one before (an order that
+    was changed after scoring keeps scores that never increase down the list)."""
+    out, ceiling = [], float("inf")
+    for cand, score in scored:
+        ceiling = min(ceiling, score)
+        out.append((cand, ceiling))
+    return out
 
 
 def to_langchain_document(hit: RetrievedChunk) -> LCDocument:
