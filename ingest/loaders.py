@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsqa.ingest.dates import date_from_timestamp, find_date, find_dateline, find_year, normalize_date
+from newsqa.dates import date_from_timestamp, find_date, find_dateline, find_year, normalize_date
 from newsqa.ingest.parsers import DATELINE_WINDOW, ArticleParser, title_from_body
 from newsqa.ingest.readers import IngestError, read_text
 from newsqa.types import Document

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from newsqa.ingest.dates import find_dateline, find_year, iso, normalize_date
+from newsqa.dates import find_dateline, find_year, iso, normalize_date
 from newsqa.types import Document
 
 RELATED_HEADING = re.compile(r"^[ \t]*(相關焦點|相关焦点)[ \t]*$", re.MULTILINE)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from newsqa.ingest.dates import find_date, find_dateline, find_year, normalize_date
+from newsqa.dates import find_date, find_dateline, find_year, normalize_date
 from newsqa.ingest.parsers import ArticleParser
 
 
