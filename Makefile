@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install model browser eval eval-seed eval-drcd eval-drcd-check eval-cmrc eval-unanswerable eval-stress fit-abstention llm eval-llm bench bench-full soak clean help
+.PHONY: run test install model browser eval eval-seed eval-drcd eval-drcd-check eval-cmrc eval-unanswerable eval-stress eval-news fit-abstention llm eval-llm bench bench-full soak clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -62,6 +62,10 @@ eval-unanswerable: model  ## DRCD questions whose articles are held out: abstent
 eval-stress: model  ## every real question at hand plus a mutated copy of each (~22,800) on the bundled index: must end with errors 0
 	$(BIN)/python -m newsqa.evals.stress
 	$(BIN)/newsqa eval --questions var/eval-sets/stress/questions.jsonl --corpus data/articles --out var/eval/stress
+
+eval-news: model  ## our own ~250 questions on the 500 crud_news articles, both scripts, with unanswerable near-misses (needs ../shared/data)
+	$(BIN)/python -m newsqa.evals.check_news_qa
+	$(BIN)/newsqa eval --questions evals/news_qa.jsonl --corpus ../shared/data/crud_news/articles --out var/eval/news
 
 eval: eval-seed eval-drcd eval-unanswerable  ## all offline evals
 
