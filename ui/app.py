@@ -63,6 +63,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from newsqa.question import QuestionError, clean_question, validate_question
 from newsqa.script import detect_script, to_script
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -495,12 +496,10 @@ class LiveQA:
 
     def ask(self, question: str) -> Answer:
         """``qa.ask(question)``; :class:`EmptyIndexError` when there is nothing to answer from."""
+        question = validate_question(question)  # the one gate; an empty question is "empty", not "no index"
         qa = self.qa
         if qa is not None and not self.empty():
             return qa.ask(question)
-        from newsqa.qa.pipeline import validate_question
-
-        validate_question(question)  # an empty question is still "empty", not "no index"
         raise EmptyIndexError()
 
     @property
@@ -511,12 +510,10 @@ class LiveQA:
 
     def ask_stream(self, question: str) -> Iterator[Any]:
         """``qa.ask_stream(question)``: text pieces, then the ``Answer``; like :meth:`ask` otherwise."""
+        question = validate_question(question)
         qa = self.qa
         if qa is not None and not self.empty():
             return qa.ask_stream(question)
-        from newsqa.qa.pipeline import validate_question
-
-        validate_question(question)
         raise EmptyIndexError()
 
     def rewriter(self) -> Any:
@@ -780,10 +777,15 @@ def build_app(
     ) -> Iterator[tuple[Any, Any, Any, Any]]:
         # A rejected question becomes a warning toast, not gr.Error: in the page an
         # error also overlays every output component until dismissed.
-        question = question if question is not None else ""
         history = list(history or [])
         turns = list(turns or [])
         mode = mode or "auto"
+        try:  # control characters and undecodable text never reach the page or the core
+            question = clean_question(question)
+        except QuestionError as exc:
+            gr.Warning(html.escape(str(exc)), title="無法回答")
+            yield history, "", gr.skip(), gr.skip()
+            return
         pending = history + [{"role": "user", "content": render_question(question)}]
         if question.strip():  # echo at once; the answer follows
             yield pending, "", gr.skip(), gr.skip()

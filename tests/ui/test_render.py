@@ -115,7 +115,7 @@ def test_rejected_question_rolls_back_with_a_warning() -> None:
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         updates = list(chat("   ", [], [], "auto"))
-    assert len(updates) == 1 and updates[0][0] == [] and updates[0][1] == "   "
+    assert len(updates) == 1 and updates[0][0] == [] and updates[0][1] == ""  # cleaned: blanks are no text
 
 
 def test_paragraph_around_the_passage() -> None:
