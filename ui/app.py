@@ -96,11 +96,11 @@ SCRIPT_CHOICES = [("自動", "auto"), ("繁體", "hant"), ("简体", "hans")]
 
 # Labels inside an answer bubble, in the script the answer is shown in.
 LABELS = {
-    "hant": {"rewrite": "問題理解為：", "empty": "索引裡還沒有文章：請先到「文章庫」上傳文章。",
+    "hant": {"rewrite": "問題理解為：", "copy": "複製", "empty": "索引裡還沒有文章：請先到「文章庫」上傳文章。",
              "fallback": "生成模型暫時無法使用，以下是摘錄的答案。",
              "unverified": "模型的回答無法以來源核實，以下是摘錄的答案。",
              "model-refused": "模型沒有作答，以下是摘錄的答案。"},
-    "hans": {"rewrite": "问题理解为：", "empty": "索引里还没有文章：请先到「文章库」上传文章。",
+    "hans": {"rewrite": "问题理解为：", "copy": "复制", "empty": "索引里还没有文章：请先到「文章库」上传文章。",
              "fallback": "生成模型暂时无法使用，以下是摘录的答案。",
              "unverified": "模型的回答无法以来源核实，以下是摘录的答案。",
              "model-refused": "模型没有作答，以下是摘录的答案。"},
@@ -110,6 +110,7 @@ LABELS = {
 # They are written as numeric character references, which every renderer shows as
 # the plain character.
 _EXTRA_ENTITIES = {ord(c): f"&#{ord(c)};" for c in "\\`*_[]{}()#|~$!"}
+_ESCAPES = {**_EXTRA_ENTITIES, ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;", ord("'"): "&#39;"}
 
 _CITE_RE = re.compile(r"\[(\d{1,3})\]")
 # A clause ends after Chinese/Western punctuation (and any citation markers after it).
@@ -118,6 +119,8 @@ _CLAUSE_RE = re.compile(r".+?(?:[，。；！？、,;!?:：]+(?:\s*\[\d{1,3}\])*
 #: Page-level CSS (chat citation chips, abstentions, notices); passed to ``launch(css=...)``.
 APP_CSS = """
 .nqa-answer { line-height: 1.7; }
+.nqa-copy { display: inline-block; text-decoration: none; margin-left: .5rem; font-size: .78em; padding: .05rem .5rem; border-radius: 4px;
+            border: 1px solid var(--border-color-primary); background: transparent; color: var(--body-text-color); cursor: pointer; }
 .nqa-answer.nqa-abstained { color: var(--body-text-color-subdued); font-style: italic; }
 .nqa-rewrite { font-size: .78em; color: var(--body-text-color-subdued); margin-bottom: .25rem; }
 .nqa-notice { font-size: .78em; color: var(--body-text-color-subdued); margin-bottom: .25rem; font-style: italic; }
@@ -160,6 +163,53 @@ _SOURCES_CSS = """
 _CHIP_JS = """
 if (!window.__nqaChips) {
   window.__nqaChips = true;
+  // 複製: the answer as plain text with its [n] markers, then its sources (never the HTML).
+  const plainAnswer = (answer) => {
+    let text = '';
+    const hrefs = [];
+    answer.childNodes.forEach((node) => {
+      if (node.nodeType === Node.TEXT_NODE) { text += node.textContent; return; }
+      if (!node.matches) return;
+      if (node.matches('a.nqa-copy')) return;
+      if (node.matches('br')) { text += '\\n'; return; }
+      if (node.matches('a.nqa-cite')) {
+        text += '[' + node.textContent.trim() + ']';
+        const href = (node.getAttribute('href') || '').replace(/^#/, '');
+        if (href && !hrefs.includes(href)) hrefs.push(href);
+        return;
+      }
+      text += node.textContent;
+    });
+    const sources = hrefs.map((id) => {
+      const card = document.getElementById(id);
+      if (!card) return '';
+      const part = (sel) => ((card.querySelector(sel) || {}).textContent || '').trim();
+      const meta = part('.nqa-meta').split(' · ').filter(Boolean).join('，');
+      return part('.nqa-n') + ' ' + part('.nqa-title') + (meta ? '（' + meta + '）' : '');
+    }).filter(Boolean);
+    return text.trim() + (sources.length ? '\\n\\n' + sources.join('\\n') : '');
+  };
+  document.addEventListener('click', (event) => {
+    const button = event.target && event.target.closest ? event.target.closest('a.nqa-copy') : null;
+    if (!button) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const answer = button.closest('.nqa-answer');
+    const text = answer ? plainAnswer(answer) : '';
+    const label = button.textContent;
+    const done = () => { button.textContent = '✓ ' + label; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done);
+    } else {  // plain http from another machine: the old way
+      const area = document.createElement('textarea');
+      area.value = text;
+      document.body.appendChild(area);
+      area.select();
+      document.execCommand('copy');
+      area.remove();
+      done();
+    }
+  }, true);
   document.addEventListener('click', (event) => {
     const chip = event.target && event.target.closest ? event.target.closest('a.nqa-cite') : null;
     if (!chip) return;
@@ -202,8 +252,10 @@ class EmptyIndexError(ValueError):
 
 # --------------------------------------------------------------------------- rendering
 def escape(text: object) -> str:
-    """HTML-escape ``text`` (quotes included) and neutralise Markdown/template syntax."""
-    return html.escape("" if text is None else str(text), quote=True).translate(_EXTRA_ENTITIES)
+    """HTML-escape ``text`` (quotes included) and neutralise Markdown/template syntax, in one
+    pass: escaping first and then the Markdown characters turned the ``#`` of ``&#x27;`` into
+    ``&#35;``, and readers saw 「D&#x27;Art」."""
+    return ("" if text is None else str(text)).translate(_ESCAPES)
 
 
 def _escape_lines(text: str) -> str:
@@ -246,12 +298,14 @@ def render_message(
     script: str = "hant",
     complete: bool = True,
     notice: str | None = None,
+    copyable: bool = False,
 ) -> str:
     """An assistant message: the rewritten question in small print (if any), then the
     answer. With ``complete=False`` the answer's ``<div>`` is left open (the browser
     closes it), so each streamed update only *appends* to the previous one. ``notice``:
     "fallback", "unverified" or "model-refused" (a generative answerer gave the extractive answer), shown
-    in small print above the answer."""
+    in small print above the answer. ``copyable``: a 複製 button (on a complete message) that
+    copies the answer as plain text with its ``[n]`` markers and its sources."""
     head = ""
     if rewritten:
         label = LABELS.get(script, LABELS["hant"])["rewrite"]
@@ -260,7 +314,13 @@ def render_message(
         labels = LABELS.get(script, LABELS["hant"])
         head += f'<div class="nqa-notice" role="note">{escape(labels.get(notice, notice))}</div>'
     cls = "nqa-answer nqa-abstained" if abstained else "nqa-answer"
-    return f'{head}<div class="{cls}">{_answer_body(text, turn)}' + ("</div>" if complete else "")
+    body = f'{head}<div class="{cls}">{_answer_body(text, turn)}'
+    if not complete:
+        return body
+    if copyable:  # the page's script copies the answer and its sources as plain text
+        label = LABELS.get(script, LABELS["hant"])["copy"]
+        body += f'<a class="nqa-copy" href="#" role="button">{escape(label)}</a>'
+    return body + "</div>"
 
 
 def render_question(text: str) -> str:
@@ -414,6 +474,7 @@ def turn_message(turn: Mapping[str, Any], mode: str, *, shown: str | None = None
     return render_message(
         text, abstained=bool(turn.get("abstained")), turn=int(turn["id"]), rewritten=rewritten,
         script=_label_script(mode, turn), complete=complete, notice=turn.get("notice"),
+        copyable=not turn.get("abstained"),
     )
 
 
@@ -1011,7 +1072,7 @@ def build_app(
                             examples=[{"text": q} for q in example_questions] or None,
                             placeholder="問一個關於新聞的問題，例如「上海自貿區是哪一天掛牌的？」；"
                             "追問可以直接說「那張江呢？」",
-                            buttons=["copy"],
+                            buttons=[],  # the answer's own 複製 button copies plain text, not the HTML
                             feedback_options=("Like", "Dislike"),
                             latex_delimiters=[],
                             allow_tags=False,

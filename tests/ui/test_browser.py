@@ -74,10 +74,10 @@ def dialogs() -> list[str]:
     return []
 
 
-def _open(browser: Browser, url: str, dialogs: list[str]) -> Iterator[Page]:
+def _open(browser: Browser, url: str, dialogs: list[str], permissions: tuple[str, ...] = ()) -> Iterator[Page]:
     """A fresh page on ``url``; fails the test on any dialog or uncaught page error."""
     # locale zh-TW: Gradio's own labels (e.g. the 讚/不讚 feedback buttons) are in Traditional.
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-TW")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-TW", permissions=list(permissions))
     page = context.new_page()
     page.set_default_timeout(PAGE_TIMEOUT_MS)
     errors: list[str] = []
@@ -172,6 +172,29 @@ def test_traditional_question_streams_a_cited_answer_and_highlights_the_source(
     out.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(out), full_page=True)
     assert out.stat().st_size > 10_000, out
+
+
+@pytest.fixture
+def clipboard_page(browser: Browser, server_url: str, dialogs: list[str]) -> Iterator[Page]:
+    """A fresh chat page that may read and write the clipboard."""
+    yield from _open(browser, server_url, dialogs, permissions=("clipboard-read", "clipboard-write"))
+
+
+def test_copy_gives_plain_text_with_markers_and_sources(clipboard_page: Page) -> None:
+    """複製 puts the answer as text on the clipboard (an apostrophe is an apostrophe, [1] is
+    [1]), with its sources listed; the bubble and the card show no character reference."""
+    page = clipboard_page
+    answer, _ = _ask(page, "保育員為圓仔準備了什麼？", expect_text="冰蛋糕")
+    expect(answer).to_contain_text("D'Angelo")
+    assert "&#" not in answer.inner_text()
+    card = page.locator(f"{SOURCES} .nqa-source").first
+    expect(card).to_contain_text("D'Angelo")
+    answer.locator(".nqa-copy").click()
+    expect(answer.locator(".nqa-copy")).to_contain_text("✓")
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert "D'Angelo" in copied and "[1]" in copied, copied
+    assert "\n\n[1] 臺北市立動物園為圓仔慶祝生日（2020-07-06，中央社）" in copied, copied
+    assert "<" not in copied.split("\n\n")[0] and "&#" not in copied and "複製" not in copied, copied
 
 
 def test_script_in_an_article_is_shown_as_text_and_never_runs(page: Page, dialogs: list[str]) -> None:
