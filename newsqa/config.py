@@ -177,10 +177,11 @@ class Settings(BaseSettings):
         2, ge=1, le=10, description="Sentences an extractive answer may combine (a further one only when it scores nearly as well)."
     )
     answer_max_chars: int = Field(120, ge=10, le=2000)
-    answer_traditional_variant: Literal["tw", "hk", "generic"] = Field(
+    answer_traditional_variant: Literal["tw", "tw-phrases", "hk", "generic"] = Field(
         "tw",
-        description="How answers from Simplified articles read in Traditional: tw (Taiwan characters and "
-        "phrases: 為, 著陸, 裡, 軟體), hk (Hong Kong forms) or generic (OpenCC's s2t: 爲, 着, 裏). "
+        description="How answers from Simplified articles read in Traditional: tw (Taiwan characters: 為, "
+        "著陸, 裡), tw-phrases (and Taiwan words: 軟體, 資訊; it also rewrites some wording), hk (Hong Kong "
+        "forms) or generic (OpenCC's s2t: 爲, 着, 裏). "
         "People's names keep their characters (陳忠岳, not 陳忠嶽); Traditional sources are quoted as written.",
     )
 

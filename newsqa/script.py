@@ -106,12 +106,13 @@ def fold(text: str) -> str:
 
 
 # --------------------------------------------------------------------------- answers for readers
-TraditionalVariant = Literal["tw", "hk", "generic"]
-TRADITIONAL_VARIANTS: tuple[str, ...] = ("tw", "hk", "generic")
+TraditionalVariant = Literal["tw", "tw-phrases", "hk", "generic"]
+TRADITIONAL_VARIANTS: tuple[str, ...] = ("tw", "tw-phrases", "hk", "generic")
 MAX_SPELLING_RUN = 200  # characters of a question searched for spellings to keep
-# tw: Taiwan characters and phrases (為, 著陸, 裡, 軟體); hk: Hong Kong forms; generic: OpenCC's s2t (爲, 着, 裏).
-_VARIANT_CONFIG = {"tw": "s2twp", "hk": "s2hk", "generic": "s2t"}
-_VARIANT_BACK = {"tw": "tw2sp", "hk": "hk2s", "generic": "t2s"}  # the way back, to line answer and question up
+# tw: Taiwan characters (為, 著陸, 裡); tw-phrases: and Taiwan words (軟件 → 軟體; it also rewrites
+# wording and names: 張頌文本人 → 張頌文字人, 創建 → 建立); hk: Hong Kong forms; generic: s2t (爲, 着, 裏).
+_VARIANT_CONFIG = {"tw": "s2tw", "tw-phrases": "s2twp", "hk": "s2hk", "generic": "s2t"}
+_VARIANT_BACK = {"tw": "tw2s", "tw-phrases": "tw2sp", "hk": "hk2s", "generic": "t2s"}  # the way back, to line answer and question up
 
 # Characters OpenCC turns into another character where, in a person's name, they stay
 # (岳 not 嶽, 余 not 餘, 游 not 遊…) or take the surname's form (钟 → 鍾, not 鐘).
@@ -185,18 +186,20 @@ def to_reader_script(text: str, script: Script, *, variant: TraditionalVariant =
 
     Simplified: OpenCC t2s. Traditional: text already in Traditional is left as written
     (a Taiwanese source is quoted, not re-converted); Simplified text is converted with
-    ``variant`` (``tw``: Taiwan characters and phrases, ``hk``, ``generic``), with people's
+    ``variant`` (``tw``: Taiwan characters, ``tw-phrases``: and words, ``hk``, ``generic``), with people's
     names kept as names are written (「总裁陈忠岳称」 → 「總裁陳忠岳稱」, not 陳忠嶽), and
     terms the ``question`` wrote in Traditional spelled as it wrote them.
 
     >>> to_reader_script("为了着陆，总裁陈忠岳称软件里有信息", "hant")
+    '為了著陸，總裁陳忠岳稱軟件裡有信息'
+    >>> to_reader_script("为了着陆，总裁陈忠岳称软件里有信息", "hant", variant="tw-phrases")
     '為了著陸，總裁陳忠岳稱軟體裡有資訊'
     """
     if script == "hans":
         return to_simplified(text)
     if script != "hant":
         raise ValueError(f"unknown script {script!r}; use 'hans' or 'hant'")
-    if _converter("s2t").convert(text) == text:  # nothing Simplified in it
+    if detect_script(text, default="hans") == "hant":  # a Traditional source: quoted as written
         return text
     config = _VARIANT_CONFIG[variant]
     parts, at = [], 0

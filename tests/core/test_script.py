@@ -40,15 +40,17 @@ from newsqa.script import to_reader_script  # noqa: E402
 
 
 @pytest.mark.parametrize(
-    "simplified, tw, hk, generic",
+    "simplified, tw, phrases, hk, generic",
     [
-        ("为了着陆", "為了著陸", "為了着陸", "爲了着陸"),
-        ("里面的软件", "裡面的軟體", "裏面的軟件", "裏面的軟件"),
-        ("台风在漳州沿海登陆", "颱風在漳州沿海登陸", "颱風在漳州沿海登陸", "颱風在漳州沿海登陸"),
+        ("为了着陆", "為了著陸", "為了著陸", "為了着陸", "爲了着陸"),
+        ("里面的软件", "裡面的軟件", "裡面的軟體", "裏面的軟件", "裏面的軟件"),
+        ("台风在漳州沿海登陆", "颱風在漳州沿海登陸", "颱風在漳州沿海登陸", "颱風在漳州沿海登陸", "颱風在漳州沿海登陸"),
+        ("张颂文本人出席", "張頌文本人出席", "張頌文字人出席", "張頌文本人出席", "張頌文本人出席"),  # why phrases are opt-in
     ],
 )
-def test_traditional_variants(simplified, tw, hk, generic):
+def test_traditional_variants(simplified, tw, phrases, hk, generic):
     assert to_reader_script(simplified, "hant", variant="tw") == tw
+    assert to_reader_script(simplified, "hant", variant="tw-phrases") == phrases
     assert to_reader_script(simplified, "hant", variant="hk") == hk
     assert to_reader_script(simplified, "hant", variant="generic") == generic
 
@@ -67,7 +69,7 @@ NAMES = [
 
 @pytest.mark.parametrize("sentence, name", NAMES)
 def test_names_keep_their_characters(sentence, name):
-    for variant in ("tw", "hk", "generic"):
+    for variant in ("tw", "tw-phrases", "hk", "generic"):
         assert name in to_reader_script(sentence, "hant", variant=variant), variant
 
 
@@ -78,10 +80,12 @@ def test_words_that_only_look_like_names_are_converted():
 
 def test_the_question_spelling_wins():
     assert "陳忠岳" in to_reader_script("陈忠岳谈云业务", "hant", question="陳忠岳談了什麼？")
-    assert "軟件" in to_reader_script("软件收入增长", "hant", question="軟件收入多少？")
+    assert "軟件" in to_reader_script("软件收入增长", "hant", variant="tw-phrases", question="軟件收入多少？")
 
 
 def test_traditional_sources_are_quoted_as_written():
     seed = "擴區前，28.78平方公裡轄區內，聚集2萬餘家各類企業"  # machine-converted, artefacts and all
     assert to_reader_script(seed, "hant", variant="tw") == seed
+    taiwan = "針對舞台劇的東尼獎，也都是以奧斯卡金像獎為榜樣而創建的"  # 台 and 創建 stay as the source has them
+    assert to_reader_script(taiwan, "hant", variant="tw-phrases") == taiwan
     assert to_reader_script(seed, "hans") == "扩区前，28.78平方公里辖区内，聚集2万余家各类企业"

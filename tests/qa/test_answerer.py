@@ -348,9 +348,11 @@ def test_a_traditional_question_gets_its_readers_forms_and_names_stay(variant, e
     assert expected in answer.answer and unexpected not in answer.answer
 
 
-def test_taiwan_phrases_are_the_default():
+def test_taiwan_characters_are_the_default():
     answer = ExtractiveAnswerer(min_confidence=0.0).run("公司的團隊擴大了多少？", [UNICOM])
-    assert "軟體" in answer.answer and "裡" in answer.answer and "為了著陸" in answer.answer
+    assert "軟件" in answer.answer and "裡" in answer.answer and "為了著陸" in answer.answer
+    phrases = ExtractiveAnswerer(min_confidence=0.0, traditional_variant="tw-phrases").run("公司的團隊擴大了多少？", [UNICOM])
+    assert "軟體" in phrases.answer
     generic = ExtractiveAnswerer(min_confidence=0.0, traditional_variant="generic").run(
         "公司的團隊擴大了多少？", [UNICOM])
     assert "軟件" in generic.answer and "裏" in generic.answer and "爲了着陸" in generic.answer
