@@ -15,6 +15,20 @@ Example::
     '2021-01-10'
     >>> find_date("新华社北京1月10日电（记者张三）……", reference_year=2021)
     '2021-01-10'
+
+Dates as scraped headers write them, the year possibly missing or in two digits, are
+``PartialDate`` values (``read_date``): ``2023-07-29 06:53:40``, ``23-07-28 21:52``,
+``202308/09``, ``[2023/08/12 09:39]``, ``07-20 17:17``, ``8-18``, ``07/31``,
+``07月28日``. A year-less one gets a year only from something that states it
+(``PartialDate.resolve``, ``nearest_year``); nothing here takes a year from a number in
+running text.
+
+    >>> read_date("23-07-28 21:52")
+    PartialDate(month=7, day=28, year=2023)
+    >>> read_date("08-18 05:47").iso() is None
+    True
+    >>> read_date("08-18 05:47").resolve(near="2023-08-20")
+    '2023-08-18'
 """
 
 from __future__ import annotations
@@ -22,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from dataclasses import dataclass
 
 MIN_YEAR, MAX_YEAR = 1800, 2200
 
@@ -155,6 +170,27 @@ def find_dateline(text: str, *, reference_year: int | None = None) -> str | None
     return min(found)[1] if found else None
 
 
+def find_dateline_partial(text: str) -> PartialDate | None:
+    """Like ``find_dateline``, but a dateline without a year (``新华社北京1月10日电``) is
+    returned as a year-less ``PartialDate`` instead of needing a reference year."""
+    if not text:
+        return None
+    s = _fold(text)
+    found: list[tuple[int, PartialDate]] = []
+    for pattern in _DATELINES:
+        for m in pattern.finditer(s):
+            full = normalize_date(m.group(1))
+            if full:
+                date = _partial(*full.split("-"))
+            else:
+                md = _MD.search(m.group(1))
+                date = _partial(None, md.group(1), md.group(2)) if md else None
+            if date:
+                found.append((m.start(), date))
+                break
+    return min(found, key=lambda f: f[0])[1] if found else None
+
+
 def find_year(text: str) -> int | None:
     """The year of the first full date or ``YYYY年`` in ``text`` (context for ``M月D日``)."""
     if not text:
@@ -179,3 +215,126 @@ def date_from_timestamp(value: float) -> str | None:
         return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).date().isoformat()
     except (OverflowError, OSError, ValueError):
         return None
+
+
+# ---------------------------------------------------------------- dates with or without a year
+
+
+@dataclass(frozen=True, slots=True)
+class PartialDate:
+    """A calendar day as written, its year possibly unknown (「08-18」, 「8月18日」).
+
+    ``str()`` is ISO 8601: ``2023-08-18``, or ``--08-18`` without a year.
+    """
+
+    month: int
+    day: int
+    year: int | None = None
+
+    def __post_init__(self) -> None:
+        # a day that exists in some year (2000 is a leap year: 2月29日 is real)
+        if iso(self.year if self.year is not None else 2000, self.month, self.day) is None:
+            raise ValueError(f"no such date: {self.year or '--'}-{self.month:02d}-{self.day:02d}")
+
+    def iso(self) -> str | None:
+        """``YYYY-MM-DD`` when the year is known, else None."""
+        return iso(self.year, self.month, self.day) if self.year is not None else None
+
+    def resolve(self, *, year: int | None = None, near: str | dt.date | None = None) -> str | None:
+        """The ISO date: its own year, else ``year``, else the year that puts it nearest ``near``
+        (``12-30`` near ``2024-01-03`` is ``2023-12-30``); None when none of them is given
+        (or the day does not exist in that year: 2月29日 of 2023)."""
+        if self.year is not None:
+            return self.iso()
+        if year is not None:
+            return iso(year, self.month, self.day)
+        if near is not None:
+            found = nearest_year(self.month, self.day, near)
+            return iso(found, self.month, self.day) if found is not None else None
+        return None
+
+    def __str__(self) -> str:
+        return self.iso() or f"--{self.month:02d}-{self.day:02d}"
+
+
+def _partial(year: int | str | None, month: int | str, day: int | str) -> PartialDate | None:
+    try:
+        return PartialDate(int(month), int(day), int(year) if year is not None else None)
+    except ValueError:
+        return None
+
+
+def full_year(two_digits: int) -> int:
+    """A two-digit year as four: 00–69 → 2000s, 70–99 → 1900s (the POSIX rule)."""
+    return two_digits + (2000 if two_digits < 70 else 1900)
+
+
+_TIME_OF_DAY = re.compile(r"(?<![\d:])([01]?\d|2[0-3])\s*[:：]\s*([0-5]\d)(?:\s*[:：]\s*([0-5]\d))?(?![\d:])")
+# forms tried in order on a header (times are never read as dates: ":" is no date separator)
+_HEADER_DATES = (
+    (re.compile(r"(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?![\d:])"), "ymd"),  # 2023-07-29, 2023年07月29日
+    (re.compile(r"(?<!\d)(\d{4})(\d{2})\s*[-/.]\s*(\d{1,2})(?![\d:])"), "ymd"),  # 202308/09
+    (re.compile(r"(?<![\d:.])(\d{8})(?![\d:])"), "compact"),  # 20230809
+    # not the tail of a longer date (「0999-01-10」 is no 「01-10」)
+    (re.compile(r"(?<![\d:./\-年])(\d{2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})(?![\d:.])"), "yy"),  # 23-07-28
+    (re.compile(r"(?<![\d:./\-年])(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})(?![\d:.\-/])"), "md"),  # 07-20, 8-18, 07/31, 07月28日
+)
+
+
+def read_date(text: str) -> PartialDate | None:
+    """The date a header or a date field writes, with or without its year, or None.
+
+    Meant for short texts that are about a date (a scraped header such as
+    「2023-07-29 06:53:40，」, 「23-07-28 21:52」, 「07-20 17:17」, 「[07/18]」), not for
+    running text: any ``M-D`` there would do. A two-digit year is read with ``full_year``;
+    a time of day is never taken for a date. An impossible date (``2023-02-30``) is None.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return None
+    s = _fold(text)
+    for pattern, kind in _HEADER_DATES:
+        for m in pattern.finditer(s):
+            if kind == "ymd":
+                found = _partial(m.group(1), m.group(2), m.group(3))
+                if found is not None and not MIN_YEAR <= (found.year or 0) <= MAX_YEAR:
+                    found = None
+            elif kind == "compact":
+                digits = m.group(1)
+                found = _partial(digits[:4], digits[4:6], digits[6:]) if MIN_YEAR <= int(digits[:4]) <= MAX_YEAR else None
+            elif kind == "yy":
+                found = _partial(full_year(int(m.group(1))), m.group(2), m.group(3))
+            else:
+                found = _partial(None, m.group(1), m.group(2))
+            if found is not None:
+                return found
+    return None
+
+
+def read_time(text: str) -> str | None:
+    """The first time of day in ``text`` as written (``06:53:40``, ``17:17``), or None."""
+    if not isinstance(text, str):
+        return None
+    m = _TIME_OF_DAY.search(_fold(text))
+    if not m:
+        return None
+    hh, mm, ss = m.groups()
+    return f"{int(hh):02d}:{mm}" + (f":{ss}" if ss else "")
+
+
+def nearest_year(month: int, day: int, near: str | dt.date) -> int | None:
+    """The year (``near``'s, the one before or the one after) that puts ``month``/``day``
+    nearest to the date ``near`` (an ISO string or a date); None if ``near`` is not a date."""
+    if isinstance(near, str):
+        try:
+            near = dt.date.fromisoformat(near)
+        except ValueError:
+            return None
+    best: tuple[int, int] | None = None
+    for year in (near.year - 1, near.year, near.year + 1):
+        try:
+            distance = abs((dt.date(year, month, day) - near).days)
+        except ValueError:
+            continue
+        if best is None or distance < best[0]:
+            best = (distance, year)
+    return best[1] if best else None

@@ -2,8 +2,18 @@
 
 import pytest
 
-from newsqa.dates import find_date, find_dateline, find_year, normalize_date
-from newsqa.ingest.parsers import ArticleParser
+from newsqa.dates import (
+    PartialDate,
+    find_date,
+    find_dateline,
+    find_dateline_partial,
+    find_year,
+    full_year,
+    nearest_year,
+    normalize_date,
+    read_date,
+    read_time,
+)
 
 
 @pytest.mark.parametrize(
@@ -74,33 +84,62 @@ def test_find_year_takes_the_first_year_mentioned():
     assert find_year("沒有年份") is None
 
 
-def test_txt_header_line_with_full_width_date_and_time():
-    docs = ArticleParser().run("標題\n２０２１年０１月１０日 08:30 來源：人民網\n\n正文。", source_file="a.txt")
-    assert (docs[0].date, docs[0].source, docs[0].text) == ("2021-01-10", "人民網", "正文。")
+# ---------------------------------------------------------------- dates with or without a year
 
 
-def test_txt_header_with_an_impossible_date_has_no_date():
-    docs = ArticleParser().run("標題\n2021-02-30 人民網\n\n正文。", source_file="a.txt")
-    assert docs[0].date is None and docs[0].source == "人民網" and docs[0].text == "正文。"
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        ("2023-07-29 06:53:40，", "2023-07-29"),
+        ("2023-08-03", "2023-08-03"),
+        ("23-07-28 21:52", "2023-07-28"),  # a two-digit year
+        ("202308/09 15:42:11", "2023-08-09"),
+        ("[2023/08/12  09:39]", "2023-08-12"),
+        ("2023年08月14日 17:17:08 来自四川", "2023-08-14"),
+        ("来源：浙江日报  |  2023年07月29日 09:06:44", "2023-07-29"),
+        ("华夏经纬网 > 新闻 > 社会综合      2023-07-31 15:23:04  ", "2023-07-31"),
+        ("２０２１年１月１０日", "2021-01-10"),
+        ("07-20 17:17", "--07-20"),  # no year: month and day only
+        ("8-18 17:24", "--08-18"),
+        ("07/21  08:53", "--07-21"),
+        ("[\t\t07/18\t\t]", "--07-18"),
+        ("07月28日 08:28", "--07-28"),
+    ],
+)
+def test_read_date_reads_header_dates_with_or_without_a_year(header, expected):
+    assert str(read_date(header)) == expected
 
 
-def test_txt_body_dateline_with_the_year_from_the_article():
-    text = "春运开始\n\n新华社北京1月10日电 记者获悉，2021年春运将于1月28日开始，共计40天。"
-    doc = ArticleParser().run(text, source_file="a.txt")[0]
-    assert doc.date == "2021-01-10" and doc.metadata["date_from"] == "body"
-    assert doc.text.startswith("新华社北京")  # the body is untouched
+@pytest.mark.parametrize("text", ["", "，", "来源：海外网", "17:17", "2023-02-30", "02-30", "0999-01-10", "13-45"])
+def test_read_date_finds_no_date_in_times_impossible_days_or_the_tail_of_a_bad_date(text):
+    assert read_date(text) is None
 
 
-def test_txt_body_dateline_without_any_year_stays_undated():
-    doc = ArticleParser().run("春运开始\n\n新华社北京1月10日电 记者获悉，春运将于月底开始。", source_file="a.txt")[0]
-    assert doc.date is None and "date_from" not in doc.metadata
+def test_read_time_and_two_digit_years():
+    assert read_time("2023-07-29 06:53:40，") == "06:53:40"
+    assert read_time("07/21  8:53") == "08:53"
+    assert read_time("2023-08-03") is None
+    assert (full_year(23), full_year(69), full_year(70), full_year(99)) == (2023, 2069, 1970, 1999)
 
 
-def test_txt_bracketed_date_at_the_top_of_the_body():
-    doc = ArticleParser().run("# 標題\n\n（2021年1月10日）本報訊 今天天氣晴。", source_file="a.md")[0]
-    assert doc.date == "2021-01-10"
+def test_a_partial_date_takes_a_year_only_when_given_one():
+    day = PartialDate(8, 18)
+    assert day.iso() is None and str(day) == "--08-18"
+    assert day.resolve() is None
+    assert day.resolve(year=2023) == "2023-08-18"
+    assert day.resolve(near="2023-08-20") == "2023-08-18"
+    assert PartialDate(12, 30).resolve(near="2024-01-03") == "2023-12-30"  # the nearest, across New Year
+    assert PartialDate(1, 2).resolve(near="2023-12-30") == "2024-01-02"
+    assert PartialDate(8, 18, 2022).resolve(year=2023) == "2022-08-18"  # its own year wins
+    assert PartialDate(2, 29).resolve(year=2023) is None and PartialDate(2, 29).resolve(year=2024) == "2024-02-29"
+    with pytest.raises(ValueError):
+        PartialDate(2, 30)
+    assert nearest_year(2, 29, "2023-03-01") == 2024 and nearest_year(1, 1, "not a date") is None
 
 
-def test_txt_date_far_below_the_top_is_not_taken():
-    body = "甲" * 300 + "（2021年1月10日）"
-    assert ArticleParser().run("標題\n\n" + body, source_file="a.txt")[0].date is None
+def test_find_dateline_partial_keeps_a_dateline_without_its_year():
+    assert str(find_dateline_partial("新华社北京1月10日电（记者张三）")) == "--01-10"
+    assert str(find_dateline_partial("本报北京2021年1月10日电")) == "2021-01-10"
+    assert find_dateline_partial("1786年2月2日，亞洲協會在加爾各答舉行。") is None
+    # find_dateline never takes a year from the text around it: the caller gives one or none
+    assert find_dateline("中新网8月15日电 从1931年到1945年，中国一半国土被日本侵略者践踏") is None
