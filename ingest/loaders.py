@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsqa.dates import date_from_timestamp, find_date, find_dateline, find_year, normalize_date
-from newsqa.ingest.parsers import DATELINE_WINDOW, ArticleParser, title_from_body
+from newsqa.dates import date_from_timestamp, find_date, find_dateline, find_dateline_partial, normalize_date
+from newsqa.ingest.parsers import DATELINE_WINDOW, ArticleParser, DateDefaults, title_from_body
 from newsqa.ingest.readers import IngestError, read_text
 from newsqa.types import Document
 
@@ -61,19 +61,24 @@ class LoadResult:
     failures: list[tuple[str, str]] = field(default_factory=list)
 
 
-def load_file(path: Path, name: str, *, max_bytes: int) -> LoadResult:
-    """Read ``path`` and turn it into documents named after ``name`` (see the module doc)."""
+def load_file(path: Path, name: str, *, max_bytes: int, dates: DateDefaults | None = None) -> LoadResult:
+    """Read ``path`` and turn it into documents named after ``name`` (see the module doc).
+
+    ``dates``: what ``newsqa ingest --default-year`` / ``--date`` said about dates the file
+    leaves open (a date without a year, an article without a date).
+    """
     result = LoadResult()
     suffix = path.suffix.lower()
+    dates = dates or DateDefaults()
     try:
         if suffix in HTML_SUFFIXES:
-            result.documents.append(parse_html(read_text(path, max_bytes, html=True), name))
+            result.documents.append(parse_html(read_text(path, max_bytes, html=True), name, dates))
         elif suffix == ".json":
-            _load_json(read_text(path, max_bytes), name, result)
+            _load_json(read_text(path, max_bytes), name, result, dates)
         elif suffix == ".jsonl":
-            _load_jsonl(read_text(path, max_bytes), name, result)
+            _load_jsonl(read_text(path, max_bytes), name, result, dates)
         else:
-            parsed = ArticleParser().run(read_text(path, max_bytes), source_file=name, doc_id=name)
+            parsed = ArticleParser(dates).run(read_text(path, max_bytes), source_file=name, doc_id=name)
             documents = [d for d in parsed if d.text.strip()]
             if not documents:
                 raise IngestError(name, "no article text found in it")
@@ -110,7 +115,7 @@ def _json_failure(exc: Exception) -> str:
     return f"invalid JSON: {exc}"
 
 
-def _load_json(text: str, name: str, result: LoadResult) -> None:
+def _load_json(text: str, name: str, result: LoadResult, dates: DateDefaults) -> None:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -131,10 +136,10 @@ def _load_json(text: str, name: str, result: LoadResult) -> None:
     seen: dict[str, str] = {}
     for n, record in enumerate(records, 1):
         where = f"{name} item {n}" if several else name
-        _add_record(record, name, n, several, where, seen, result)
+        _add_record(record, name, n, several, where, seen, result, dates)
 
 
-def _load_jsonl(text: str, name: str, result: LoadResult) -> None:
+def _load_jsonl(text: str, name: str, result: LoadResult, dates: DateDefaults) -> None:
     # split on \n only: a JSON string may hold U+2028, which str.splitlines() would break.
     lines = [(i, line) for i, line in enumerate(text.split("\n"), 1) if line.strip()]
     if not lines:
@@ -151,14 +156,21 @@ def _load_jsonl(text: str, name: str, result: LoadResult) -> None:
         except (RecursionError, ValueError) as exc:
             result.failures.append((where, _json_failure(exc)))
             continue
-        _add_record(record, name, n, several, where, seen, result)
+        _add_record(record, name, n, several, where, seen, result, dates)
 
 
 def _add_record(
-    record: Any, name: str, n: int, several: bool, where: str, seen: dict[str, str], result: LoadResult
+    record: Any,
+    name: str,
+    n: int,
+    several: bool,
+    where: str,
+    seen: dict[str, str],
+    result: LoadResult,
+    dates: DateDefaults,
 ) -> None:
     try:
-        document = record_document(record, name, n, several=several)
+        document = record_document(record, name, n, several=several, dates=dates)
     except ValueError as exc:
         result.failures.append((where, str(exc)))
         return
@@ -198,8 +210,17 @@ _HTML_FRAGMENT = re.compile(
 )
 
 
-def record_document(record: Any, name: str, n: int = 1, *, several: bool = False) -> Document:
-    """One JSON object → a ``Document``; raises ``ValueError`` (the reason) when it has no article."""
+def record_document(
+    record: Any, name: str, n: int = 1, *, several: bool = False, dates: DateDefaults | None = None
+) -> Document:
+    """One JSON object → a ``Document``; raises ``ValueError`` (the reason) when it has no article.
+
+    Without a date field, a dateline at the top of the text dates it; a dateline without a
+    year (「新华社北京1月10日电」) takes the year of ``dates`` (``--default-year``/``--date``), never
+    one mentioned in the text; with none the article stays undated. An article without any
+    date gets ``dates.date``.
+    """
+    dates = dates or DateDefaults()
     if not isinstance(record, dict):
         raise ValueError(f"not a JSON object (a {type(record).__name__})")
     raw_text = next((v for v in (_text_value(record.get(f)) for f in TEXT_FIELDS) if v), "")
@@ -223,10 +244,9 @@ def record_document(record: Any, name: str, n: int = 1, *, several: bool = False
             metadata["date_raw"] = str(raw)
             logger.warning("%s: cannot read the date %r; kept as date_raw", name, raw)
     else:
-        year = find_year(title + "\n" + text)
-        date = find_dateline(text[:DATELINE_WINDOW], reference_year=year)
-        if date:
-            metadata["date_from"] = "body"
+        date = _dateline_date(text[:DATELINE_WINDOW], dates, metadata, f"{name} item {n}" if several else name)
+    if date is None and date_key is None and dates.date:
+        date, metadata["date_from"] = dates.date, "option"
     url = _scalar(record.get("url"))
     explicit = _scalar(record.get("id"))
     doc_id = explicit or url or (f"{name}#{n}" if several else name)
@@ -240,6 +260,30 @@ def record_document(record: Any, name: str, n: int = 1, *, several: bool = False
         source_file=name,
         metadata=metadata,
     )
+
+
+def _dateline_date(window: str, dates: DateDefaults, metadata: dict[str, Any], where: str) -> str | None:
+    """The date a dateline at the top of a text states; its year, when it has none, only from
+    ``dates`` (a warning names ``where`` when there is no year to give it)."""
+    partial = find_dateline_partial(window)
+    if partial is None:
+        return None
+    date = partial.iso()
+    if date is None and dates:
+        date = dates.resolve(partial)
+        if date:
+            metadata["year_from"] = "option"
+    date = date or find_dateline(window)  # a later dateline that states its year
+    if date:
+        metadata["date_from"] = "dateline"
+    else:
+        metadata["month_day"] = str(partial)
+        logger.warning(
+            "%s: the dateline's %d月%d日 has no year and the text states none: left undated "
+            "(give `newsqa ingest --default-year YYYY` or `--date YYYY-MM-DD` to date it)",
+            where, partial.month, partial.day,
+        )
+    return date
 
 
 def _normalise_plain(text: str) -> str:
@@ -434,13 +478,14 @@ def _check_depth(html: str) -> None:
         )
 
 
-def parse_html(html: str, name: str) -> Document:
+def parse_html(html: str, name: str, dates: DateDefaults | None = None) -> Document:
     """The article in an HTML page as a ``Document``; raises ``IngestError`` when it has no text.
 
     Title: ``og:title``, else the first ``<h1>``, else ``<title>`` (without a site suffix
     such as 「_新浪网」 when there is no ``<h1>``). Date: ``article:published_time`` and
     similar meta tags (``pubdate``, ``publishdate``, ``date``…), else ``<time datetime>``,
-    else a date near the top of the text. Source: meta ``source``, ``og:site_name``,
+    else a date near the top of the text (a dateline without a year takes the year of
+    ``dates``, never one mentioned on the page; else ``dates.date``). Source: meta ``source``, ``og:site_name``,
     「来源：…」 near the top, else an author/publisher meta. URL: ``<link rel=canonical>``
     or ``og:url``.
     """
@@ -483,11 +528,18 @@ def parse_html(html: str, name: str) -> Document:
                 break
     if date is None and time_node is not None:
         date = normalize_date(time_node.attributes.get("datetime") or "") or normalize_date(time_node.text())
+    dates = dates or DateDefaults()
     if date is None:
-        year = find_year(h1_text + "\n" + top) or find_year(title_text)
-        date = find_dateline(top, reference_year=year) or find_date(top[:150], reference_year=year)
+        date = find_dateline(top) or find_date(top[:150])
+        partial = find_dateline_partial(top) if date is None and dates else None
+        if partial is not None:
+            date = dates.resolve(partial)
+            if date:
+                metadata["year_from"] = "option"
         if date:
             metadata["date_from"] = "text"
+    if date is None and dates.date:
+        date, metadata["date_from"] = dates.date, "option"
 
     source = next((metas[k] for k in _SOURCE_META[:2] if metas.get(k)), None)
     if source is None:

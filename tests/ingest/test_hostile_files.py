@@ -113,7 +113,7 @@ def test_an_unexpected_error_in_one_file_is_one_failure_naming_its_type(tmp_path
     path = tmp_path / "page.html"
     path.write_text("<p>正文。</p>", encoding="utf-8")
 
-    def explode(html, name):
+    def explode(*_args, **_kwargs):
         raise error
 
     monkeypatch.setattr(loaders, "parse_html", explode)

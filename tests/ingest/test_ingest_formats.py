@@ -45,7 +45,7 @@ def test_every_format_lands_in_the_index_with_title_date_source(tmp_path, e5_mod
     got = {doc_id: (d.title, d.date, d.source) for doc_id, d in index.documents.items()}
     assert got == {
         "a.txt": ("浦東新區", "2021-01-10", "人民網"),
-        "b.md": ("春运开始", "2021-01-10", None),
+        "b.md": ("春运开始", None, None),  # 「新华社北京1月10日电」: the year is never taken from the body
         "https://news.example.com/asiad.html": ("第19届亚运会在杭州开幕", "2023-09-23", "新浪网"),
         "d.json#1": ("台積電高雄設廠", "2021-11-09", "中央社"),
         "d.json#2": ("捷運環狀線通車", "2020-01-31", "自由時報"),

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from newsqa.ingest.loaders import LoadResult, html_to_text, load_file, strip_site_suffix
-from newsqa.ingest.parsers import ArticleParser
+from newsqa.ingest.parsers import ArticleParser, DateDefaults
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "articles" / "000_8cf7c1ad8f2038b8.txt"
 MAX = 1_000_000
@@ -230,9 +230,21 @@ def test_json_html_content_and_wrapper_object(tmp_path):
 
 
 def test_json_article_without_a_date_field_uses_a_body_dateline(tmp_path):
-    obj = {"title": "春运", "text": "新华社北京1月10日电 2021年春运将于1月28日开始。"}
+    obj = {"title": "春运", "text": "（2021年1月10日）新华社北京电 春运将于1月28日开始。"}
     doc = _load(tmp_path, "d.json", json.dumps(obj, ensure_ascii=False)).documents[0]
     assert doc.date == "2021-01-10" and doc.doc_id == "d.json" and doc.title == "春运"
+    assert doc.metadata["date_from"] == "dateline"
+
+
+def test_json_dateline_without_a_year_takes_the_users_year_never_the_texts(tmp_path):
+    obj = {"title": "春运", "text": "新华社北京1月10日电 2021年春运将于1月28日开始。"}
+    path = _file(tmp_path, "d.json", json.dumps(obj, ensure_ascii=False))
+    assert load_file(path, "d.json", max_bytes=MAX).documents[0].date is None
+    doc = load_file(path, "d.json", max_bytes=MAX, dates=DateDefaults(year=2020)).documents[0]
+    assert (doc.date, doc.metadata["year_from"]) == ("2020-01-10", "option")
+    undated = _file(tmp_path, "u.json", json.dumps({"title": "甲", "text": "没有日期。"}, ensure_ascii=False))
+    doc = load_file(undated, "u.json", max_bytes=MAX, dates=DateDefaults(date="2023-08-15")).documents[0]
+    assert (doc.date, doc.metadata["date_from"]) == ("2023-08-15", "option")
 
 
 # ---------------------------------------------------------------------------- JSONL

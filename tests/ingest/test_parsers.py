@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from newsqa.ingest.parsers import ArticleParser
+from newsqa.ingest.parsers import ArticleParser, DateDefaults
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "articles" / "000_8cf7c1ad8f2038b8.txt"
 
@@ -54,8 +54,9 @@ def test_markdown_layout():
 def test_dated_body_layout():
     docs = ArticleParser().run("2023-07-29 06:53:40，正文：封面新闻记者 刘恪生7月28日晚，亮灯。", source_file="doc.txt")
     assert docs[0].date == "2023-07-29"
-    assert docs[0].text == "封面新闻记者 刘恪生7月28日晚，亮灯。"
-    assert docs[0].title.startswith("封面新闻记者")
+    assert docs[0].text == "封面新闻记者 刘恪生7月28日晚，亮灯。"  # the byline opens the lead sentence
+    assert docs[0].title == "7月28日晚，亮灯" and docs[0].metadata["title_from"] == "lead"  # but not the title
+    assert (docs[0].source, docs[0].metadata["author"]) == ("封面新闻", "刘恪生")
 
 
 def test_plain_text_without_header():
@@ -78,3 +79,43 @@ def test_a_file_of_one_line_is_a_body_with_a_derived_title():
     docs = ArticleParser().run("杭州亚运会于2023年9月23日开幕，共有45个国家和地区参赛。\n", source_file="x.txt")
     assert docs[0].text == "杭州亚运会于2023年9月23日开幕，共有45个国家和地区参赛。"
     assert docs[0].title.startswith("杭州亚运会")
+
+
+# ---------------------------------------------------------------------------- dates in the layouts above
+
+
+def test_txt_header_line_with_full_width_date_and_time():
+    docs = ArticleParser().run("標題\n２０２１年０１月１０日 08:30 來源：人民網\n\n正文。", source_file="a.txt")
+    assert (docs[0].date, docs[0].source, docs[0].text) == ("2021-01-10", "人民網", "正文。")
+
+
+def test_txt_header_with_an_impossible_date_has_no_date():
+    docs = ArticleParser().run("標題\n2021-02-30 人民網\n\n正文。", source_file="a.txt")
+    assert docs[0].date is None and docs[0].source == "人民網" and docs[0].text == "正文。"
+
+
+def test_txt_body_dateline_takes_no_year_from_the_body(caplog):
+    text = "春运开始\n\n新华社北京1月10日电 记者获悉，2021年春运将于1月28日开始，共计40天。"
+    doc = ArticleParser().run(text, source_file="a.txt")[0]
+    assert doc.date is None and "date_from" not in doc.metadata and doc.metadata["month_day"] == "--01-10"
+    assert "a.txt" in caplog.text and "--default-year" in caplog.text  # the warning names the file and the cure
+    assert doc.text.startswith("新华社北京")  # the body is untouched
+
+
+def test_txt_body_dateline_takes_the_year_the_user_gives():
+    text = "春运开始\n\n新华社北京1月10日电 记者获悉，2021年春运将于1月28日开始，共计40天。"
+    doc = ArticleParser(DateDefaults(year=2020)).run(text, source_file="a.txt")[0]
+    assert doc.date == "2020-01-10"  # the user's year, not the body's 2021
+    assert (doc.metadata["date_from"], doc.metadata["year_from"]) == ("dateline", "option")
+    doc = ArticleParser(DateDefaults(date="2021-01-12")).run(text, source_file="a.txt")[0]
+    assert doc.date == "2021-01-10"
+
+
+def test_txt_bracketed_date_at_the_top_of_the_body():
+    doc = ArticleParser().run("# 標題\n\n（2021年1月10日）本報訊 今天天氣晴。", source_file="a.md")[0]
+    assert doc.date == "2021-01-10"
+
+
+def test_txt_date_far_below_the_top_is_not_taken():
+    body = "甲" * 300 + "（2021年1月10日）"
+    assert ArticleParser().run("標題\n\n" + body, source_file="a.txt")[0].date is None
