@@ -20,8 +20,8 @@ Counted (hard faults, exit code 1 when any):
   the header states no year and no dateline with a year supports it (a year guessed
   from a number in the body, 「在2024年顺利上市」);
 * **wrong date**: a date other than the header's (year right, month or day not);
-* **junk title**: empty, containing 正文/来源/來源/原标题/原標題, or starting with a
-  timestamp or punctuation;
+* **junk title**: empty, holding a header marker (正文/来源/來源/原标题/原標題 and a colon),
+  or starting with a timestamp or punctuation;
 * **原标题 not the title**: the file gives 「原标题：X…」 and the title is not the start of X;
 * **header in a passage**: a passage (the project's chunker over ``Document.text``)
   holding 「正文：」, or a first passage with 来源/原标题/a timestamp at its top;
@@ -85,7 +85,8 @@ _OUTLET = re.compile(r"(?:来源|來源)\s*[：:]\s*([^\s|｜，,]+)")
 _TOP_WINDOW = 160  # characters at the top of a body searched for a dateline
 _DATELINE = re.compile(r"(?:(20\d{2})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:电|電|讯|訊|消息|报道|綜合|综合)")
 _ORIGINAL_TITLE = re.compile(r"^\s*(?:原标题|原標題)\s*[：:]\s*")
-_JUNK_MARKERS = ("正文", "来源", "來源", "原标题", "原標題")
+# header markers are a word and its colon: 「据消息来源，…」 is body text, 「来源：浙江日报」 a header
+_JUNK_MARKER = re.compile(r"(?:正文|来源|來源|原标题|原標題)\s*[：:]")
 # 「23-08-10 23:28」, 「[2023/08/12」, 「07-20」, 「17:17」 (not 「7月26日，…」, a lead that starts with a date)
 _LEADING_TIMESTAMP = re.compile(r"^\s*[\[【(（]?\s*(?:\d{1,4}\s*[-/.]\s*\d{1,2}|\d{1,2}\s*[:：]\s*\d{2})")
 _LEADING_PUNCT = re.compile(r"^[\s，,。.：:、；;！!？?|｜>\]\[【】）)]")
@@ -161,7 +162,7 @@ def _squash(text: str) -> str:
 def junk_title(title: str, original_title: str | None = None) -> bool:
     """Empty, a header marker in it, or a timestamp or punctuation at its start (unless the
     file's own 原标题 starts that way: 「18:30接娃！…」 is a real headline)."""
-    if not title.strip() or any(marker in title for marker in _JUNK_MARKERS):
+    if not title.strip() or _JUNK_MARKER.search(title):
         return True
     if original_title is not None and _squash(original_title).startswith(_squash(title).rstrip("…")):
         return False
