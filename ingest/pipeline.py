@@ -9,7 +9,8 @@ in atomically, so a crash leaves the previous one usable.
 Example::
 
     report = ingest_paths([Path("data/articles")], Settings.load())
-    print(report.summary())   # "21 new, 0 changed, 0 unchanged, 0 removed, 0 failed; 31 chunks embedded …"
+    print(report.summary())   # "21 new, 0 changed, 0 unchanged, 0 removed, 0 failed; 31 chunks embedded …;
+                              #  1 article read: 0 without a date, 0 without a title, 0 without an outlet"
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from newsqa.index.embedder import Embedder
 from newsqa.index.store import IndexMismatchError, NewsIndex, NewsIndexError
 from newsqa.ingest.chunker import SentenceChunker
 from newsqa.ingest.loaders import failure_reason, load_file
+from newsqa.ingest.parsers import DateDefaults
 from newsqa.ingest.readers import iter_article_files
 from newsqa.progress import Progress
 from newsqa.types import Document
@@ -55,18 +57,46 @@ class IngestReport:
     seconds: float = 0.0
     documents_total: int = 0
     chunks_total: int = 0
+    # Of the articles read in this run (相關焦點 items aside): ids of those whose file gave no
+    # date, no title (a title derived from the lead counts as none) or no outlet.
+    articles_read: int = 0
+    no_date: list[str] = field(default_factory=list)
+    no_title: list[str] = field(default_factory=list)
+    no_source: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.failed
 
+    def count_missing(self, documents: list[Document]) -> None:
+        """Count the articles among ``documents`` without a date, a title or an outlet."""
+        for doc in documents:
+            if doc.parent_id is not None:
+                continue
+            self.articles_read += 1
+            if not doc.date:
+                self.no_date.append(doc.doc_id)
+            if not doc.title.strip() or doc.metadata.get("title_from") == "lead":
+                self.no_title.append(doc.doc_id)
+            if not doc.source:
+                self.no_source.append(doc.doc_id)
+
     def summary(self) -> str:
-        return (
+        line = (
             f"{len(self.added)} new, {len(self.updated)} changed, {len(self.unchanged)} unchanged, "
             f"{len(self.duplicates)} duplicates, {len(self.removed)} removed, {len(self.failed)} failed; "
             f"{self.chunks_embedded} chunks embedded "
             f"in {self.seconds:.1f} s; index: {self.documents_total} documents, {self.chunks_total} chunks"
         )
+        if self.articles_read:
+            line += (
+                f"; {self.articles_read} article{'s' * (self.articles_read != 1)} read: "
+                f"{len(self.no_date)} without a date, {len(self.no_title)} without a title, "
+                f"{len(self.no_source)} without an outlet"
+            )
+            if self.no_date or self.no_title or self.no_source:
+                line += " (newsqa docs list --missing date|title|source)"
+        return line
 
 
 def build_components(settings: Settings) -> tuple[Embedder, SentenceChunker]:
@@ -117,9 +147,16 @@ def _document_name(file: Path, root: Path, corpus: Path) -> str:
 
 
 def load_documents(
-    paths: list[Path], settings: Settings, report: IngestReport, show_progress: bool | None = None
+    paths: list[Path],
+    settings: Settings,
+    report: IngestReport,
+    show_progress: bool | None = None,
+    dates: DateDefaults | None = None,
 ) -> list[Document]:
     """Load every article file under ``paths`` (see ``ingest.loaders``); failures go to ``report.failed``.
+
+    ``dates`` (``newsqa ingest --default-year``/``--date``) dates what the files leave open.
+    The articles without a date, title or outlet are counted in ``report``.
 
     One entry (and one error line) per problem: a missing path, a symlink loop, an
     unreadable or undecodable file, a bad JSON line, an article without text, an id
@@ -141,7 +178,7 @@ def load_documents(
             progress.update(1)
             try:
                 name = _document_name(file, root, settings.corpus_path)
-                result = load_file(file, name, max_bytes=settings.ingest_max_file_bytes)
+                result = load_file(file, name, max_bytes=settings.ingest_max_file_bytes, dates=dates)
             except MemoryError:
                 raise
             except Exception as exc:  # one bad file is one failed line; the batch goes on
@@ -157,6 +194,7 @@ def load_documents(
                     continue
                 owner[document.doc_id] = name
                 documents.append(document)
+    report.count_missing(documents)
     return documents
 
 
@@ -193,11 +231,13 @@ def ingest_paths(
     rebuild: bool = False,
     sync: bool = False,
     show_progress: bool | None = None,
+    dates: DateDefaults | None = None,
 ) -> IngestReport:
     """Add or update the articles under ``paths`` in the index at ``settings.index_path``.
 
     ``rebuild`` starts from an empty index; ``sync`` also removes documents whose files
-    are no longer under ``paths``.
+    are no longer under ``paths``; ``dates`` gives the year of dates written without one
+    and the date of articles that state none (``newsqa ingest --default-year``/``--date``).
     """
     started = time.perf_counter()
     index_dir = settings.index_path
@@ -209,7 +249,7 @@ def ingest_paths(
             index = NewsIndex.create(index_dir, embedder, chunker, dense_config)
         else:
             index = NewsIndex.load(index_dir, embedder, chunker, dense_config)
-        documents = load_documents(paths, settings, report, show_progress)
+        documents = load_documents(paths, settings, report, show_progress, dates)
         result = index.upsert(documents, show_progress=show_progress)
         report.added, report.updated, report.unchanged = result.added, result.updated, result.unchanged
         report.duplicates = result.duplicates

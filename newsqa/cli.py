@@ -47,6 +47,7 @@ def _settings(args: argparse.Namespace):
 
 # ---------------------------------------------------------------------- subcommands
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from newsqa.ingest.parsers import DateDefaults
     from newsqa.ingest.pipeline import ingest_paths
 
     settings = _settings(args)
@@ -55,7 +56,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         paths = [settings.corpus_path]
     if not paths:
         raise SystemExit("newsqa ingest: give files or folders to add, or --rebuild (see --help)")
-    report = ingest_paths(paths, settings, rebuild=args.rebuild, sync=args.sync)
+    try:
+        dates = DateDefaults(year=args.default_year, date=args.date)
+    except ValueError as exc:
+        print(f"newsqa ingest: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    report = ingest_paths(paths, settings, rebuild=args.rebuild, sync=args.sync, dates=dates)
     for path, reason in report.failed:
         print(f"failed: {path}: {reason}", file=sys.stderr)
     print(report.summary())
@@ -313,10 +319,20 @@ def cmd_docs(args: argparse.Namespace) -> int:
     index = _open_index(settings)
     if args.action == "list":
         needle = (args.search or "").lower()
+
+        def missing(d) -> bool:  # an article (not a 相關焦點 item) whose file gave no date / title / outlet
+            if args.missing is None:
+                return True
+            if d.parent_id is not None:
+                return False
+            if args.missing == "title":
+                return not d.title.strip() or d.metadata.get("title_from") == "lead"
+            return not getattr(d, args.missing)
+
         rows = [
             _doc_summary(index, d)
             for d in sorted(sorted(index.documents.values(), key=lambda d: d.doc_id), key=lambda d: d.date or "", reverse=True)
-            if not needle or needle in d.title.lower() or needle in d.doc_id.lower()
+            if (not needle or needle in d.title.lower() or needle in d.doc_id.lower()) and missing(d)
         ]
         if args.json:
             for row in rows:
@@ -395,6 +411,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (recursive)")
     p.add_argument("--rebuild", action="store_true", help="start from an empty index (default paths: the corpus folder)")
     p.add_argument("--sync", action="store_true", help="also remove indexed articles whose files are gone")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument(
+        "--default-year", type=int, metavar="YYYY",
+        help="the year of dates the files write without one (a header 「08-18 05:47」, a dateline "
+        "「中新网8月18日电」); without it such articles stay undated, with a warning naming each file. "
+        "A year is never taken from a number in an article's text",
+    )
+    when.add_argument(
+        "--date", metavar="YYYY-MM-DD",
+        help="the publication date of articles that state none, and the year of dates written "
+        "without one (the year that puts them nearest this date)",
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser(
@@ -484,6 +512,11 @@ def build_parser() -> argparse.ArgumentParser:
     docs = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     d = docs.add_parser("list", parents=[common], help="one line per article: id, date, source, chunks, title")
     d.add_argument("--search", metavar="TEXT", help="only titles or ids containing TEXT")
+    d.add_argument(
+        "--missing", choices=("date", "title", "source"),
+        help="only articles whose file gave no date, no title (a title taken from the lead counts "
+        "as none) or no outlet (source)",
+    )
     d.add_argument("--json", action="store_true", help="JSON lines")
     d = docs.add_parser("show", parents=[common], help="an article's metadata, copies and text")
     d.add_argument("ids", nargs=1, metavar="ID", help="document id, as `docs list` prints it")
