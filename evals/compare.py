@@ -25,7 +25,8 @@ from typing import Any
 
 from newsqa.config import Settings
 
-from .runner import _TABLE, _fmt, run_eval
+from .report import _TABLE, _fmt
+from .runner import run_eval
 
 
 @contextmanager

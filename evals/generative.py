@@ -37,15 +37,8 @@ from typing import Any
 from newsqa.config import Settings
 
 from .metrics import aggregate, score_row
-from .runner import (
-    _fmt,
-    build_report,
-    evaluate,
-    prepare_corpus_index,
-    prepare_questions,
-    run_record,
-    write_outputs,
-)
+from .report import _fmt, build_report, write_outputs
+from .runner import evaluate, prepare_corpus_index, prepare_questions, run_record
 
 logger = logging.getLogger(__name__)
 

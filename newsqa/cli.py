@@ -205,7 +205,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from newsqa.evals.metrics import QuestionFileError
-    from newsqa.evals.runner import format_table, run_eval
+    from newsqa.evals.report import format_table
+    from newsqa.evals.runner import run_eval
 
     if args.k < 1:
         raise SystemExit("newsqa eval: --k must be at least 1")

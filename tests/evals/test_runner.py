@@ -11,7 +11,8 @@ import pytest
 
 from newsqa.config import Settings
 from newsqa.evals import runner
-from newsqa.evals.runner import corpus_fingerprint, format_table, prepare_corpus_index, run_eval
+from newsqa.evals.report import format_table
+from newsqa.evals.runner import corpus_fingerprint, prepare_corpus_index, run_eval
 from newsqa.types import Answer, Chunk, Citation, Document, RetrievedChunk
 
 EVIDENCE = "2013年9月29日上海自貿區掛牌。"
