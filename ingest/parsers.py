@@ -202,21 +202,14 @@ class ArticleParser:
         if date is None:
             window = text[b_start : min(b_end, b_start + DATELINE_WINDOW)]
             date = self._dateline_date(window, source_file, metadata)
+        article = Document(doc_id, title, text[b_start:b_end], date, source, source_file=source_file, metadata=metadata)
+        return self._with_related(article, text, related)
 
-        documents = [
-            Document(
-                doc_id=doc_id,
-                title=title,
-                text=text[b_start:b_end],
-                date=date,
-                source=source,
-                source_file=source_file,
-                metadata=metadata,
-            )
-        ]
-        if related:
-            documents.extend(self._related_items(text, related.end(), doc_id, source_file, date))
-        return documents
+    def _with_related(self, article: Document, text: str, related: re.Match | None) -> list[Document]:
+        """The article, then its 相關焦點 items when the file has that list."""
+        if not related:
+            return [article]
+        return [article, *self._related_items(text, related.end(), article.doc_id, article.source_file, article.date)]
 
     # ------------------------------------------------------------------ dates
 
@@ -316,6 +309,8 @@ class ArticleParser:
         credits = _credit_spans(text, b_start, b_end)
         while credits and credits[-1][1] >= b_end:  # a credit closing the body: outside the text
             b_start, b_end = _strip_span(text, b_start, credits.pop()[0])
+        while credits and credits[0][0] <= b_start:  # one opening it (after a 原标题's 。): outside too
+            b_start, b_end = _strip_span(text, credits.pop(0)[1], b_end)
 
         body = text[b_start:b_end]
         if credits:  # blanked, not cut: every offset in the body still points at its character of the file
@@ -340,20 +335,8 @@ class ArticleParser:
             title, metadata["title_from"] = _lead_title(body), "lead"
         date = self._resolve(header_date, dateline, source_file, metadata)
         metadata = {"offset_in_file": b_start, **metadata}
-        documents = [
-            Document(
-                doc_id=doc_id,
-                title=title,
-                text=body,
-                date=date,
-                source=source,
-                source_file=source_file,
-                metadata=metadata,
-            )
-        ]
-        if related:
-            documents.extend(self._related_items(text, related.end(), doc_id, source_file, date))
-        return documents
+        article = Document(doc_id, title, body, date, source, source_file=source_file, metadata=metadata)
+        return self._with_related(article, text, related)
 
     def _related_items(
         self, text: str, start: int, parent_id: str, source_file: str, date: str | None
@@ -620,7 +603,7 @@ _LEAD_PREFIXES = (
     # 封面新闻记者 刘恪生 / 极目新闻记者 陈勇 / 作者：学而时习工作室 — a name clearly ended
     re.compile(
         rf"[^\s，。：:（(【】]{{0,14}}?(?:{_ROLE}|作者)\s*[：:｜|]?\s*[{_CJK}·]{{2,4}}(?:\s+[{_CJK}·]{{2,4}})*?"
-        rf"(?:\s*(?:摄影报道|攝影報導|报道|報導|摄|攝)|(?=\s|\d|{_ROLE}|实习生|實習生|$))\s*"
+        rf"(?:\s*(?:摄影报道|攝影報導|摄|攝)|\s*(?:[{_CJK}]{{2,4}}?)?(?:报道|報導)|(?=\s|\d|{_ROLE}|实习生|實習生|$))\s*"
     ),
 )
 _BYLINE_AT_TOP = re.compile(rf"[^，。]{{0,30}}?(?:{_ROLE}|作者)")
@@ -721,7 +704,14 @@ def _author(top: str) -> str | None:
     m = _AUTHOR.search(top[:80])
     if not m or re.search(r"[，,。]", top[: m.start()]):
         return None
-    names = [n for n in re.split(r"[ 、]", m.group(1)) if n and not n.startswith(_NOT_NAMES)]
+    names = []
+    for name in re.split(r"[ 、]", m.group(1)):
+        if re.fullmatch(_ROLE + r"|实习生|實習生", name):  # 「记者 吕鉴蕾 通讯员 吴迪」: the reporters only
+            break
+        if name and not name.startswith(_NOT_NAMES) and not name.endswith(("报道", "報導")):
+            names.append(name)
+    if len(names) > 1 and top[m.end() : m.end() + 2] in ("报道", "報導"):
+        names.pop()  # 「记者 秦成林 枣庄报道」: a place
     return " ".join(names) or None
 
 

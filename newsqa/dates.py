@@ -157,34 +157,32 @@ def find_dateline(text: str, *, reference_year: int | None = None) -> str | None
     ``reference_year``), ``发布时间：2021-01-10``, or a line that is only a date.
     The earliest such date wins.
     """
-    if not text:
-        return None
-    s = _fold(text)
-    found: list[tuple[int, str]] = []
-    for pattern in _DATELINES:
-        for m in pattern.finditer(s):
-            date = normalize_date(m.group(1), reference_year=reference_year)
-            if date:
-                found.append((m.start(), date))
-                break
-    return min(found)[1] if found else None
+    return _earliest_dateline(text, lambda written: normalize_date(written, reference_year=reference_year))
 
 
 def find_dateline_partial(text: str) -> PartialDate | None:
     """Like ``find_dateline``, but a dateline without a year (``新华社北京1月10日电``) is
     returned as a year-less ``PartialDate`` instead of needing a reference year."""
+
+    def read(written: str) -> PartialDate | None:
+        full = normalize_date(written)
+        if full:
+            return _partial(*full.split("-"))
+        md = _MD.search(written)
+        return _partial(None, md.group(1), md.group(2)) if md else None
+
+    return _earliest_dateline(text, read)
+
+
+def _earliest_dateline(text: str, read):
+    """Of each dateline form, the first match that ``read`` turns into a date; the earliest of those."""
     if not text:
         return None
     s = _fold(text)
-    found: list[tuple[int, PartialDate]] = []
+    found = []
     for pattern in _DATELINES:
         for m in pattern.finditer(s):
-            full = normalize_date(m.group(1))
-            if full:
-                date = _partial(*full.split("-"))
-            else:
-                md = _MD.search(m.group(1))
-                date = _partial(None, md.group(1), md.group(2)) if md else None
+            date = read(m.group(1))
             if date:
                 found.append((m.start(), date))
                 break

@@ -150,10 +150,10 @@ def test_load_documents_goes_on_when_loading_a_file_raises(tmp_path, monkeypatch
     (folder / "b.txt").write_text(GOOD.replace("蘇州", "無錫"), encoding="utf-8")
     real = load_file
 
-    def flaky(path, name, *, max_bytes):
+    def flaky(path, name, *, max_bytes, dates=None):
         if name == "a.txt":
             raise ZeroDivisionError("division by zero")
-        return real(path, name, max_bytes=max_bytes)
+        return real(path, name, max_bytes=max_bytes, dates=dates)
 
     monkeypatch.setattr("newsqa.ingest.pipeline.load_file", flaky)
     report = IngestReport()

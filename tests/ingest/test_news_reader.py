@@ -231,6 +231,9 @@ def test_the_outlet_comes_only_from_a_clear_byline_or_dateline(lead, source):
 def test_authors_only_when_the_names_are_clearly_delimited():
     assert read("2023-08-01，正文：封面新闻记者 刘恪生7月28日晚，某灯组亮灯。").metadata["author"] == "刘恪生"
     assert read("2023-08-01，正文：新京报讯（记者 吴采倩 慕宏举）7月23日下午，某馆坍塌。").metadata["author"] == "吴采倩 慕宏举"
+    assert read("2023-08-01，正文：荆楚网（湖北日报网）讯（记者 吕鉴蕾 通讯员 吴迪）3日下午，讲堂开展。").metadata["author"] == "吕鉴蕾"
+    doc = read("2023-08-01，正文：大众网见习记者 秦成林 枣庄报道为贯彻落实会议精神，某局开展检查。")
+    assert doc.metadata["author"] == "秦成林" and doc.title.startswith("为贯彻落实会议精神")
     assert "author" not in read("2023-08-01，正文：北京日报客户端 | 记者 王琪鹏本市多地持续遭受强降雨。").metadata
     assert "author" not in read("2023-08-01，正文：8月3日，在成功解困群众后，上游新闻记者了解到救援已完成。").metadata
 
@@ -268,6 +271,10 @@ def test_a_credit_opening_the_body_and_site_trailers_lie_outside_the_text():
     assert_slice_of_file(doc, raw)
     doc = read("2023-08-04，正文：某公司发布公告。返回搜狐，查看更多责任编辑：")
     assert doc.text == "某公司发布公告。"
+    raw = "2023-08-16，正文：原标题：某地集中开展头盔劝导行动。徐君摄“小哥，请戴好头盔。”志愿者说。"
+    doc = read(raw)  # the headline's caption credit, right after it
+    assert (doc.title, doc.text) == ("某地集中开展头盔劝导行动", "“小哥，请戴好头盔。”志愿者说。")
+    assert_slice_of_file(doc, raw)
 
 
 # ---------------------------------------------------------------------------- other layouts are unchanged
