@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from newsqa.dates import date_from_timestamp, find_date, find_dateline, find_dateline_partial, normalize_date
-from newsqa.ingest.parsers import DATELINE_WINDOW, ArticleParser, DateDefaults, title_from_body
+from newsqa.ingest.parsers import DATELINE_WINDOW, ArticleParser, DateDefaults, dateline_date, title_from_body
 from newsqa.ingest.readers import IngestError, read_text
 from newsqa.types import Document
 
@@ -244,7 +244,7 @@ def record_document(
             metadata["date_raw"] = str(raw)
             logger.warning("%s: cannot read the date %r; kept as date_raw", name, raw)
     else:
-        date = _dateline_date(text[:DATELINE_WINDOW], dates, metadata, f"{name} item {n}" if several else name)
+        date = dateline_date(text[:DATELINE_WINDOW], dates, metadata, f"{name} item {n}" if several else name)
     if date is None and date_key is None and dates.date:
         date, metadata["date_from"] = dates.date, "option"
     url = _scalar(record.get("url"))
@@ -260,30 +260,6 @@ def record_document(
         source_file=name,
         metadata=metadata,
     )
-
-
-def _dateline_date(window: str, dates: DateDefaults, metadata: dict[str, Any], where: str) -> str | None:
-    """The date a dateline at the top of a text states; its year, when it has none, only from
-    ``dates`` (a warning names ``where`` when there is no year to give it)."""
-    partial = find_dateline_partial(window)
-    if partial is None:
-        return None
-    date = partial.iso()
-    if date is None and dates:
-        date = dates.resolve(partial)
-        if date:
-            metadata["year_from"] = "option"
-    date = date or find_dateline(window)  # a later dateline that states its year
-    if date:
-        metadata["date_from"] = "dateline"
-    else:
-        metadata["month_day"] = str(partial)
-        logger.warning(
-            "%s: the dateline's %d月%d日 has no year and the text states none: left undated "
-            "(give `newsqa ingest --default-year YYYY` or `--date YYYY-MM-DD` to date it)",
-            where, partial.month, partial.day,
-        )
-    return date
 
 
 def _normalise_plain(text: str) -> str:

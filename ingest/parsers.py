@@ -201,7 +201,9 @@ class ArticleParser:
         metadata = {"offset_in_file": b_start, **metadata}
         if date is None:
             window = text[b_start : min(b_end, b_start + DATELINE_WINDOW)]
-            date = self._dateline_date(window, source_file, metadata)
+            date = dateline_date(window, self.dates, metadata, source_file)
+        if date is None and self.dates.date:
+            date, metadata["date_from"] = self.dates.date, "option"
         article = Document(doc_id, title, text[b_start:b_end], date, source, source_file=source_file, metadata=metadata)
         return self._with_related(article, text, related)
 
@@ -213,26 +215,9 @@ class ArticleParser:
 
     # ------------------------------------------------------------------ dates
 
-    def _dateline_date(self, window: str, source_file: str, metadata: dict) -> str | None:
-        """The date of a dateline in ``window`` (the top of a body): its own year, else the
-        user's default; a dateline without either leaves the article undated, with a warning."""
-        partial = find_dateline_partial(window)
-        if partial is None:
-            return None
-        date = partial.iso()
-        if date is None and self.dates:
-            date = self.dates.resolve(partial)
-            if date:
-                metadata["year_from"] = "option"
-        if date is None:
-            date = find_dateline(window)  # a later dateline that states its year
-        if date:
-            metadata["date_from"] = "dateline"
-            return date
-        _warn_no_year(source_file, f"the dateline's {partial.month}月{partial.day}日", metadata, partial)
-        return None
-
-    def _resolve(self, partial: PartialDate | None, dateline: PartialDate | None, source_file: str, metadata: dict):
+    def _resolve(
+        self, partial: PartialDate | None, dateline: PartialDate | None, source_file: str, metadata: dict
+    ) -> str | None:
         """The date of a scraped news article from its header date and its dateline."""
         date = None
         if partial is not None and partial.year is not None:
@@ -373,6 +358,27 @@ class ArticleParser:
         return items
 
 
+def dateline_date(window: str, dates: DateDefaults, metadata: dict, where: str) -> str | None:
+    """The date a dateline in ``window`` (the top of a body) states: with its own year, else the
+    year ``dates`` give; a dateline with neither leaves the article undated, with a warning
+    naming ``where``. Sets ``metadata["date_from"]`` (and ``year_from``, ``month_day``)."""
+    partial = find_dateline_partial(window)
+    if partial is None:
+        return None
+    date = partial.iso()
+    if date is None and dates:
+        date = dates.resolve(partial)
+        if date:
+            metadata["year_from"] = "option"
+    if date is None:
+        date = find_dateline(window)  # a later dateline that states its year
+    if date:
+        metadata["date_from"] = "dateline"
+        return date
+    _warn_no_year(where, f"the dateline's {partial.month}月{partial.day}日", metadata, partial)
+    return None
+
+
 def _warn_no_year(source_file: str, what: str, metadata: dict, partial: PartialDate) -> None:
     metadata["month_day"] = str(partial)
     logger.warning(
@@ -452,17 +458,19 @@ def _outlet_run(text: str, start: int, limit: int) -> tuple[str | None, int]:
     """An outlet written right after 「来源：」 at the top of a body, and where it ends.
 
     It runs to a space, digit or punctuation; 「人民网－湖北频道盛夏时节」 ends after 频道,
-    a longer run at its last outlet ending (网/报/新闻…) within 12 characters.
+    a longer run (or one running into a 《…》 caption) at its last outlet ending (网/报/新闻…)
+    within 12 characters.
     """
     m = re.compile(r"[^\s，。：:；;！？!?|｜（(【“\"《\d０-９]{1,20}").match(text, start, limit)
     if not m:
         return None, start
     run = m.group()
     channel = run.find("频道") if "频道" in run else run.find("頻道")
+    ends = [e.end() for e in _OUTLET_ANY.finditer(run[:12])]
     if channel >= 0:
         run = run[: channel + 2]
-    elif len(run) > 8:
-        ends = [e.end() for e in _OUTLET_ANY.finditer(run[:12])]
+    elif len(run) > 8 or (text[m.end() : m.end() + 1] == "《" and ends):
+        # a long run, or one running into a caption (「新浪娱乐电影《志愿军》海报」): its last outlet ending
         run = run[: ends[-1]] if ends else run[:8]
     return run, start + len(run)
 

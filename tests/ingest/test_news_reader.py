@@ -142,6 +142,8 @@ def test_source_headers_give_the_outlet_without_their_tails():
 def test_a_source_line_at_the_top_of_the_body_is_metadata():
     doc = read("，正文：来源：人民网－湖北频道盛夏时节，武汉极端天气频发。")
     assert (doc.source, doc.text) == ("人民网－湖北频道", "盛夏时节，武汉极端天气频发。")
+    doc = read("，正文：来源：新浪娱乐电影《志愿军》海报新浪娱乐讯8月17日晚，电影发布致歉声明。")
+    assert (doc.source, doc.text) == ("新浪娱乐", "电影《志愿军》海报新浪娱乐讯8月17日晚，电影发布致歉声明。")
 
 
 # ---------------------------------------------------------------------------- titles

@@ -119,3 +119,10 @@ def test_txt_bracketed_date_at_the_top_of_the_body():
 def test_txt_date_far_below_the_top_is_not_taken():
     body = "甲" * 300 + "（2021年1月10日）"
     assert ArticleParser().run("標題\n\n" + body, source_file="a.txt")[0].date is None
+
+
+def test_the_date_option_dates_any_layout_that_states_none():
+    doc = ArticleParser(DateDefaults(date="2023-08-15")).run("# 標題\n\n今天天氣晴。", source_file="a.md")[0]
+    assert (doc.date, doc.metadata["date_from"]) == ("2023-08-15", "option")
+    dated = ArticleParser(DateDefaults(date="2023-08-15")).run("標題\n2021-01-10 人民網\n\n正文。", source_file="a.txt")[0]
+    assert (dated.date, dated.metadata["date_from"]) == ("2021-01-10", "header")  # the file's own date wins
