@@ -1,0 +1,430 @@
+"""Pieces of scraped news files: headers, 原标题 headlines, outlets, bylines, datelines,
+photo credits and site trailers (the CRUD news layout 「2023-07-29 06:53:40，正文：…」 and
+its variants). ``ingest.parsers.ArticleParser`` puts them together; each function here reads
+one piece and says where it ends, so the article's text stays a slice of the file.
+
+Example::
+
+    header_outlet("2023-08-01 09:16  来源：  成都日报  ")      # '成都日报'
+    text = "近日，第5号台风在福建登陆。董腾飞/摄 当地居民"
+    credit_spans(text, 0, len(text))                          # [(14, 19)]: 「董腾飞/摄」
+"""
+
+from __future__ import annotations
+
+import re
+
+from newsqa.dates import PartialDate
+
+MIN_TITLE = 5  # a 原标题 shorter than this is not cut off from the lead
+
+
+def strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+
+# ---------------------------------------------------------------------------- scraped news: pieces
+
+_CJK = "\u3400-\u9fff\uf900-\ufaff"
+ORIGINAL_TITLE = re.compile(r"(?:原标题|原標題)\s*[：:]\s*")
+_NOTED_ORIGINAL = re.compile(r"(?:原标题|原標題)\s*[：:]?\s*《([^》\n]{4,80})》")
+SOURCE_TOP = re.compile(r"(?:来源|來源)\s*[：:]\s*")
+_HEADER_SOURCE = re.compile(r"(?:来源|來源|稿源)\s*[：:]\s*([^|｜，,\n]+)")
+# What an outlet's name ends with (one or more: 北京日报客户端, 扬子晚报网, 参考消息网).
+_OUTLET_END = r"(?:客户端|客戶端|App|APP|新闻网|新聞網|新闻|新聞|日报|日報|晚报|晚報|时报|時報|社区报|消息网|之家|频道|頻道|财经|財經|科技|娱乐|娛樂|网|網|报|報|社)"
+_OUTLET_TAIL = re.compile(rf"{_OUTLET_END}+$")
+_OUTLET_ANY = re.compile(_OUTLET_END)
+_ROLE = r"(?:全媒体|全媒體|首席|特约|特約|高级|高級|资深|資深)?(?:见习|見習|实习|實習)?(?:记者|記者|通讯员|通訊員|评论员|評論員)"
+_BYLINE_KEY = re.compile(rf"[|｜]?\s*{_ROLE}")
+_WIRE = r"(?:电|電|讯|訊|消息|报道|報導|综合|綜合)"
+_DATELINE_SIG = re.compile(
+    rf"(?:(\d{{4}})\s*年\s*)?(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日\s*(?:{_WIRE}|[{_CJK}]{{2,3}}(?:讯|訊|电|電)(?![员員]))"
+)  # 「中新网兰州7月31日电」, 「2023年8月11日苏州讯」
+_NOT_XUN = r"(?<![资資通快简簡喜死视視电電传傳审審问問短音])"  # 资讯, 通讯员, 快讯… are no 「…讯」 dateline
+_XUN_SIG = re.compile(rf"{_NOT_XUN}(?:讯|訊)(?![员員])(?=\s|[（(：:]|记者|記者)")
+_LEARNT_SIG = re.compile(r"(?:获悉|獲悉)[，,]")  # 「智通财经APP获悉，」
+_LOCAL_PAPER = re.compile(rf"本[报報][{_CJK}]{{0,6}}$")
+# how a lead starts: 「8月16日，」 「15日上午，」 「今天（8月3日）」 「近日，」 「据美联社报道，」 「截至2023年…」
+_LEAD_SIG = re.compile(
+    r"(?<![\d年月至到~～－、])(?:(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*)?\d{1,2}\s*日(?:[上中下]午|晚间?|早上?|早晨|凌晨|傍晚|夜间?|清晨|深夜|"
+    r"\d{1,2}\s*[时時:：点點](?:\s*\d{1,2}\s*分?)?)*\s*[，,]"
+    r"|(?:今天|昨天|今日|昨日)\s*[（(]\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[）)]"
+    r"|(?:近日|日前|近期|目前|此前|日内)\s*[，,]|近年来|今年以来|据了解|據了解|据悉|據悉|截[至止]\s*\d"
+    r"|(?:当地时间|當地時間)(?:\s*\d{4}\s*年)?(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?(?:[上中下]午|晚间?|凌晨|早上?|傍晚)?\s*[，,]?"
+    r"|综合(?:[^，。\s]{0,8})?(?:报道|報導)\s*[，,]"
+    r"|记者(?:\d{1,2}日)?(?:从|近日|了解到|获悉|獲悉|走访|調查|调查)"
+    r"|为(?:进一步|深入|切实|加强|积极|做好|丰富|提升|提高|营造|推动|贯彻|激发|守护)"
+    r"|据[^，。！？\s]{2,20}?(?:报道|報導|消息|获悉|獲悉|公布|显示|顯示|介绍|介紹|统计|統計|表示)"
+)
+_CAPTION_SIG = re.compile(r"图为|圖為|图片来源|圖片來源|[（(]图|[（(]圖|图源|圖源")
+_OTHER_SIG = re.compile(r"【|(?:来源|來源)\s*[：:]|(?:原标题|原標題)\s*[：:]|本[报報](?:讯|訊|综合|綜合)")
+_PAREN = re.compile(r"\s*[（(][^）)\n]{0,40}[）)]")
+
+
+def skip_space(text: str, pos: int, limit: int) -> int:
+    while pos < limit and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def header_outlet(head: str) -> str | None:
+    """The outlet the header's 「来源：」 names (its first word: 「 成都日报 」, 「浙江日报 | …」)."""
+    m = _HEADER_SOURCE.search(head)
+    if not m:
+        return None
+    words = m.group(1).split()
+    return words[0] if words and len(words[0]) <= 30 else None
+
+
+def outlet_run(text: str, start: int, limit: int) -> tuple[str | None, int]:
+    """An outlet written right after 「来源：」 at the top of a body, and where it ends.
+
+    It runs to a space, digit or punctuation; 「人民网－湖北频道盛夏时节」 ends after 频道,
+    a longer run (or one running into a 《…》 caption) at its last outlet ending (网/报/新闻…)
+    within 12 characters.
+    """
+    m = re.compile(r"[^\s，。：:；;！？!?|｜（(【“\"《\d０-９]{1,20}").match(text, start, limit)
+    if not m:
+        return None, start
+    run = m.group()
+    channel = run.find("频道") if "频道" in run else run.find("頻道")
+    ends = [e.end() for e in _OUTLET_ANY.finditer(run[:12])]
+    if channel >= 0:
+        run = run[: channel + 2]
+    elif len(run) > 8 or (text[m.end() : m.end() + 1] == "《" and ends):
+        # a long run, or one running into a caption (「新浪娱乐电影《志愿军》海报」): its last outlet ending
+        run = run[: ends[-1]] if ends else run[:8]
+    return run, start + len(run)
+
+
+def _boundary_start(s: str, core_end: int, core: int = 2) -> int:
+    """Where an outlet whose fixed ending starts at ``core_end`` begins: ``core`` characters
+    before it (most outlets: two, 北京|日报, 极目|新闻), not across punctuation or spaces."""
+    start = max(0, core_end - core)
+    for i in range(core_end - 1, start - 1, -1):
+        if not s[i].isalnum():
+            return i + 1
+    return start
+
+
+def _outlet_start(s: str, end: int) -> int | None:
+    """The start of an outlet (and place) written just before ``end`` (a byline's 记者, a
+    dateline's date, a 讯): 「…募捐北京日报客户端 | 」, 「…公司扬子晚报网」, 「…童心中新网新疆新源」."""
+    before = s[:end].rstrip(" \t|｜")
+    before = _PAREN.sub("", before) if before.endswith(("）", ")")) else before
+    local = _LOCAL_PAPER.search(before)
+    if local:
+        return local.start()
+    tail = _OUTLET_TAIL.search(before)
+    if tail:
+        return _boundary_start(before, tail.start())
+    ends = [m for m in _OUTLET_ANY.finditer(before) if len(before) - m.end() <= 8]
+    if ends:  # an outlet, then a place: 中新网|兰州
+        last = ends[-1]
+        first_of_chain = last
+        for m in reversed(ends[:-1]):
+            if m.end() == first_of_chain.start():
+                first_of_chain = m
+        if re.fullmatch(rf"[{_CJK}]*", before[last.end() :]):
+            return _boundary_start(before, first_of_chain.start())
+    return None
+
+
+def headline_end(text: str, start: int, limit: int, noted: str | None) -> tuple[int, int, bool]:
+    """Where a 「原标题：」 headline glued to the lead ends, and where the body starts.
+
+    The earliest of: a run of spaces; the headline repeated (the page's own heading, skipped);
+    another 原标题; a byline or dateline (from its outlet: 「北京日报客户端 | 记者」,
+    「参考消息网7月25日报道」, 「南都讯」); 【; 来源：; a photo caption (图为…); how a lead starts
+    (「8月16日，」, 「近日，」, 「据…报道」); a 。 (then the headline ends at the clause before
+    it). A 「（原标题《…》）」 note at the end of the article settles it when it matches.
+    The third value says whether the body then starts at an outlet's name guessed inside a
+    run of characters (「…募捐北京日报客户端」): its start is a guess, so it names no outlet.
+    """
+    s = text[start : min(limit, start + 160)]
+    if noted and s.startswith(noted):
+        return start + len(noted), start + len(noted), False
+    found: list[tuple[int, int]] = []
+    guessed: set[int] = set()  # cuts at an outlet's start guessed inside a run of characters
+    spaces = re.search(r"[ \t\u3000\xa0]{2,}|\n", s)
+    if spaces:
+        found.append((spaces.start(), spaces.end()))
+    for k in range(MIN_TITLE, min(len(s) - MIN_TITLE, 80) + 1):  # the headline, or its first words, again
+        if s[k : k + MIN_TITLE] == s[:MIN_TITLE]:
+            found.append((k, 2 * k) if s[k : 2 * k] == s[:k] else (k, k))
+            break
+    for pattern in (_OTHER_SIG, _CAPTION_SIG, _LEAD_SIG):
+        for m in pattern.finditer(s, MIN_TITLE):
+            found.append((m.start(), m.start()))
+            break
+    arrow = s.find("→", MIN_TITLE)  # 「…公益活动→暑期来临…」
+    if arrow >= 0:
+        found.append((arrow + 1, arrow + 1))
+    for m in _BYLINE_KEY.finditer(s, MIN_TITLE):
+        at = _outlet_start(s, m.start())
+        if at is None and re.match(rf"\s+[{_CJK}]{{2}}", s[m.end() :]):
+            at = m.start()  # 「…抓获5人记者 张国桐」
+        elif at is None and re.match(rf"\s*[：:｜|]\s*[{_CJK}]{{2}}", s[m.end() :]):
+            at = _boundary_start(s, m.start())  # 「…繁忙每经记者：王帆」: an outlet of two characters at least
+        if at is not None and at >= MIN_TITLE:
+            found.append((at, at))
+            if at < m.start() and s[at - 1].isalnum():
+                guessed.add(at)
+            break
+    for pattern in (_DATELINE_SIG, _XUN_SIG, _LEARNT_SIG):
+        for m in pattern.finditer(s, MIN_TITLE):
+            at = _outlet_start(s, m.start())
+            if at is None:  # no outlet ending: a dateline starts at its date, 「南都讯」 two characters before
+                at = m.start() if pattern is _DATELINE_SIG else _boundary_start(s, m.start())
+            if at is not None and at >= MIN_TITLE:
+                at -= s[at - 1] in "据據"
+                found.append((at, at))
+                if at < m.start() and s[at - 1].isalnum():
+                    guessed.add(at)
+                break
+    stop = s.find("。")
+    if stop >= MIN_TITLE and all(f[0] > stop for f in found):
+        # nothing else before a 。, and a headline holds none: it ends within that sentence
+        cut = _clause_end(s, stop)
+        found.append((cut, cut))
+    found = [f for f in found if f[0] <= 90]
+    if not found:  # nothing says where it ends
+        cut = _clause_end(s, min(len(s), 60))
+        found.append((cut, cut))
+    end, body = min(found)
+    return start + end, start + body, end in guessed
+
+
+def _clause_end(s: str, stop: int) -> int:
+    """Where a headline run into its lead sentence (which ends at ``stop``) most likely ends:
+    after its first 「！」/「？」 (from the 10th character on: 「帮他人“翻墙”，男子朱某某被刑拘！」),
+    else at its first 「，」, else at ``stop``; never inside quotation marks."""
+    def quoted(i: int) -> bool:
+        return s.count("“", 0, i) > s.count("”", 0, i)
+
+    marks = [i + 1 for i in range(9, stop) if s[i] in "！？!?" and not quoted(i)]
+    if marks:
+        return marks[0]
+    commas = [i for i in range(MIN_TITLE, stop) if s[i] == "，" and not quoted(i)]
+    return commas[0] if commas else stop
+
+
+def clean_title(title: str) -> str:
+    title = re.sub(r"\s+", " ", title).strip(" ，,：:、；;|｜")
+    return title
+
+
+def noted_original_title(text: str, start: int, limit: int) -> str | None:
+    """「（原标题《…》）」 near the end of the article (some outlets note the headline there)."""
+    tail_start = max(start, limit - 400)
+    notes = list(_NOTED_ORIGINAL.finditer(text, tail_start, limit))
+    return notes[-1].group(1).strip() if notes else None
+
+
+_LEAD_PREFIXES = (
+    # 中新网兰州7月31日电 (戴文昌) / IT之家 7 月 31 日消息， / 深圳新闻网2023年7月27日讯 （记者 曹园芳）
+    re.compile(rf"据?[^\s，。：:（(【】]{{0,16}}?\s*{_DATELINE_SIG.pattern}(?:{_PAREN.pattern})?\s*[：:，,]?"),
+    # 新京报讯（记者徐美慧） / 荆楚网（湖北日报网）讯（通讯员 刘自航） / 中国天气网讯
+    re.compile(rf"[^\s，。：:（(【】]{{2,16}}?(?:{_PAREN.pattern})?\s*{_NOT_XUN}(?:讯|訊)(?![员員])(?:{_PAREN.pattern})?\s*[：:，,]?"),
+    re.compile(r"据[^\s，。]{2,10}?电\s*"),  # 据新华社电
+    re.compile(r"[^\s，。：:]{2,12}?消息\s*[：:，,]\s*"),  # 央视网消息：
+    re.compile(r"【[^】\n]{0,40}】\s*"),  # 【环球网报道 见习记者 赵博元】
+    re.compile(rf"[（(][^）)\n]{{0,40}}(?:{_ROLE}|作者)[^）)\n]{{0,40}}[）)]\s*"),  # （深圳商报记者 涂竞玉）
+    # 封面新闻记者 刘恪生 / 极目新闻记者 陈勇 / 作者：学而时习工作室 — a name clearly ended
+    re.compile(
+        rf"[^\s，。：:（(【】]{{0,14}}?(?:{_ROLE}|作者)\s*[：:｜|]?\s*[{_CJK}·]{{2,4}}(?:\s+[{_CJK}·]{{2,4}})*?"
+        rf"(?:\s*(?:摄影报道|攝影報導|摄|攝)|\s*(?:[{_CJK}]{{2,4}}?)?(?:报道|報導)|(?=\s|\d|{_ROLE}|实习生|實習生|$))\s*"
+    ),
+)
+_BYLINE_AT_TOP = re.compile(rf"[^，。]{{0,30}}?(?:{_ROLE}|作者)")
+
+
+def lead_title(body: str, limit: int = 30) -> str:
+    """A title from the lead: its first sentence (or the part before 「近日，」, 「8月16日，」…),
+    after any dateline, byline or credit; at most ``limit`` characters (then 「…」)."""
+    s = body[:400]
+    pos = 0
+    for _ in range(6):
+        pos = skip_space(s, pos, len(s))
+        credit = credit_at(s, pos, len(s))
+        if credit:
+            pos = credit[1]
+            continue
+        for prefix in _LEAD_PREFIXES:
+            m = prefix.match(s, pos)
+            if m and m.end() > pos:
+                pos = m.end()
+                break
+        else:
+            break
+    if _BYLINE_AT_TOP.match(s, pos):  # a byline whose names run into the lead: start after its clause
+        comma = re.search(r"[，,。]|\s{2,}", s[pos:])
+        pos = pos + comma.end() if comma else pos
+    lead = s[pos:].lstrip(" \t\u3000■●◆▲★※·•×")
+    for _ in range(2):  # 「近日，」 「8月15日，」 「据…消息，」 open the lead; the title starts after them
+        opening = _LEAD_SIG.match(lead)
+        rest = lead[opening.end() :].lstrip("，,：: ") if opening else ""
+        closed = opening and (lead[opening.end() - 1] in "，,：:" or lead[opening.end() : opening.end() + 1] in ("，", ",", "：", ":"))
+        if closed and len(rest) >= MIN_TITLE:
+            lead = rest
+    lead = lead.split("\n", 1)[0]
+    cuts = [m.start() for m in re.finditer(r"[。！？!?]|\s{2,}", lead) if m.start() >= (2 if m.group() == "。" else MIN_TITLE)][:1]
+    for pattern in (_LEAD_SIG, _CAPTION_SIG):
+        m = pattern.search(lead, MIN_TITLE + 1)
+        if m:
+            cuts.append(m.start())
+    title = lead[: min(cuts)] if cuts and min(cuts) > 0 else lead
+    title = clean_title(title)
+    return title[:limit] + ("…" if len(title) > limit else "")
+
+
+def top_outlet_and_dateline(top: str) -> tuple[str | None, PartialDate | None]:
+    """The outlet and the date a byline or dateline at the top of a body states.
+
+    「中新网兰州7月31日电」 → (中新网, --07-31); 「深圳新闻网2023年7月27日讯」 → (深圳新闻网,
+    2023-07-27); 「新京报讯（记者…）」, 「央视网消息：」, 「封面新闻记者 刘恪生」, 「（深圳商报记者
+    涂竞玉）」, 「【环球网报道】」 → the outlet. 「本报…」 and 「据…」 name no outlet of the article.
+    A dateline may follow a photo caption (after 。 or spaces) within the first 100 characters.
+    """
+    outlet = date = None
+    starts = [0] + [m.end() for m in re.finditer(r"\s{2,}|。", top[:100])]
+    for at in starts:
+        m = re.compile(rf"([^\s，。：:（(【】“”\"]{{2,20}}?)\s*{_DATELINE_SIG.pattern}").match(top, at)
+        if m and not m.group(1).startswith(("据", "據")):
+            try:
+                date = PartialDate(int(m.group(3)), int(m.group(4)), int(m.group(2)) if m.group(2) else None)
+            except ValueError:
+                date = None
+            named = re.sub(rf"{_ROLE}.*$", "", m.group(1))
+            cut = _outlet_start(named + "。", len(named))  # outlet + place: keep the outlet
+            if cut is not None:
+                ends = [e for e in _OUTLET_ANY.finditer(named) if len(named) - e.end() <= 8]
+                tail = _OUTLET_TAIL.search(named)
+                end = tail.end() if tail else ends[-1].end() if ends else len(named)
+                outlet = named[:end]
+            break
+    m = re.match(rf"[（(【]?\s*([^\s，。：:（(【】]{{2,16}}?)(?:{_PAREN.pattern})?\s*(?:{_NOT_XUN}(?:讯|訊)(?![员員])|消息\s*[：:\s])", top)
+    if outlet is None and m and _OUTLET_TAIL.search(m.group(1)):
+        outlet = m.group(1)
+    m = re.match(rf"[（(【]?\s*([^\s，。：:（(【】|｜]{{2,16}}?)\s*[|｜]?\s*{_ROLE}", top)
+    if outlet is None and m:
+        named = re.sub(r"(?:全媒体|全媒體|首席|特约|特約|高级|高級|资深|資深)$", "", m.group(1))
+        outlet = named if _OUTLET_TAIL.search(named) else None
+    m = re.match(r"【([^】\s]{2,12}?)(?:综合|綜合)?(?:报道|報導|消息)", top)
+    if outlet is None and m:
+        outlet = m.group(1)
+    if outlet and (outlet.startswith(("本报", "本報", "据", "據")) or len(outlet) < 2):
+        outlet = None
+    return outlet, date
+
+
+_AUTHOR = re.compile(
+    rf"(?:记者|記者|作者|撰文)\s*[：:｜|]?\s*((?:[{_CJK}·]{{2,4}})(?:[ 、](?:[{_CJK}·]{{2,4}}))*)"
+    rf"(?=\s|[）)】、]|\d|{_ROLE}|实习生|實習生|摄影|攝影|报道|報導|$)"
+)
+
+
+_NOT_NAMES = ("摄影", "攝影", "报道", "報導", "了解", "获悉", "獲悉", "走访", "調查", "调查", "采访", "採訪")
+
+
+def byline_author(top: str) -> str | None:
+    """The reporter(s) a byline at the top names, when the names are clearly delimited
+    (「封面新闻记者 刘恪生7月28日晚」, 「（记者 万笑影）」; not 「记者 王琪鹏本市…」, nor a
+    reporter mentioned in the lead: 「…上游新闻记者了解到」)."""
+    m = _AUTHOR.search(top[:80])
+    if not m or re.search(r"[，,。]", top[: m.start()]):
+        return None
+    names = []
+    for name in re.split(r"[ 、]", m.group(1)):
+        if re.fullmatch(_ROLE + r"|实习生|實習生", name):  # 「记者 吕鉴蕾 通讯员 吴迪」: the reporters only
+            break
+        if name and not name.startswith(_NOT_NAMES) and not name.endswith(("报道", "報導")):
+            names.append(name)
+    if len(names) > 1 and top[m.end() : m.end() + 2] in ("报道", "報導"):
+        names.pop()  # 「记者 秦成林 枣庄报道」: a place
+    return " ".join(names) or None
+
+
+# ---------------------------------------------------------------------------- credits and trailers
+
+_CREDIT_MARK = re.compile(r"(?:/\s*)?[摄攝](?![影像制製氏入取录錄於于])|供图|供圖")
+_CREDIT_NAME = re.compile(
+    rf"[（(]?\s*(?:[{_CJK}]{{2,12}}?(?:记者|記者|通讯员|通訊員|发|發)\s*)?[{_CJK}·]{{2,4}}(?:\s[{_CJK}·]{{2,4}})?\s*/?\s*"
+)
+_SUPPLIED_NAME = re.compile(rf"[（(]?\s*[{_CJK}]{{2,12}}\s*")  # 「东阳市检察院」供图
+_SENTENCE_END = "。！？!?；;」”）)】\n"
+_SPACES = " \t\u3000\xa0"
+
+
+def credit_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Photo credits in ``text[start:end]``: 「董腾飞/摄」, 「张中海 摄」, 「中新社记者 蒋启明 摄」,
+    「（新华社记者安晓萌摄）」, 「通讯员供图」 — a name (or an outlet) standing alone between
+    a sentence end or a space and the mark; not 「拍摄」, 「摄影报道」, 「主摄」."""
+    spans: list[tuple[int, int]] = []
+    for m in _CREDIT_MARK.finditer(text, start, end):
+        mark = m.start()
+        supplied = m.group().startswith(("供图", "供圖"))
+        if not supplied and mark > start and text[mark - 1] in "拍航自偷抓跟盗盜":
+            continue
+        seg = mark  # back to a sentence end or a run of spaces; single spaces may sit inside a credit
+        while seg > start and text[seg - 1] not in _SENTENCE_END:
+            if text[seg - 1] in _SPACES and (seg - 2 < start or text[seg - 2] in _SPACES or text[seg - 2] in _SENTENCE_END):
+                break
+            seg -= 1
+        piece = text[seg:mark]
+        pattern = _SUPPLIED_NAME if supplied else _CREDIT_NAME
+        while not pattern.fullmatch(piece) and len(piece.split()) > 1:  # words before it: 「运动员入场式 周雨涵/」
+            piece = piece.lstrip().split(None, 1)[1]
+        if not pattern.fullmatch(piece):
+            continue
+        seg = mark - len(piece)
+        if seg > start and not (text[seg - 1] in _SENTENCE_END or text[seg - 1] in _SPACES or text[seg - 1] in "（("):
+            continue
+        stop = m.end()
+        if text[seg : seg + 1] in ("（", "(") and text[stop : stop + 1] in ("）", ")"):
+            stop += 1
+        elif seg > start and text[seg - 1] in "（(" and text[stop : stop + 1] in ("）", ")"):
+            seg, stop = seg - 1, stop + 1
+        if spans and seg < spans[-1][1]:
+            continue
+        spans.append((seg, stop))
+    return spans
+
+
+def credit_at(text: str, pos: int, limit: int) -> tuple[int, int] | None:
+    """A photo credit starting right at ``pos`` (「儿童医院供图近日，…」), or None."""
+    for span in credit_spans(text, pos, min(limit, pos + 40)):
+        if span[0] == pos:
+            return span
+        break
+    return None
+
+
+_TRAILERS = (
+    re.compile(r"返回搜狐\s*[，,]?\s*查看更多\s*$"),
+    re.compile(r"更多精彩内容请进入\S{0,16}\s*$"),
+    re.compile(r"[（(【\[]\s*(?:责任编辑|責任編輯|编辑|編輯|责编|責編)\s*[：:]\s*([^）)】\]\n]{0,30})[）)】\]]\s*$"),
+    re.compile(r"(?:责任编辑|責任編輯|责编|責編)\s*[：:]\s*([^\s。！？]{0,20}(?:\s+CN\d+)?)\s*$"),
+)
+
+
+def trim_trailers(text: str, start: int, end: int) -> tuple[int, str | None]:
+    """The body's end without the site's trailers (「返回搜狐，查看更多」, 「【编辑:叶攀】」,
+    「责任编辑：李园」, 「更多精彩内容请进入…」) and the editor they name."""
+    editor = None
+    for _ in range(6):
+        for pattern in _TRAILERS:
+            m = pattern.search(text, start, end)
+            if m:
+                if m.groups() and m.group(1) and editor is None:
+                    editor = m.group(1).split()[0] if m.group(1).split() else None
+                end = strip_span(text, start, m.start())[1]
+                break
+        else:
+            break
+    return end, editor
