@@ -266,6 +266,9 @@ class RowScore:
     # as an abstention) or "error" (asking raised; counted as a miss, listed in the report)
     status: str = "answered"
     error: str | None = None
+    # The quoted span of a citation starts or ends inside a word, number or bracket pair
+    # (``newsqa.qa.spans.whole_span`` would move it); None when nothing was quoted.
+    cut: bool | None = None
 
     def hit(self, k: int) -> bool | None:
         if not (self.answerable and self.retrieval_scored):
@@ -324,6 +327,8 @@ class RowScore:
         )
         if self.status != "answered":
             out.update(status=self.status, error=self.error)
+        if self.cut:
+            out["cut"] = True
         return out
 
 
@@ -339,6 +344,15 @@ def _row_defaults(row: dict[str, Any]) -> dict[str, Any]:
 def _snippet(text: str, limit: int = 80) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _cut(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` (a quoted span) begins or ends inside a word, number or bracket pair."""
+    from newsqa.qa.spans import whole_span
+
+    if not text or not 0 <= start < end <= len(text):
+        return False
+    return whole_span(text, start, end) != (start, end)
 
 
 def score_row(row: dict[str, Any], answer: Answer, lookup: Lookup | None = None) -> RowScore:
@@ -380,6 +394,7 @@ def score_row(row: dict[str, Any], answer: Answer, lookup: Lookup | None = None)
         score.answer_type_source = "question rule"
     if not answer.abstained:
         score.answer_chars = len(strip_markers(answer.answer).strip())
+        score.cut = any(_cut(c.text, c.highlight_start, c.highlight_end) for c in answer.citations)
     if not answerable:
         return score
 
@@ -454,6 +469,7 @@ def aggregate(row_scores: Sequence[RowScore], ks: Iterable[int] = HIT_KS) -> dic
         "n_abstained": sum(r.abstained for r in rows),
         "n_refused": sum(r.status == "refused" for r in rows),
         "n_errors": sum(r.status == "error" for r in rows),
+        "n_answers_cut": sum(bool(r.cut) for r in rows),
     }
     for k in ks:
         report[f"hit@{k}"] = _ratio(r.hit(k) for r in scored)

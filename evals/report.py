@@ -54,6 +54,7 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
     ("latency_ms_p95", "latency p95 (ms)", "num"),
     ("n_refused", "refused by the question gate", "int"),
     ("n_errors", "errors", "int"),
+    ("n_answers_cut", "answers cut inside a word or bracket", "int"),
 )
 
 

@@ -514,7 +514,7 @@ def _at_break(text: str, i: int) -> bool:
 
 
 def _whole_start(text: str, s: int, e: int) -> int:
-    if _at_break(text, s):
+    if _at_break(text, s) or text[s - 1] in _PREPOSITIONS:
         return s
     for back in range(s - 1, max(s - WHOLE_WORD_REACH, 0) - 1, -1):
         if _at_break(text, back) or text[back - 1] in _PREPOSITIONS:

@@ -362,3 +362,21 @@ def test_load_questions_rejects_an_empty_file(tmp_path):
     path.write_text("\n", encoding="utf-8")
     with pytest.raises(QuestionFileError):
         load_questions(path)
+
+
+def test_an_answer_quoting_half_a_word_or_bracket_is_counted_as_cut():
+    from newsqa.evals.metrics import aggregate, score_row
+    from newsqa.types import Answer, Citation
+
+    text = "2023年8月6日在山东省德州市平原县发生5.5级地震(北纬37.16゜，东经116.34゜)，震源深度10公里。"
+
+    def answer(start_at: str, end_at: str) -> Answer:
+        s, e = text.index(start_at), text.index(end_at)
+        cite = Citation(1, "a.txt", "地震", None, None, text, 0, len(text), 1.0, highlight_start=s, highlight_end=e)
+        return Answer("平原县发生了几级地震？", text[s:e] + "[1]", False, [cite])
+
+    row = {"id": "q", "question": "平原县发生了几级地震？", "answers": ["5.5级"]}
+    whole = score_row(row, answer("山东省", "(北纬"))
+    cut = score_row(row, answer("东省", "，东经"))  # 山东 cut in two, the bracket left open
+    assert whole.cut is False and cut.cut is True
+    assert aggregate([whole, cut])["n_answers_cut"] == 1
