@@ -80,10 +80,24 @@ def _index_format() -> str:
     return str(FORMAT_VERSION)
 
 
+def _reader_version() -> str:
+    """A hash of the code that turns files into documents and passages (``ingest/`` and the
+    date module): a change to how articles are read gives the eval index a new entry instead
+    of reusing one built by the old reader."""
+    import newsqa.dates
+    import newsqa.ingest
+
+    files = sorted(Path(newsqa.ingest.__file__).parent.glob("*.py")) + [Path(newsqa.dates.__file__)]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def corpus_fingerprint(corpus: Path, settings: Settings) -> str:
-    """A hash of the corpus files (relative path, size, content), the indexing settings and
-    the index format version (an index of an older format gets a new entry; the old one is
-    left alone)."""
+    """A hash of the corpus files (relative path, size, content), the indexing settings,
+    the index format version and the reading code (an index of an older format or reader
+    gets a new entry; the old one is left alone)."""
     corpus = Path(corpus)
     if not corpus.exists():
         raise FileNotFoundError(f"eval corpus {corpus} does not exist")
@@ -92,7 +106,7 @@ def corpus_fingerprint(corpus: Path, settings: Settings) -> str:
 
     # The index format is part of the key: a cache written by an older newsqa is rebuilt, not refused.
     digest = hashlib.sha256(f"{_CACHE_FORMAT}/index-format-{FORMAT_VERSION}".encode())
-    digest.update(f"\0index_format={_index_format()}".encode())
+    digest.update(f"\0index_format={_index_format()}\0reader={_reader_version()}".encode())
     for key in INDEX_SETTINGS:
         digest.update(f"\0{key}={getattr(settings, key)}".encode())
     for path in _corpus_files(corpus):

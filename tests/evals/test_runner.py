@@ -330,6 +330,14 @@ def test_fingerprint_depends_on_the_index_format(settings, corpus, monkeypatch):
     assert corpus_fingerprint(corpus, settings) != fp
 
 
+def test_fingerprint_depends_on_the_code_that_reads_articles(settings, corpus, monkeypatch):
+    """A cached eval index built by an older reader (another parser) is not reused."""
+    fp = corpus_fingerprint(corpus, settings)
+    assert runner._reader_version() == runner._reader_version()
+    monkeypatch.setattr(runner, "_reader_version", lambda: "another-reader")
+    assert corpus_fingerprint(corpus, settings) != fp
+
+
 def test_a_refused_or_failing_question_is_recorded_and_the_run_goes_on(tmp_path, settings, questions, fake_qa,
                                                                         monkeypatch):
     """One bad row never stops a run: a refusal counts as an abstention, an error as a miss, both listed."""
