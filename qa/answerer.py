@@ -111,6 +111,9 @@ SAME_STORY_GATE = 0.4
 PLACE_CHECK = True
 # A number/quantity answer next to the question's words is quoted with only the
 # clause(s) around it, up to this many characters ...
+# Two sentences of one passage share a citation when the second lies this close to the first.
+NEAR_HIGHLIGHT = 20
+SENTENCE_END = "。！？!?；;…」』”’）)"
 SHORT_TYPED_CHARS = 24
 # ... when no other typed phrase of the sentence aligns within this much of it.
 SHORT_TYPED_MARGIN = 0.15
@@ -478,7 +481,6 @@ class ExtractiveAnswerer:
         ]
         q_tokens = set(query_tokens(q.folded))
         citations: list[Citation] = []
-        cited: dict[tuple[str, int, int], int] = {}  # passage (doc, start, end) -> citation number
         parts: list[tuple[str, int]] = []  # (text, citation number)
         seen: set[str] = set()
         for cand in chosen:
@@ -491,15 +493,15 @@ class ExtractiveAnswerer:
             if not piece or fold(piece) in seen:  # the same sentence from an overlapping passage
                 continue
             seen.add(fold(piece))
-            key = (hit.document.doc_id, hit.chunk.start, hit.chunk.end)
-            if key in cited:  # another sentence of a cited passage: one citation, wider highlight
-                citation = citations[cited[key] - 1]
+            n = _near_citation(citations, hit, start, end)
+            if n:  # the next sentence of a cited passage: one citation, wider highlight
+                citation = citations[n - 1]
                 citation.highlight_start = min(citation.highlight_start, start)
                 citation.highlight_end = max(citation.highlight_end, end)
-            else:
-                cited[key] = len(citations) + 1
-                citations.append(hit.citation(cited[key], start, end))
-            parts.append((to_reader_script(piece, script, variant=self.traditional_variant, question=question), cited[key]))
+            else:  # a passage not cited yet, or a sentence far from what it highlights: its own [n]
+                n = len(citations) + 1
+                citations.append(hit.citation(n, start, end))
+            parts.append((to_reader_script(piece, script, variant=self.traditional_variant, question=question), n))
         return Answer(
             question=question,
             answer=format_answer(parts),
@@ -515,11 +517,24 @@ def _same_phrase(a: sp.Filler, b: sp.Filler) -> bool:
     return a.start < b.end and b.start < a.end
 
 
+def _near_citation(citations: list[Citation], hit: RetrievedChunk, start: int, end: int) -> int | None:
+    """The number of the citation of ``hit``'s passage whose highlight ends or starts within
+    ``NEAR_HIGHLIGHT`` characters of ``[start, end)``, if any."""
+    for n, c in enumerate(citations, 1):
+        same = (c.doc_id, c.start, c.end) == (hit.document.doc_id, hit.chunk.start, hit.chunk.end)
+        if same and start <= c.highlight_end + NEAR_HIGHLIGHT and end >= c.highlight_start - NEAR_HIGHLIGHT:
+            return n
+    return None
+
+
 def format_answer(parts: list[tuple[str, int]]) -> str:
     """Join answer pieces with their ``[n]`` markers; consecutive pieces from the same
-    source share one marker (「甲。乙。[1]」, not 「甲。[1]乙。[1]」)."""
+    source share one marker (「甲。乙。[1]」, not 「甲。[1]乙。[1]」). A piece cut short of its
+    sentence's end gets 「……」 before the next one, so two pieces never run together."""
     out: list[str] = []
     for i, (text, n) in enumerate(parts):
+        if i + 1 < len(parts) and text[-1:] not in SENTENCE_END:
+            text += "……"
         out.append(text)
         if i + 1 == len(parts) or parts[i + 1][1] != n:
             out.append(f"[{n}]")
