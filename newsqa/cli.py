@@ -406,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
         "ingest",
         parents=[common],
         help="add or update articles in the index",
-        description="Add or update articles (.txt/.md files or folders of them). Unchanged articles are "
+        description="Add or update articles (.txt, .md, .html/.htm, .json, .jsonl files, or folders of them). Unchanged articles are "
         "not embedded again; a file that cannot be read is reported and the rest go on.",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (recursive)")
