@@ -104,8 +104,13 @@ def _ensure_default_index(settings) -> None:
 
 def _json_error(question: str | bytes | None, exc: BaseException) -> dict:
     """The ``ask --json`` object for a question that got no answer: ``error`` says why."""
-    if isinstance(question, bytes):
-        question = question.decode("utf-8", "replace")
+    if isinstance(question, bytes):  # as the gate read it, else with replacement characters
+        from newsqa.question import QuestionError, decode_question_bytes
+
+        try:
+            question = decode_question_bytes(question)
+        except QuestionError:
+            question = question.decode("utf-8", "replace")
     return {
         "question": _printable(question or ""),
         "answer": None,
