@@ -224,6 +224,29 @@ def _sync(index: NewsIndex, documents: list[Document], report: IngestReport) -> 
         report.chunks_embedded += again.chunks_added
 
 
+_DATE_METADATA = ("date_from", "year_from", "month_day")
+
+
+def _keep_dates_given_by_option(index: NewsIndex, documents: list[Document], report: IngestReport) -> None:
+    """A file dated by ``--default-year``/``--date`` when it was ingested keeps that date when
+    it is read again without the option (``serve`` refreshing the corpus, a plain re-ingest),
+    as long as its text is unchanged: a date the user gave is not lost by a refresh."""
+    for doc in documents:
+        old = index.documents.get(doc.doc_id)
+        if doc.date or old is None or not old.date or old.text != doc.text:
+            continue
+        if "option" not in (old.metadata.get("date_from"), old.metadata.get("year_from")):
+            continue
+        doc.date = old.date
+        if doc.doc_id in report.no_date:
+            report.no_date.remove(doc.doc_id)
+        for key in _DATE_METADATA:
+            if key in old.metadata:
+                doc.metadata[key] = old.metadata[key]
+            else:
+                doc.metadata.pop(key, None)
+
+
 def ingest_paths(
     paths: list[Path],
     settings: Settings,
@@ -250,6 +273,8 @@ def ingest_paths(
         else:
             index = NewsIndex.load(index_dir, embedder, chunker, dense_config)
         documents = load_documents(paths, settings, report, show_progress, dates)
+        if not rebuild:
+            _keep_dates_given_by_option(index, documents, report)
         result = index.upsert(documents, show_progress=show_progress)
         report.added, report.updated, report.unchanged = result.added, result.updated, result.unchanged
         report.duplicates = result.duplicates

@@ -50,6 +50,16 @@ def test_ingest_counts_and_lists_what_the_files_leave_out(tmp_path, corpus, e5_m
     assert main(["ingest", str(corpus), "--index", index, "-q", "--default-year", "2023"]) == 0
     assert "1 changed" in capsys.readouterr().out
     assert _listed(capsys, "--missing", "date", "--index", index) == ["undated.txt"]
+    # a plain re-ingest (what serve does when the corpus folder changes) keeps the year the user gave
+    assert main(["ingest", str(corpus), "--index", index, "-q"]) == 0
+    assert "0 changed" in capsys.readouterr().out
+    assert _listed(capsys, "--missing", "date", "--index", index) == ["undated.txt"]
+    # unless the file itself changed: then it is read as it now is
+    (corpus / "yearless.txt").write_text(YEARLESS.replace("3万余辆", "4万余辆"), encoding="utf-8")
+    assert main(["ingest", str(corpus), "--index", index, "-q"]) == 0
+    assert _listed(capsys, "--missing", "date", "--index", index) == ["undated.txt", "yearless.txt"]
+    (corpus / "yearless.txt").write_text(YEARLESS, encoding="utf-8")
+    assert main(["ingest", str(corpus), "--index", index, "-q", "--default-year", "2023"]) == 0
     # or a date: the articles without any date take it
     assert main(["ingest", str(corpus), "--index", index, "-q", "--date", "2023-08-20"]) == 0
     assert "3 articles read: 0 without a date" in capsys.readouterr().out
