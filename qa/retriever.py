@@ -116,16 +116,17 @@ class HybridRetriever:
             rrf_k=self.rrf_k,
         )
         codes = self.rare_codes(query)
+        held: set[int] = set()  # vids of the passages holding every code
         if codes:
-            fused = self._holders_first(codes, fused)
+            fused, held = self._holders_first(codes, fused)
         if self.reranker is None or not fused:
             return [to_retrieved(c, c.fused) for c in fused[:k]]
         pool = fused[: max(self.rerank_depth, min(k, len(fused)))]
         reranked = self.reranker.rerank(query, pool, term_weights=self.index.term_weights)
-        if codes:  # holders first, scored as high as the best: the code is the strongest evidence there is
+        if held:  # holders first, scored as high as the best: the code is the strongest evidence there is
             best = max(score for _, score in reranked)
-            reranked = [(c, max(score, best) if _holds(c.folded, codes) else score) for c, score in reranked]
-            reranked = _monotone(sorted(reranked, key=lambda cs: not _holds(cs[0].folded, codes)))
+            reranked = [(c, max(score, best) if c.vid in held else score) for c, score in reranked]
+            reranked = _monotone(sorted(reranked, key=lambda cs: cs[0].vid not in held))
         hits = [to_retrieved(c, score) for c, score in reranked]
         if k > len(hits):  # the rest in fused order, scored below the re-ranked ones
             floor = hits[-1].score
@@ -135,15 +136,12 @@ class HybridRetriever:
 
     def rare_codes(self, query: str) -> list[str]:
         """The codes ``query`` names (folded) that at most ``RARE_CODE_MAX`` passages hold."""
-        frequency = getattr(self.index, "chunk_frequency", None)
-        if frequency is None:
-            return []
         codes = sorted(set(_CODE_RE.findall(fold(query))))
-        return [code for code in codes if 0 < frequency(code) <= RARE_CODE_MAX]
+        return [code for code in codes if 0 < self.index.chunk_frequency(code) <= RARE_CODE_MAX]
 
-    def _holders_first(self, codes: list[str], fused: list) -> list:
-        """``fused`` with the passages holding every code first, fetched by BM25 when the
-        question's other words kept them out of the candidates."""
+    def _holders_first(self, codes: list[str], fused: list) -> tuple[list, set[int]]:
+        """``fused`` with the passages holding every code first (fetched by BM25 when the
+        question's other words kept them out of the candidates), and those passages' vids."""
         holders = [c for c in fused if _holds(c.folded, codes)]
         if not holders:
             seen = {c.vid for c in fused}
@@ -153,7 +151,7 @@ class HybridRetriever:
             for c in holders:
                 c.fused = floor
         keep = {c.vid for c in holders}
-        return holders + [c for c in fused if c.vid not in keep]
+        return holders + [c for c in fused if c.vid not in keep], keep
 
     def as_langchain(self, k: int = 5) -> "NewsRetriever":
         return NewsRetriever(retriever=self, k=k)
