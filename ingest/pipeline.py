@@ -43,6 +43,19 @@ class IndexBusyError(NewsIndexError):
     """Another ingest holds the index folder's lock."""
 
 
+def missing_metadata(doc: Document) -> set[str]:
+    """What an article's file left out: ``"date"``, ``"title"`` (a title derived from the
+    lead counts as none) and ``"source"`` (the outlet)."""
+    missing = set()
+    if not doc.date:
+        missing.add("date")
+    if not doc.title.strip() or doc.metadata.get("title_from") == "lead":
+        missing.add("title")
+    if not doc.source:
+        missing.add("source")
+    return missing
+
+
 @dataclass(slots=True)
 class IngestReport:
     """What one ingest run did."""
@@ -70,16 +83,13 @@ class IngestReport:
 
     def count_missing(self, documents: list[Document]) -> None:
         """Count the articles among ``documents`` without a date, a title or an outlet."""
+        lists = {"date": self.no_date, "title": self.no_title, "source": self.no_source}
         for doc in documents:
             if doc.parent_id is not None:
                 continue
             self.articles_read += 1
-            if not doc.date:
-                self.no_date.append(doc.doc_id)
-            if not doc.title.strip() or doc.metadata.get("title_from") == "lead":
-                self.no_title.append(doc.doc_id)
-            if not doc.source:
-                self.no_source.append(doc.doc_id)
+            for what in missing_metadata(doc):
+                lists[what].append(doc.doc_id)
 
     def summary(self) -> str:
         line = (

@@ -315,7 +315,7 @@ def _doc_summary(index, doc) -> dict:
 
 def cmd_docs(args: argparse.Namespace) -> int:
     from newsqa.index.store import NewsIndexError
-    from newsqa.ingest.pipeline import delete_documents
+    from newsqa.ingest.pipeline import delete_documents, missing_metadata
 
     settings = _settings(args)
     if args.action == "delete":
@@ -327,13 +327,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
         needle = (args.search or "").lower()
 
         def missing(d) -> bool:  # an article (not a 相關焦點 item) whose file gave no date / title / outlet
-            if args.missing is None:
-                return True
-            if d.parent_id is not None:
-                return False
-            if args.missing == "title":
-                return not d.title.strip() or d.metadata.get("title_from") == "lead"
-            return not getattr(d, args.missing)
+            return args.missing is None or (d.parent_id is None and args.missing in missing_metadata(d))
 
         rows = [
             _doc_summary(index, d)
