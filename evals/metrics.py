@@ -52,6 +52,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from newsqa.qa.spans import whole_span
 from newsqa.script import from_taiwan_phrases, has_traditional, to_simplified
 from newsqa.types import Answer, Document
 
@@ -348,8 +349,6 @@ def _snippet(text: str, limit: int = 80) -> str:
 
 def _cut(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` (a quoted span) begins or ends inside a word, number or bracket pair."""
-    from newsqa.qa.spans import whole_span
-
     if not text or not 0 <= start < end <= len(text):
         return False
     return whole_span(text, start, end) != (start, end)

@@ -107,7 +107,6 @@ def fold(text: str) -> str:
 
 # --------------------------------------------------------------------------- answers for readers
 TraditionalVariant = Literal["tw", "tw-phrases", "hk", "generic"]
-TRADITIONAL_VARIANTS: tuple[str, ...] = ("tw", "tw-phrases", "hk", "generic")
 MAX_SPELLING_RUN = 200  # characters of a question searched for spellings to keep
 # tw: Taiwan characters (為, 著陸, 裡); tw-phrases: and Taiwan words (軟件 → 軟體; it also rewrites
 # wording and names: 張頌文本人 → 張頌文字人, 創建 → 建立); hk: Hong Kong forms; generic: s2t (爲, 着, 裏).

@@ -109,11 +109,11 @@ SAME_STORY_GATE = 0.4
 # Drop the sentences of passages about another place than the question names (seed set:
 # abstain recall 0.375 -> 0.625, nothing else changed; DRCD and CMRC unchanged).
 PLACE_CHECK = True
-# A number/quantity answer next to the question's words is quoted with only the
-# clause(s) around it, up to this many characters ...
 # Two sentences of one passage share a citation when the second lies this close to the first.
 NEAR_HIGHLIGHT = 20
-SENTENCE_END = "。！？!?；;…」』”’）)"
+SENTENCE_END = "。！？!?；;…」』”’）)"  # a piece ending otherwise was cut short of its sentence's end
+# A number/quantity answer next to the question's words is quoted with only the
+# clause(s) around it, up to this many characters ...
 SHORT_TYPED_CHARS = 24
 # ... when no other typed phrase of the sentence aligns within this much of it.
 SHORT_TYPED_MARGIN = 0.15
