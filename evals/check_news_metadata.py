@@ -32,8 +32,8 @@ Counted (hard faults, exit code 1 when any):
 Reported (targets, not exit-code faults): articles **without a date where the file
 states one** (a header date with a year, or a dateline with a year of its own or the
 header's), **outlets missing** (or different) where the header names one, photo
-credits (「董腾飞/摄」) left in passages, and the totals without date / title (a
-lead-derived title counts as none) / outlet.
+credits (「董腾飞/摄」, 「图片来源/…」, 「（图源：…）」, 「（通讯员供图）」, 「视觉中国 图」) left in
+passages, and the totals without date / title (a lead-derived title counts as none) / outlet.
 
     python -m newsqa.evals.check_news_metadata [FOLDER] [--show N]
 
@@ -91,7 +91,10 @@ _JUNK_MARKER = re.compile(r"(?:正文|来源|來源|原标题|原標題)\s*[：:
 _LEADING_TIMESTAMP = re.compile(r"^\s*[\[【(（]?\s*(?:\d{1,4}\s*[-/.]\s*\d{1,2}|\d{1,2}\s*[:：]\s*\d{2})")
 _LEADING_PUNCT = re.compile(r"^[\s，,。.：:、；;！!？?|｜>\]\[【】）)]")
 _TOP_HEADER = re.compile(r"正文[：:]|^\s*\S{0,10}(?:来源|來源|原标题|原標題)\s*[：:]|^\s*[\[【(]?\s*\d{2,4}[-/]\d{1,2}([-/]\d{1,2})?\s+\d{1,2}:\d{2}")
-_CREDIT = re.compile(r"[\u4e00-\u9fff]{2,4}\s*/\s*摄|(?:记者|通讯员)\s*[\u4e00-\u9fff]{2,3}\s*摄(?![影像制])")
+_CREDIT = re.compile(
+    r"[\u4e00-\u9fff]{2,4}\s*/\s*摄|(?:记者|通讯员)\s*[\u4e00-\u9fff]{2,3}\s*摄(?![影像制])"
+    r"|(?<![\u4e00-\u9fff])(?:图片来源|圖片來源|图源|圖源)|[（(][^（）()]{0,20}(?:供图|供圖|截图|截圖)[）)]|视觉中国\s+图"
+)
 
 
 @dataclass(slots=True)

@@ -352,7 +352,10 @@ def byline_author(top: str) -> str | None:
 
 # ---------------------------------------------------------------------------- credits and trailers
 
-_CREDIT_MARK = re.compile(r"(?:/\s*)?[摄攝](?![影像制製氏入取录錄於于])|供图|供圖")
+_CREDIT_MARK = re.compile(
+    r"(?:/\s*)?[摄攝](?![影像制製氏入取录錄於于])|供图|供圖"
+    r"|(?:/\s*|(?<=\S[ \u3000]))[图圖](?![片表像书書形层層纸紙标標案示解为為中所上下文集库庫谱譜])"  # 「视觉中国 图」
+)
 _CREDIT_NAME = re.compile(
     rf"[（(]?\s*(?:[{_CJK}]{{2,12}}?(?:记者|記者|通讯员|通訊員|发|發)\s*)?[{_CJK}·]{{2,4}}(?:\s[{_CJK}·]{{2,4}})?\s*/?\s*"
 )
@@ -362,9 +365,29 @@ _SPACES = " \t\u3000\xa0"
 
 
 def credit_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Photo credits in ``text[start:end]``: 「董腾飞/摄」, 「张中海 摄」, 「中新社记者 蒋启明 摄」,
-    「（新华社记者安晓萌摄）」, 「通讯员供图」 — a name (or an outlet) standing alone between
-    a sentence end or a space and the mark; not 「拍摄」, 「摄影报道」, 「主摄」."""
+    """Photo credits in ``text[start:end]``, in order, overlapping ones merged:
+
+    - a name (or an outlet) standing alone before 摄/供图/图: 「董腾飞/摄」, 「张中海 摄」,
+      「中新社记者 蒋启明 摄」, 「通讯员供图」, 「视觉中国 图」 (not 「拍摄」, 「摄影报道」, 「主摄」);
+    - a bracket that holds a credit: 「（图源：BBC）」, 「（通讯员供图）」, 「(图/文 黄洁琼)」,
+      「（视频截图）」, 「资料图（来源：第一财经）」, 「（资料图）」;
+    - 「图片来源/」「圖片來源：」「图源」「图/」「图据」 and the source it names, up to where
+      the name plainly ends (「图片来源/公羊救援队」为应对…, 「图源：视频截图」江苏省…);
+    - 「资料图」 and a 「资料图：…。」 caption.
+    """
+    found = sorted(_marked_credits(text, start, end) + _bracket_credits(text, start, end)
+                   + _source_credits(text, start, end))
+    merged: list[tuple[int, int]] = []
+    for s, e in found:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _marked_credits(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Credits that end in a mark (摄, 供图, 图) after a name standing alone."""
     spans: list[tuple[int, int]] = []
     for m in _CREDIT_MARK.finditer(text, start, end):
         mark = m.start()
@@ -393,6 +416,54 @@ def credit_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if spans and seg < spans[-1][1]:
             continue
         spans.append((seg, stop))
+    return spans
+
+
+_PICTURE = r"(?:图片来源|圖片來源|图片來源|图源|圖源|图据|圖據|[图圖](?:片|[/／]文)?\s*[：:/／]|(?:资料|資料)(?:配)?[图圖])"
+_BRACKET_CREDIT = re.compile(
+    rf"(?:(?:资料|資料)(?:配)?[图圖]\s*)?[（(]\s*(?:{_PICTURE}[^（）()\n]{{0,36}}"
+    r"|[^（）()\n]{0,36}(?:供图|供圖|截图|截圖|配图|配圖|(?:资料|資料)[图圖]))\s*[）)]"
+    r"|(?:资料|資料)(?:配)?[图圖]\s*[（(]\s*(?:来源|來源)\s*[：:][^（）()\n]{1,30}[）)]"
+)
+_SOURCE_MARK = re.compile(
+    r"(?:图片来源|圖片來源|图片來源)\s*(?:[：:/／]|于|於|自)?|(?:图源|圖源)\s*[：:/／]?|(?:图据|圖據)"
+    r"|(?:[图圖]|图片|圖片)\s*[：:/／]"
+)
+# what the name of a picture's source ends with: 视频截图, 受访者, 问政湖南网站, 公羊救援队, 台媒, 塔斯社报道配图
+_SOURCE_END = re.compile(
+    r"(?:报道|報導|配图|配圖|视频截图|視頻截圖|截图|截圖|受访者提供|受訪者提供|受访者|受訪者|网站|網站|官网|官網|网络|網絡|网友|網友|提供|供图|供圖"
+    rf"|中心|公司|官方|微博|警务|警務|{_OUTLET_END}|媒|队|隊|局|院|部|厅|廳|所)+"
+)
+_SOURCE_STOP = re.compile(r"[\t\n\r\u3000\xa0，,。：:；;！？!?（）()【】「」“”\"▲\d]|(?<![A-Za-z]) | (?![A-Za-z])")
+_STANDALONE = re.compile(r"(?:资料|資料)(?:配)?[图圖](?![片表])(?:\s*[：:][^。！？\n]{1,40}[。！？])?")
+MAX_SOURCE = 24  # characters a picture's source may run to when nothing says where it ends
+
+
+def _bracket_credits(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Brackets that hold a credit, and a 「资料图」 right before one."""
+    return [m.span() for m in _BRACKET_CREDIT.finditer(text, start, end)]
+
+
+def _source_credits(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """「图片来源/…」「图源…」「图/…」 with the source they name; 「资料图」 (and its caption)."""
+    spans = [m.span() for m in _STANDALONE.finditer(text, start, end)]
+    for m in _SOURCE_MARK.finditer(text, start, end):
+        at = m.start()
+        if at > start and not (text[at - 1] in _SENTENCE_END or text[at - 1] in _SPACES or text[at - 1] in "▲×："):
+            continue  # 「企图源于」, 「如下图：」: not a credit
+        name = skip_space(text, m.end(), end)
+        if text[name : name + 1] == "《":  # 「图源：《每日邮报》」
+            close = text.find("》", name, min(end, name + 30))
+            name = close + 1 if close > 0 else name
+        stop = _SOURCE_STOP.search(text, name, min(end, name + MAX_SOURCE + 1))
+        run_end = stop.start() if stop else min(end, name + MAX_SOURCE + 1)
+        ending = _SOURCE_END.search(text, name, run_end)
+        if ending:
+            spans.append((at, ending.end()))
+        elif stop or run_end == end:  # the run is the name: 「图片来源：常州武进公安微警务  」
+            spans.append((at, run_end))
+        else:  # nothing says where the name ends: only the mark
+            spans.append((at, m.end()))
     return spans
 
 

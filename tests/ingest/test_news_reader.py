@@ -260,6 +260,39 @@ def test_photo_credits_are_not_in_the_passages_and_offsets_still_hold():
     assert not any("摄" in c.text or "正文" in c.text for c in chunks)
 
 
+@pytest.mark.parametrize(
+    "credit, after",
+    [
+        ("图片来源/视觉中国", "。"),
+        ("图片来源/公羊救援队", "为应对汛情，队员转移群众。"),  # the source's name runs into the next sentence
+        ("图片来源/视频截图", "白某认为伤情不重。"),
+        ("圖片來源：中央社", " 記者走訪現場。"),
+        ("图源：塔斯社报道配图", "塔斯社报道称，消息属实。"),
+        ("图源台媒", "美国某报4日刊登专访。"),
+        ("图/受访者提供", "【1】正常入境无法进入。"),
+        ("圖／翻攝臉書", "  警方表示將調查。"),
+        ("（图源：BBC）", "据当事人称，比赛取消。"),
+        ("（圖源：西班牙《國家報》）", "據了解，案件仍在調查。"),
+        ("（通讯员供图）", "面对这一幕，交警立即拦截。"),
+        ("资料图（来源：第一财经）", "据媒体采访，医生都认为如此。"),
+        ("视觉中国 图", "7月18日，多地创下最高气温纪录。"),
+        ("资料配图 图据IC Photo", "5月19日，某公司曾发布公告。"),
+    ],
+)
+def test_picture_sources_and_credits_are_blanked_in_both_scripts(credit, after):
+    raw = "2023-08-17，正文：某地开展救援活动，现场秩序井然。▲救援现场。" + credit + after + "活动持续两天。"
+    doc = read(raw)
+    assert [c[2] for c in doc.metadata["credits"]] == [credit]
+    assert credit not in doc.text and after.strip() in doc.text  # the text after the credit is kept whole
+    assert_slice_of_file(doc, raw)
+
+
+def test_words_like_a_picture_source_are_not_credits():
+    text = "他企图源于私利。如下图：数据显示增长。查阅资料图片后，图表显示销量上升。"
+    doc = read("2023-08-01，正文：" + text)
+    assert doc.text == text and "credits" not in doc.metadata
+
+
 def test_words_with_the_credit_character_are_not_credits():
     text = "他们拍摄了视频。后置1300万像素主摄，前置800万像素镜头。华西社区报记者 高昊焜 摄影报道在活动现场。"
     doc = read("2023-08-01，正文：" + text)
