@@ -41,10 +41,10 @@ _OUTLET_TAIL = re.compile(rf"{_OUTLET_END}+$")
 _OUTLET_ANY = re.compile(_OUTLET_END)
 _ROLE = r"(?:全媒体|全媒體|首席|特约|特約|高级|高級|资深|資深)?(?:见习|見習|实习|實習)?(?:记者|記者|通讯员|通訊員|评论员|評論員)"
 _BYLINE_KEY = re.compile(rf"[|｜]?\s*{_ROLE}")
-_WIRE = r"(?:电|電|讯|訊|消息|报道|報導|综合|綜合)"
+_WIRE = r"(?:电|電|讯|訊|消息|报道|報[導道]|综合|綜合)"
 _DATELINE_SIG = re.compile(
-    rf"(?:(\d{{4}})\s*年\s*)?(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日\s*(?:{_WIRE}|[{_CJK}]{{2,3}}(?:讯|訊|电|電)(?![员員]))"
-)  # 「中新网兰州7月31日电」, 「2023年8月11日苏州讯」
+    rf"(?:(\d{{4}})\s*年\s*)?(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日\s*(?:{_WIRE}|[{_CJK}]{{2,3}}(?:讯|訊|电|電)(?![员員话話视視脑腦网網线線力量池器子梯影]))"
+)  # 「中新网兰州7月31日电」, 「2023年8月11日苏州讯」 (not 「打来电话」)
 _NOT_XUN = r"(?<![资資通快简簡喜死视視电電传傳审審问問短音])"  # 资讯, 通讯员, 快讯… are no 「…讯」 dateline
 _XUN_SIG = re.compile(rf"{_NOT_XUN}(?:讯|訊)(?![员員])(?=\s|[（(：:]|记者|記者)")
 _LEARNT_SIG = re.compile(r"(?:获悉|獲悉)[，,]")  # 「智通财经APP获悉，」
@@ -54,12 +54,12 @@ _LEAD_SIG = re.compile(
     r"(?<![\d年月至到~～－、])(?:(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*)?\d{1,2}\s*日(?:[上中下]午|晚间?|早上?|早晨|凌晨|傍晚|夜间?|清晨|深夜|"
     r"\d{1,2}\s*[时時:：点點](?:\s*\d{1,2}\s*分?)?)*\s*[，,]"
     r"|(?:今天|昨天|今日|昨日)\s*[（(]\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[）)]"
-    r"|(?:近日|日前|近期|目前|此前|日内)\s*[，,]|近年来|今年以来|据了解|據了解|据悉|據悉|截[至止]\s*\d"
+    r"|(?:近日|日前|近期|目前|此前|日内|日內)\s*[，,]|近年[来來]|今年以[来來]|[据據]了解|[据據]悉|截[至止]\s*\d"
     r"|(?:当地时间|當地時間)(?:\s*\d{4}\s*年)?(?:\s*\d{1,2}\s*月)?(?:\s*\d{1,2}\s*日)?(?:[上中下]午|晚间?|凌晨|早上?|傍晚)?\s*[，,]?"
-    r"|综合(?:[^，。\s]{0,8})?(?:报道|報導)\s*[，,]"
-    r"|记者(?:\d{1,2}日)?(?:从|近日|了解到|获悉|獲悉|走访|調查|调查)"
-    r"|为(?:进一步|深入|切实|加强|积极|做好|丰富|提升|提高|营造|推动|贯彻|激发|守护)"
-    r"|据[^，。！？\s]{2,20}?(?:报道|報導|消息|获悉|獲悉|公布|显示|顯示|介绍|介紹|统计|統計|表示)"
+    r"|[综綜]合(?:[^，。\s]{0,8})?(?:报道|報[導道])\s*[，,]"
+    r"|[记記]者(?:\d{1,2}日)?(?:[从從]|近日|了解到|[获獲]悉|走[访訪]|[调調]查)"
+    r"|[为為爲](?:[进進]一步|深入|切[实實]|加强|积极|積極|做好|丰富|豐富|提升|提高|[营營]造|推[动動]|[贯貫]彻|[贯貫]徹|激[发發]|守[护護])"
+    r"|[据據][^，。！？\s]{2,20}?(?:报道|報[導道]|消息|获悉|獲悉|公布|显示|顯示|介绍|介紹|统计|統計|表示)"
 )
 _CAPTION_SIG = re.compile(r"图为|圖為|图片来源|圖片來源|[（(]图|[（(]圖|图源|圖源")
 _OTHER_SIG = re.compile(r"【|(?:来源|來源)\s*[：:]|(?:原标题|原標題)\s*[：:]|本[报報](?:讯|訊|综合|綜合)")
@@ -228,27 +228,31 @@ def noted_original_title(text: str, start: int, limit: int) -> str | None:
 
 _LEAD_PREFIXES = (
     # 中新网兰州7月31日电 (戴文昌) / IT之家 7 月 31 日消息， / 深圳新闻网2023年7月27日讯 （记者 曹园芳）
-    re.compile(rf"据?[^\s，。：:（(【】]{{0,16}}?\s*{_DATELINE_SIG.pattern}(?:{_PAREN.pattern})?\s*[：:，,]?"),
+    re.compile(rf"[据據]?[^\s，。：:（(【】]{{0,16}}?\s*{_DATELINE_SIG.pattern}(?:{_PAREN.pattern})?\s*[：:，,]?"),
     # 新京报讯（记者徐美慧） / 荆楚网（湖北日报网）讯（通讯员 刘自航） / 中国天气网讯
     re.compile(rf"[^\s，。：:（(【】]{{2,16}}?(?:{_PAREN.pattern})?\s*{_NOT_XUN}(?:讯|訊)(?![员員])(?:{_PAREN.pattern})?\s*[：:，,]?"),
-    re.compile(r"据[^\s，。]{2,10}?电\s*"),  # 据新华社电
-    re.compile(r"[^\s，。：:]{2,12}?消息\s*[：:，,]\s*"),  # 央视网消息：
+    # 据新华社电 / 據新華社電 / 新华社电 (an outlet's wire without a date)
+    re.compile(rf"[据據][^\s，。]{{2,10}}?(?:电|電)(?:{_PAREN.pattern})?\s*"
+               rf"|[^\s，。：:（(【】]{{1,10}}?(?:社|网|網)(?:电|電)(?![视視话話网網力量线線脑腦子梯影器池])(?:{_PAREN.pattern})?\s*"),
+    # 央视网消息： / 路透社14日消息， (not 「这一消息，」, 「好消息，」)
+    re.compile(r"(?![这這该該此那])[^\s，。：:]{2,12}?(?<![一条條则則个個好坏壞])消息\s*[：:，,]\s*"),
     re.compile(r"【[^】\n]{0,40}】\s*"),  # 【环球网报道 见习记者 赵博元】
     re.compile(rf"[（(][^）)\n]{{0,40}}(?:{_ROLE}|作者)[^）)\n]{{0,40}}[）)]\s*"),  # （深圳商报记者 涂竞玉）
     # 封面新闻记者 刘恪生 / 极目新闻记者 陈勇 / 作者：学而时习工作室 — a name clearly ended
     re.compile(
         rf"[^\s，。：:（(【】]{{0,14}}?(?:{_ROLE}|作者)\s*[：:｜|]?\s*[{_CJK}·]{{2,4}}(?:\s+[{_CJK}·]{{2,4}})*?"
-        rf"(?:\s*(?:摄影报道|攝影報導|摄|攝)|\s*(?:[{_CJK}]{{2,4}}?)?(?:报道|報導)|(?=\s|\d|{_ROLE}|实习生|實習生|$))\s*"
+        rf"(?:\s*(?:文\s*/\s*[图圖](?:\s*/\s*(?:视频|視頻))?|摄影报道|攝影報[導道]|摄|攝)|\s*(?:[{_CJK}]{{2,4}}?)?(?:报道|報[導道])"
+        rf"|(?=\s|\d|{_ROLE}|实习生|實習生|$))\s*"
     ),
 )
 _BYLINE_AT_TOP = re.compile(rf"[^，。]{{0,30}}?(?:{_ROLE}|作者)")
 
 
-def lead_title(body: str, limit: int = 30) -> str:
-    """A title from the lead: its first sentence (or the part before 「近日，」, 「8月16日，」…),
-    after any dateline, byline or credit; at most ``limit`` characters (then 「…」)."""
-    s = body[:400]
-    pos = 0
+_SAYS_NEXT = ("称", "稱", "说", "說", "指出", "显示", "顯示", "表示", "透露", "介绍", "介紹")
+
+
+def _past_leads(s: str, pos: int) -> int:
+    """Past the datelines, bylines and credits at ``s[pos:]`` (up to six of them)."""
     for _ in range(6):
         pos = skip_space(s, pos, len(s))
         credit = credit_at(s, pos, len(s))
@@ -262,6 +266,34 @@ def lead_title(body: str, limit: int = 30) -> str:
                 break
         else:
             break
+    return pos
+
+
+def lead_end(text: str, pos: int = 0, limit: int | None = None) -> int:
+    """Where the datelines, bylines, source leads and photo credits that open ``text[pos:limit]``
+    end, with the punctuation after them; ``pos`` when there are none. In both scripts:
+    「IT之家 7 月 31 日消息，」, 「封面新闻记者 张三 ，」, 「人民網北京8月10日電(記者杜燕飛)」,
+    「中新社拉萨8月16日电 (拉巴卓玛 邢一)」, 「（深圳商报记者 涂竞玉）」, 「據新華社電 」.
+    A lead that the sentence goes on from (「美联社8月5日报道称，」) is not cut off.
+
+    >>> text = "IT之家 7 月 31 日消息，吉利汽车今日发布大模型。"
+    >>> text[lead_end(text):]
+    '吉利汽车今日发布大模型。'
+    """
+    s = text[: len(text) if limit is None else limit]
+    end = _past_leads(s, pos)
+    if end == pos or s.startswith(_SAYS_NEXT, end):
+        return pos
+    while end < len(s) and (s[end].isspace() or s[end] in "，,：:、"):
+        end += 1
+    return end
+
+
+def lead_title(body: str, limit: int = 30) -> str:
+    """A title from the lead: its first sentence (or the part before 「近日，」, 「8月16日，」…),
+    after any dateline, byline or credit; at most ``limit`` characters (then 「…」)."""
+    s = body[:400]
+    pos = _past_leads(s, 0)
     if _BYLINE_AT_TOP.match(s, pos):  # a byline whose names run into the lead: start after its clause
         comma = re.search(r"[，,。]|\s{2,}", s[pos:])
         pos = pos + comma.end() if comma else pos
@@ -315,7 +347,7 @@ def top_outlet_and_dateline(top: str) -> tuple[str | None, PartialDate | None]:
     if outlet is None and m:
         named = re.sub(r"(?:全媒体|全媒體|首席|特约|特約|高级|高級|资深|資深)$", "", m.group(1))
         outlet = named if _OUTLET_TAIL.search(named) else None
-    m = re.match(r"【([^】\s]{2,12}?)(?:综合|綜合)?(?:报道|報導|消息)", top)
+    m = re.match(r"【([^】\s]{2,12}?)(?:综合|綜合)?(?:报道|報[導道]|消息)", top)
     if outlet is None and m:
         outlet = m.group(1)
     if outlet and (outlet.startswith(("本报", "本報", "据", "據")) or len(outlet) < 2):
@@ -325,11 +357,11 @@ def top_outlet_and_dateline(top: str) -> tuple[str | None, PartialDate | None]:
 
 _AUTHOR = re.compile(
     rf"(?:记者|記者|作者|撰文)\s*[：:｜|]?\s*((?:[{_CJK}·]{{2,4}})(?:[ 、](?:[{_CJK}·]{{2,4}}))*)"
-    rf"(?=\s|[）)】、]|\d|{_ROLE}|实习生|實習生|摄影|攝影|报道|報導|$)"
+    rf"(?=\s|[）)】、]|\d|{_ROLE}|实习生|實習生|摄影|攝影|报道|報[導道]|$)"
 )
 
 
-_NOT_NAMES = ("摄影", "攝影", "报道", "報導", "了解", "获悉", "獲悉", "走访", "調查", "调查", "采访", "採訪")
+_NOT_NAMES = ("摄影", "攝影", "报道", "報導", "報道", "了解", "获悉", "獲悉", "走访", "調查", "调查", "采访", "採訪")
 
 
 def byline_author(top: str) -> str | None:
@@ -343,9 +375,9 @@ def byline_author(top: str) -> str | None:
     for name in re.split(r"[ 、]", m.group(1)):
         if re.fullmatch(_ROLE + r"|实习生|實習生", name):  # 「记者 吕鉴蕾 通讯员 吴迪」: the reporters only
             break
-        if name and not name.startswith(_NOT_NAMES) and not name.endswith(("报道", "報導")):
+        if name and not name.startswith(_NOT_NAMES) and not name.endswith(("报道", "報導", "報道")):
             names.append(name)
-    if len(names) > 1 and top[m.end() : m.end() + 2] in ("报道", "報導"):
+    if len(names) > 1 and top[m.end() : m.end() + 2] in ("报道", "報導", "報道"):
         names.pop()  # 「记者 秦成林 枣庄报道」: a place
     return " ".join(names) or None
 
@@ -431,7 +463,7 @@ _SOURCE_MARK = re.compile(
 )
 # what the name of a picture's source ends with: 视频截图, 受访者, 问政湖南网站, 公羊救援队, 台媒, 塔斯社报道配图
 _SOURCE_END = re.compile(
-    r"(?:报道|報導|配图|配圖|视频截图|視頻截圖|截图|截圖|受访者提供|受訪者提供|受访者|受訪者|网站|網站|官网|官網|网络|網絡|网友|網友|提供|供图|供圖"
+    r"(?:报道|報[導道]|配图|配圖|视频截图|視頻截圖|截图|截圖|受访者提供|受訪者提供|受访者|受訪者|网站|網站|官网|官網|网络|網絡|网友|網友|提供|供图|供圖"
     rf"|中心|公司|官方|微博|警务|警務|{_OUTLET_END}|媒|队|隊|局|院|部|厅|廳|所)+"
 )
 _SOURCE_STOP = re.compile(r"[\t\n\r\u3000\xa0，,。：:；;！？!?（）()【】「」“”\"▲\d]|(?<![A-Za-z]) | (?![A-Za-z])")

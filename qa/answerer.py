@@ -65,6 +65,7 @@ from dataclasses import dataclass, field
 
 from newsqa.index.bm25 import bigram_tokens, query_tokens
 from newsqa.ingest.chunker import split_sentences
+from newsqa.ingest.news_pieces import lead_end
 from newsqa.qa import spans as sp
 from newsqa.qa.abstain import AbstentionModel
 from newsqa.qa.answer_types import QuestionType, detect_answer_type
@@ -119,6 +120,8 @@ SHORT_TYPED_CHARS = 24
 SHORT_TYPED_MARGIN = 0.15
 # With max_sentences > 1, further sentences must score within this much of the best.
 SECOND_SENTENCE_MARGIN = 1.0
+# An answer opening with a dateline or byline starts after it when this much is left.
+MIN_AFTER_LEAD = 4
 # Passages / documents whose sentence splits the answerer keeps between questions.
 CACHE_SIZE = 20_000
 
@@ -489,6 +492,7 @@ class ExtractiveAnswerer:
             raw = hit.chunk.text[start:end]
             lead = len(raw) - len(raw.lstrip())
             start, end = start + lead, start + len(raw.rstrip())
+            start = _after_lead(hit.chunk.text, start, end, cand)
             piece = hit.chunk.text[start:end]
             if not piece or fold(piece) in seen:  # the same sentence from an overlapping passage
                 continue
@@ -511,6 +515,18 @@ class ExtractiveAnswerer:
             confidence=confidence,
             answer_type=q.type,
         )
+
+
+def _after_lead(text: str, start: int, end: int, sent: _Sentence) -> int:
+    """``start`` moved past a dateline, byline or source lead that opens ``text[start:end]``
+    (「IT之家 7 月 31 日消息，」, 「據新華社電」: ``lead_end``), so the answer and its highlight
+    begin with what the article reports; kept when the answer's phrase lies in the lead or
+    little would be left."""
+    after = lead_end(text, start, end)
+    top = sent.fillers[0] if sent.fillers else None
+    if top is not None and sent.start + sent.folded.span(top.start, top.end)[0] < after:
+        return start
+    return after if end - after >= MIN_AFTER_LEAD else start
 
 
 def _same_phrase(a: sp.Filler, b: sp.Filler) -> bool:

@@ -230,6 +230,31 @@ def test_the_outlet_comes_only_from_a_clear_byline_or_dateline(lead, source):
     assert doc.text == lead  # bylines and datelines stay: they open the lead sentence
 
 
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "据新华社电 某国一座仓库发生爆炸。",
+        "新华社电（记者 王明）某国一座仓库发生爆炸。",
+        "人民网北京8月10日电(记者杜燕飞)国家发改委9日发布通知。",
+        "本报讯（记者 王明）昨日，某市举行活动。",
+        "（深圳商报记者 涂竞玉）7月27日，某公司发布报告。",
+        "据荔枝新闻7月31日报道，近日有人举报某事。",
+        "综合美国媒体报道，某国首相宣布辞职。",
+        "为进一步加强安全管理，某市开展检查。",
+    ],
+)
+def test_leads_in_traditional_script_read_as_in_simplified(lead):
+    from newsqa.script import to_simplified, to_traditional
+
+    simplified, traditional = read("2023-08-01，正文：" + lead), read("2023-08-01，正文：" + to_traditional(lead))
+    assert to_simplified(traditional.title) == simplified.title
+    for field in (traditional.source, traditional.metadata.get("author")):
+        assert field is None or to_simplified(field) in (simplified.source, simplified.metadata.get("author"))
+    assert (traditional.source is None, "author" in traditional.metadata) == (simplified.source is None, "author" in simplified.metadata)
+    for wire in ("据", "电", "记者"):
+        assert wire not in simplified.title
+
+
 def test_authors_only_when_the_names_are_clearly_delimited():
     assert read("2023-08-01，正文：封面新闻记者 刘恪生7月28日晚，某灯组亮灯。").metadata["author"] == "刘恪生"
     assert read("2023-08-01，正文：新京报讯（记者 吴采倩 慕宏举）7月23日下午，某馆坍塌。").metadata["author"] == "吴采倩 慕宏举"

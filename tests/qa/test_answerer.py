@@ -361,3 +361,35 @@ def test_taiwan_characters_are_the_default():
 def test_the_question_spelling_is_kept_in_the_answer():
     answer = ExtractiveAnswerer(min_confidence=0.0).run("公司裡的軟件團隊擴大了多少？", [UNICOM])
     assert "公司裡的軟件團隊" in answer.answer
+
+
+# --------------------------------------------------------------------------- leads
+
+
+@pytest.mark.parametrize(
+    "question, sentence, lead",
+    [
+        ("吉利汽车的CEO是谁？", "IT之家 7 月 31 日消息，吉利汽车今日的内部大会上，CEO 淦家阅透露将发布大模型。",
+         "IT之家 7 月 31 日消息，"),
+        ("灯组在哪里正式亮灯？", "封面新闻记者 张三 ，某灯组在成都大运会开幕式上正式亮灯。", "封面新闻记者 张三 ，"),
+        ("國家發改委9日發布了什麼通知？", "人民網北京8月10日電(記者杜燕飛)國家發改委9日發布通知，汽油價格每噸提高240元。",
+         "人民網北京8月10日電(記者杜燕飛)"),
+        ("雪顿节在哪座寺庙开幕？", "中新社拉萨8月16日电 (拉巴卓玛 邢一)2023年雪顿节16日在拉萨哲蚌寺开幕。",
+         "中新社拉萨8月16日电 (拉巴卓玛 邢一)"),
+        ("某公司发布了什么报告？", "（深圳商报记者 涂竞玉）某公司发布2023年半年度报告，营收增长两成。", "（深圳商报记者 涂竞玉）"),
+        ("某國哪裡發生倉庫爆炸？", "據新華社電 某國首都一座倉庫發生爆炸，造成3人受傷。", "據新華社電 "),
+        ("某国哪里发生仓库爆炸？", "据新华社电 某国首都一座仓库发生爆炸，造成3人受伤。", "据新华社电 "),
+    ],
+)
+def test_an_answer_starts_after_the_dateline_or_byline_and_so_does_its_highlight(answerer, question, sentence, lead):
+    answer = answerer.run(question, [passage(sentence)])
+    assert not answer.abstained
+    cited = answer.citations[0]
+    assert cited.highlight_start == len(lead)
+    assert answer.answer.startswith(sentence[len(lead) : len(lead) + 4])
+
+
+def test_a_sentence_that_goes_on_from_its_source_keeps_it(answerer):
+    sentence = "美联社8月5日报道称，某国首都一座仓库发生爆炸，造成3人受伤。"
+    answer = answerer.run("某国哪里发生仓库爆炸？", [passage(sentence)])
+    assert answer.citations[0].highlight_start == 0 and answer.answer.startswith("美联社")
