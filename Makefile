@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install model browser eval eval-seed eval-drcd eval-drcd-check eval-cmrc eval-unanswerable eval-stress eval-news fit-abstention llm eval-llm bench bench-full soak clean help
+.PHONY: run test install model browser eval eval-seed eval-drcd eval-drcd-check eval-cmrc eval-unanswerable eval-near-miss eval-stress eval-news fit-abstention llm eval-llm bench bench-full soak clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -58,6 +58,10 @@ fit-abstention: model  ## refit the abstention model and its threshold on the DR
 eval-unanswerable: model  ## DRCD questions whose articles are held out: abstention recall and calibration
 	$(BIN)/python -m newsqa.evals.build_unanswerable
 	$(BIN)/newsqa eval --corpus var/eval-sets/drcd-unanswerable/corpus --questions var/eval-sets/drcd-unanswerable/questions.jsonl --out var/eval/drcd-unanswerable
+
+eval-near-miss: model  ## DRCD questions whose answering sentences are removed from their article (the story stays): abstention on near-misses
+	$(BIN)/python -m newsqa.evals.build_near_miss
+	$(BIN)/newsqa eval --corpus var/eval-sets/drcd-near-miss/corpus --questions var/eval-sets/drcd-near-miss/questions.jsonl --out var/eval/drcd-near-miss
 
 eval-stress: model  ## every real question at hand plus a mutated copy of each (~22,800) on the bundled index: must end with errors 0
 	$(BIN)/python -m newsqa.evals.stress
