@@ -122,6 +122,7 @@ SHORT_TYPED_MARGIN = 0.15
 SECOND_SENTENCE_MARGIN = 1.0
 # An answer opening with a dateline or byline starts after it when this much is left.
 MIN_AFTER_LEAD = 4
+_GAP = re.compile(r"\s{3,}")  # a blanked photo credit or a layout gap: no answer quotes across it
 # Passages / documents whose sentence splits the answerer keeps between questions.
 CACHE_SIZE = 20_000
 
@@ -492,6 +493,7 @@ class ExtractiveAnswerer:
             raw = hit.chunk.text[start:end]
             lead = len(raw) - len(raw.lstrip())
             start, end = start + lead, start + len(raw.rstrip())
+            start, end = _within_gaps(hit.chunk.text, start, end, cand)
             start = _after_lead(hit.chunk.text, start, end, cand)
             piece = hit.chunk.text[start:end]
             if not piece or fold(piece) in seen:  # the same sentence from an overlapping passage
@@ -515,6 +517,20 @@ class ExtractiveAnswerer:
             confidence=confidence,
             answer_type=q.type,
         )
+
+
+def _within_gaps(text: str, start: int, end: int, sent: _Sentence) -> tuple[int, int]:
+    """The part of ``text[start:end]`` between blank runs (a photo credit blanked by the
+    reader, a layout gap between a headline and its lead) that holds the answer's phrase,
+    else the longest part: an answer never quotes across a blank."""
+    cuts = [m.span() for m in _GAP.finditer(text, start, end)]
+    if not cuts:
+        return start, end
+    bounds = [start, *(x for cut in cuts for x in cut), end]
+    parts = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2) if bounds[i + 1] > bounds[i]]
+    top = sent.fillers[0] if sent.fillers else None
+    at = sent.start + sent.folded.span(top.start, top.end)[0] if top is not None else -1
+    return next((p for p in parts if p[0] <= at < p[1]), max(parts, key=lambda p: p[1] - p[0]))
 
 
 def _after_lead(text: str, start: int, end: int, sent: _Sentence) -> int:

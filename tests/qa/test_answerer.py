@@ -389,7 +389,21 @@ def test_an_answer_starts_after_the_dateline_or_byline_and_so_does_its_highlight
     assert answer.answer.startswith(sentence[len(lead) : len(lead) + 4])
 
 
-def test_a_sentence_that_goes_on_from_its_source_keeps_it(answerer):
-    sentence = "美联社8月5日报道称，某国首都一座仓库发生爆炸，造成3人受伤。"
-    answer = answerer.run("某国哪里发生仓库爆炸？", [passage(sentence)])
-    assert answer.citations[0].highlight_start == 0 and answer.answer.startswith("美联社")
+@pytest.mark.parametrize(
+    "question, sentence",
+    [
+        ("某国哪里发生仓库爆炸？", "美联社8月5日报道称，某国首都一座仓库发生爆炸，造成3人受伤。"),  # the sentence goes on from it
+        ("中国联通与腾讯新设的合营企业叫什么名字？", "中国联通与腾讯新设合营企业云宙时代已注册登记并启动运营。"),  # 腾讯 is no 「…讯」
+        ("中國聯通與騰訊新設的合營企業叫什麼名字？", "中國聯通與騰訊新設合營企業雲宙時代已註冊登記並啟動運營。"),
+    ],
+)
+def test_what_only_looks_like_a_lead_stays(answerer, question, sentence):
+    answer = answerer.run(question, [passage(sentence)])
+    assert answer.citations[0].highlight_start == 0 and answer.answer.startswith(sentence[:4])
+
+
+def test_an_answer_never_quotes_across_a_blanked_credit(answerer):
+    sentence = "乘务人员处理冒烟的充电宝        据飞常准显示，8月13日的MU6958航班备降武汉天河国际机场。"
+    answer = answerer.run("MU6958航班备降在哪个机场？", [passage(sentence)])
+    assert answer.answer == "据飞常准显示，8月13日的MU6958航班备降武汉天河国际机场。[1]"
+    assert answer.citations[0].highlight_start == sentence.index("据飞常准")
