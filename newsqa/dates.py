@@ -40,10 +40,11 @@ from dataclasses import dataclass
 
 MIN_YEAR, MAX_YEAR = 1800, 2200
 
-_SEP = r"\s*[-/.]\s*"
+# the separator of 2021-01-10, 2021/1/10, 2021.01.10 (shared with newsqa.timex)
+DATE_SEP = r"\s*[-/.]\s*"
 # year-month-day with -, /, . or 年月日; a digit must not run on before or after.
 _YMD = re.compile(
-    rf"(?<!\d)(\d{{4}})(?:{_SEP}(\d{{1,2}}){_SEP}(\d{{1,2}})(?!\d)|\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*[日号號]?)"
+    rf"(?<!\d)(\d{{4}})(?:{DATE_SEP}(\d{{1,2}}){DATE_SEP}(\d{{1,2}})(?!\d)|\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*[日号號]?)"
 )
 _MD = re.compile(r"(?<![\d年/.-])(\d{1,2})\s*月\s*(\d{1,2})\s*[日号號]")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:[T\s]?\d{2}:?\d{2}(?::?\d{2})?)?$")
