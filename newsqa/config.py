@@ -159,6 +159,10 @@ class Settings(BaseSettings):
     retrieval_bm25_weight: float = Field(2.0, ge=0.0, le=100.0, description="Fusion weight of BM25 (0: off).")
     retrieval_rerank: bool = Field(True, description="Re-rank the fused top candidates (newsqa.qa.rerank).")
     retrieval_rerank_depth: int = Field(20, ge=1, le=200, description="Fused candidates the reranker re-scores.")
+    retrieval_time_weight: float = Field(
+        1.0, ge=0.0, le=100.0,
+        description="How strongly a question's period (「去年」, 「2021年」) is preferred in retrieval (0: off).",
+    )
     retrieval_rerank_weights: Path | None = Field(
         None, description="A reranker weights JSON (default: the shipped newsqa/qa/rerank_weights.json)."
     )

@@ -9,6 +9,10 @@ Example::
     answer = qa.ask("上海自貿區是哪一天掛牌的？")
     print(answer.answer, [c.title for c in answer.citations])
 
+    # 「去年」 read as of a given day (default today); only articles of 2023 (newsqa.timex):
+    qa.ask("去年9月哪个飓风袭击了利比亚？", as_of=datetime.date(2024, 11, 12))
+    qa.ask("利比亚飓风", within=DateRange.parse("2023-01-01", "2023-12-31"))
+
     # With a generative answerer (answer_generator = "openai" | "local"), as it is written:
     for event in qa.ask_stream("上海自贸区是哪一天挂牌的？"):
         if isinstance(event, str):
@@ -19,6 +23,7 @@ Example::
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -32,6 +37,7 @@ from newsqa.ingest.pipeline import build_components
 from newsqa.qa.answerer import ExtractiveAnswerer
 from newsqa.qa.retriever import HybridRetriever
 from newsqa.question import MAX_QUESTION_CHARS, QuestionError, validate_question
+from newsqa.timex import DateRange
 from newsqa.types import Answer
 
 logger = logging.getLogger(__name__)
@@ -101,14 +107,16 @@ class NewsQA:
             return True
 
     # ------------------------------------------------------------------ asking
-    def _retrieve(self, question: str, top_k: int | None) -> tuple[str, list, int, float]:
+    def _retrieve(
+        self, question: str, top_k: int | None, as_of: dt.date | None = None, within: DateRange | None = None
+    ) -> tuple[str, list, int, float]:
         """(question, retrieved, k, start time); the retrieval time is kept for ``_finish``."""
         question = validate_question(question)
         self.index.embedder.warmup()  # load the question encoder first: latency_ms measures answering, not loading
         started = time.perf_counter()
         self.refresh()
         k = top_k or self.settings.retrieval_top_k
-        retrieved = self._retriever.run(question, max(k, EVAL_DEPTH))
+        retrieved = self._retriever.run(question, max(k, EVAL_DEPTH), as_of=as_of, within=within)
         self._retrieval_ms.value = (time.perf_counter() - started) * 1000
         return question, retrieved, k, started
 
@@ -123,18 +131,25 @@ class NewsQA:
         logger.debug("answered %r in %.0f ms (abstained=%s)", answer.question, answer.latency_ms, answer.abstained)
         return answer
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
+    def ask(
+        self, question: str, top_k: int | None = None, *, as_of: dt.date | None = None, within: DateRange | None = None
+    ) -> Answer:
         """Answer ``question`` with citations; raises ``QuestionError`` for one that cannot be asked
-        (empty, too long, not text, too little content: ``newsqa.question``)."""
-        question, retrieved, k, started = self._retrieve(question, top_k)
+        (empty, too long, not text, too little content: ``newsqa.question``).
+
+        ``as_of``: the day the question is asked, which 「去年」「上周」 are read against
+        (default today); ``within``: only articles dated in this range."""
+        question, retrieved, k, started = self._retrieve(question, top_k, as_of, within)
         answer = self.answerer.run(question, retrieved[:k], term_weights=self.index.term_weights)
         return self._finish(answer, retrieved, started)
 
-    def ask_stream(self, question: str, top_k: int | None = None) -> Iterator[str | Answer]:
+    def ask_stream(
+        self, question: str, top_k: int | None = None, *, as_of: dt.date | None = None, within: DateRange | None = None
+    ) -> Iterator[str | Answer]:
         """Like :meth:`ask`, but yields the generated text in pieces as the model writes it
         (unchecked), then the checked ``Answer`` (always last). The extractive answerer
         yields only the ``Answer``."""
-        question, retrieved, k, started = self._retrieve(question, top_k)
+        question, retrieved, k, started = self._retrieve(question, top_k, as_of, within)
         stream = getattr(self.answerer, "stream", None)
         if stream is None:
             answer = self.answerer.run(question, retrieved[:k], term_weights=self.index.term_weights)
