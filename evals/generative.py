@@ -177,7 +177,8 @@ def run_generative_eval(
                 eval_settings.index_path, k)
     qa = NewsQA.from_settings(eval_settings)
     qa.warmup()  # the embedding model and, for "local", the model server: not in the timings
-    results = evaluate(rows, lambda question: qa.ask(question, top_k=k), qa.index.get_document, progress=progress)
+    results = evaluate(rows, lambda question, **when: qa.ask(question, top_k=k, **when), qa.index.get_document,
+                       progress=progress)
     answers = [answer for _, answer, _ in results]
     lookup = qa.index.get_document
     extractive_scores = [

@@ -8,8 +8,8 @@ An eval row (one JSON object per line of a ``.jsonl`` file)::
      "evidence": "2013年9月29日上海自貿區掛牌。", "answerable": true}
 
 ``answer_match`` ("any" | "all", default "any"), ``article`` (a file name or a list of
-them), ``evidence`` (a sentence of the gold article) and ``answerable`` (default true)
-are optional.
+them), ``evidence`` (a sentence of the gold article), ``answerable`` (default true) and
+``question_date`` (``YYYY-MM-DD``, the day the question was asked: its ``as_of``) are optional.
 
 **Gold passage.** A passage (a chunk, or a cited span) is gold when it comes from a
 gold article (``document.source_file`` matches ``article`` by basename or by relative
@@ -41,6 +41,7 @@ Example::
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
@@ -52,6 +53,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from newsqa.dates import read_date
 from newsqa.qa.spans import whole_span
 from newsqa.script import from_taiwan_phrases, has_traditional, to_simplified
 from newsqa.types import Answer, Document
@@ -520,7 +522,27 @@ def _validate_row(data: Any) -> str | None:
     evidence = data.get("evidence")
     if evidence is not None and (not isinstance(evidence, str) or not evidence.strip()):
         return "'evidence' must be a non-empty string"
+    if data.get("question_date") is not None:
+        try:
+            question_day(data)
+        except ValueError as exc:
+            return str(exc)
     return None
+
+
+def question_day(row: dict[str, Any]) -> dt.date | None:
+    """The day a row's question was asked (``question_date``), or None when it has none.
+
+    Read as a written date with its year (``2024-11-12``, ``2024-6-15``, ``2024年6月15日``,
+    even ``2024-1月20日`` as one ChronoQA row writes it); ``ValueError`` when it is not one.
+    """
+    value = row.get("question_date")
+    if value is None:
+        return None
+    found = read_date(value) if isinstance(value, str) else None
+    if found is None or found.iso() is None:
+        raise ValueError(f"'question_date' (the day it was asked) must be a date like 2024-11-12, not {value!r}")
+    return dt.date.fromisoformat(found.iso())
 
 
 def load_questions(path: Path | str, limit: int | None = None) -> list[dict[str, Any]]:

@@ -7,6 +7,10 @@ under ``var/eval-cache/<fingerprint>`` (keyed by the files' content and the sett
 that shape the index) and reuses it while nothing changes. The user's index is never
 touched.
 
+A row's ``question_date`` (``YYYY-MM-DD``, as ChronoQA rows have it) is the day the
+question was asked: it is passed as ``as_of`` (「去年」「上周」 are read against it); a row
+without one is asked as of today.
+
 ``split`` ("tune" | "check" | "all", see ``newsqa.evals.splits``) keeps the questions
 of one half; ``to_script`` ("hans" | "hant") converts every question to that script
 before it is asked (the gold answers are compared script-folded anyway).
@@ -44,7 +48,7 @@ from newsqa.config import Settings
 from newsqa.question import QuestionError
 from newsqa.types import Answer, Document
 
-from .metrics import HIT_KS, MRR_K, QuestionFileError, RowScore, load_questions, score_row
+from .metrics import HIT_KS, MRR_K, QuestionFileError, RowScore, load_questions, question_day, score_row
 from .report import build_report, write_outputs
 from .splits import SPLITS, filter_split
 
@@ -222,12 +226,14 @@ def _jsonable(value: Any) -> Any:
 
 def evaluate(
     rows: Sequence[dict[str, Any]],
-    ask: Callable[[str], Answer],
+    ask: Callable[..., Answer],
     lookup: Callable[[str], Document | None] | None,
     *,
     progress: bool = False,
 ) -> list[tuple[dict[str, Any], Answer, RowScore]]:
-    """Answer and score every row; returns ``(row, answer, score)`` triples in order."""
+    """Answer and score every row; returns ``(row, answer, score)`` triples in order.
+
+    ``ask(question)`` answers a row, ``ask(question, as_of=date)`` one with a ``question_date``."""
     from newsqa.progress import Progress
 
     results = []
@@ -245,10 +251,13 @@ def evaluate(
     return results
 
 
-def _ask_row(row: dict[str, Any], ask: Callable[[str], Answer]) -> tuple[Answer, str, str | None]:
+def _ask_row(row: dict[str, Any], ask: Callable[..., Answer]) -> tuple[Answer, str, str | None]:
     """(answer, status, error) for one row: a refused question or a failure becomes an empty,
     abstaining answer with the reason, so one bad row never stops the run."""
     try:
+        as_of = question_day(row)  # checked when the file was loaded
+        if as_of is not None:
+            return ask(row["question"], as_of=as_of), "answered", None
         return ask(row["question"]), "answered", None
     except QuestionError as exc:
         status, error = "refused", f"{exc.kind}: {exc}"
@@ -371,7 +380,7 @@ def run_eval(
         logger.debug("warm-up question failed", exc_info=True)
     results = evaluate(
         rows,
-        lambda question: qa.ask(question, top_k=k),
+        lambda question, **when: qa.ask(question, top_k=k, **when),
         qa.index.get_document,
         progress=progress,
     )
