@@ -12,9 +12,12 @@ and full-width digits count as digits.
   would put it after the reference date: questions ask about the past);
 * relative: 「今年」「去年」「前年」「三年前」「两年多前」「半年前」「八个月前」「上周」「上上周」
   「本周末」「上周五」「上个月」「两周前」「昨天」「三天前」「最近」「近三年」, anchored ones
-  (「去年9月」「去年上半年」「三年前的三月」「五年前的今天」「两年前的这个月」) and
+  (「去年9月」「去年上半年」「三年前的三月」「五年前的今天」「两年前的这个月」
+  「一年前的这个星期」) and
   「…以来」/「…至今」 (from the start of the period to the reference date);
-* ranges: 「2020年4月1日至4月30日」「2019年到2021年」 become one span.
+* ranges: 「2020年4月1日至4月30日」「2019年到2021年」「2022-2035年」 become one span.
+
+What stands inside 《…》 is a title, not a time the text names, and is not read.
 
 Weeks start on Monday (「上周」 on Thursday 2025-01-02 is 2024-12-23 … 2024-12-29).
 Without a reference date only explicit expressions that state their year are read.
@@ -169,6 +172,7 @@ _PATTERN = re.compile(
     r"|第?(?P<tq>[一二三四1-4])季度?"
     r"|(?P<tpart>年[初底末]|初(?![中期步次级級赛賽始心])|底|末(?!期))"
     r"|(?P<tmonth>本月|这个月|這個月|当月|當月)"
+    rf"|(?P<tweek>本{_WEEK}|这{_GE}?{_WEEK}|這{_GE}?{_WEEK})"
     r"|(?P<tday>今天|今日|当天|當天)"
     r"))?"
     # the other relative expressions
@@ -182,12 +186,15 @@ _PATTERN = re.compile(
     rf"|(?P<dn>{_N})\s*[天日]{_AGO.format('dd')}"
     rf"|(?:近|过去|過去|最近)\s*(?P<ln>{_N})\s*(?P<lu>年|{_GE}月|{_GE}?{_WEEK}|天|日)"
     r"|(?P<recent>最近|近期|近来|近來)|(?P<lately>近日|(?<![节節假生止期作])日前)"
+    # the first year of 「2022-2035年」 (joined with the second as a range)
+    r"|(?P<yb>(?<!\d)(?:1[89]|2[01])\d{2})(?=\s*[-—–~～至到]\s*(?:1[89]|2[01])\d{2}\s*年)"
     # 2020-04-30, and a month without a year
     rf"|(?P<iso>(?<!\d)(?P<iy>\d{{4}}){DATE_SEP}(?P<im>\d{{1,2}}){DATE_SEP}(?P<id>\d{{1,2}})(?!\d))"
     rf"|(?<![\d{''.join(_CN_DIGIT)}十个個第]){_MONTH_DAY.format(m='om', d='od', p='op')}"
     r")(?P<since>\s*(?:以来|以來|至今|迄今))?"
 )
 _RANGE_GAP = re.compile(r"\s*(?:至|到|~|～|—|–|-)\s*")
+_TITLE = re.compile(r"《[^《》]*》")  # a title's years (《规划纲要（2022-2035年）》) are not a time the text names
 
 
 def number(text: str) -> int | None:
@@ -284,10 +291,13 @@ def _anchored(m: re.Match, ref: dt.date | None) -> _Resolved | None:
         return (*_months(first, 3 * q - 2, 3 * q), relative)
     if m["tpart"]:
         return (*(_months(first, 1, 2) if m["tpart"].endswith("初") else _months(first, 11, 12)), relative)
-    if (m["tmonth"] or m["tday"]) and ref is not None:
+    if (m["tmonth"] or m["tday"] or m["tweek"]) and ref is not None:
+        day = _same_day(first, ref)
         if m["tday"]:
-            day = _same_day(first, ref)
             return day, day, "day", True
+        if m["tweek"]:  # 一年前的这个星期: the week that day fell in
+            monday = day - dt.timedelta(days=day.weekday())
+            return monday, monday + dt.timedelta(days=6), "day", True
         return dt.date(first, ref.month, 1), _month_end(first, ref.month), "month", True
     return dt.date(first, 1, 1), dt.date(last, 12, 31), "year", relative
 
@@ -379,6 +389,9 @@ def _yearless(m: re.Match, ref: dt.date | None, context_year: int | None) -> _Re
 def _resolve(m: re.Match, ref: dt.date | None, context_year: int | None) -> _Resolved | None:
     if m["ya"] or m["yr"] or m["yn"]:
         return _anchored(m, ref)
+    if m["yb"]:
+        year = int(m["yb"])
+        return dt.date(year, 1, 1), dt.date(year, 12, 31), "year", False
     if m["iso"]:
         try:
             day = dt.date(int(m["iy"]), int(m["im"]), int(m["id"]))
@@ -401,9 +414,12 @@ def find_times(text: str, today: dt.date | str | None = None) -> list[TimeSpan]:
         return []
     ref = as_date(today) if today is not None else None
     folded = text.translate(_WIDE)
+    titles = [t.span() for t in _TITLE.finditer(folded)] if "《" in folded else []
     spans: list[TimeSpan] = []
     context_year: int | None = None
     for m in _PATTERN.finditer(folded):
+        if any(start < m.start() < end for start, end in titles):
+            continue
         resolved = _resolve(m, ref, context_year)
         if resolved is None:
             continue
