@@ -46,7 +46,7 @@ from newsqa.index.docstore import DocstoreContents, read_docstore, write_docstor
 from newsqa.index.embedder import Embedder
 from newsqa.index.fusion import Candidate, fuse_candidates, to_retrieved
 from newsqa.ingest.chunker import SentenceChunker
-from newsqa.script import fold
+from newsqa.script import fold, in_script, written_script
 from newsqa.types import Chunk, Document, RetrievedChunk
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ logger = logging.getLogger(__name__)
 FORMAT_VERSION = 2
 CURRENT_FILE = "CURRENT"
 MANIFEST_FILE = "manifest.json"
+SCRIPT_SAMPLE = 1000  # passages read to tell which script the archive is written in
 
 
 class NewsIndexError(RuntimeError):
@@ -115,6 +116,7 @@ class NewsIndex:
         self.documents: dict[str, Document] = {}
         self.chunks: dict[int, Chunk] = {}
         self._folded: dict[int, str] = {}
+        self._passage_script: str | None = None  # what most passages are written in (lazy)
         self._doc_chunks: dict[str, list[int]] = {}
         self._text_keys: dict[str, str] = {}  # doc id -> normalised-text hash
         self._by_text_key: dict[str, str] = {}  # normalised-text hash -> doc id
@@ -307,6 +309,7 @@ class NewsIndex:
         ids = np.arange(self._next_id, self._next_id + len(chunks), dtype=np.int64)
         self._next_id += len(chunks)
         self._dense.add(vectors, ids)
+        self._passage_script = None
         for vid, chunk, text in zip(ids.tolist(), chunks, folded):
             self.chunks[vid] = chunk
             self._folded[vid] = text
@@ -342,6 +345,7 @@ class NewsIndex:
 
     def _remove_chunks(self, doc_id: str) -> int:
         ids = self._doc_chunks.pop(doc_id, [])
+        self._passage_script = None
         if ids and self._dense is not None:
             self._dense.remove(ids)
         for vid in ids:
@@ -575,6 +579,15 @@ class NewsIndex:
         bm25 = self._bm25_ready()
         return [(int(self._bm25_ids[pos]), score) for pos, score in bm25.search(fold(query), k)]
 
+    @property
+    def passage_script(self) -> str:
+        """The script most passages are written in (``written_script`` over about
+        ``SCRIPT_SAMPLE`` of them, once per change): questions are embedded in it."""
+        if self._passage_script is None:
+            vids = list(self._folded)[:: max(1, len(self._folded) // SCRIPT_SAMPLE)]
+            self._passage_script = written_script((self.chunks[v].embed_text, self._folded[v]) for v in vids)
+        return self._passage_script
+
     def search_candidates(
         self,
         query: str,
@@ -596,7 +609,7 @@ class NewsIndex:
         dense: list[tuple[int, float]] = []
         if dense_depth > 0:
             if query_vector is None:
-                query_vector = self.embedder.embed_query(query)
+                query_vector = self.embedder.embed_query(in_script(query, self.passage_script))
             dense = self.search_dense(query_vector, dense_depth)
         sparse = self.search_bm25(query, bm25_depth) if bm25_depth > 0 else []
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Literal
 
@@ -82,6 +83,36 @@ def detect_script(text: str, default: Script = "hant") -> Script:
     if simp_only > trad_only:
         return "hans"
     return default
+
+
+# A text is Traditional when folding (t2s) changes more than this share of its Han characters
+# (running Traditional text: a quarter to two fifths; Simplified: next to none).
+TRADITIONAL_SHARE = 0.05
+
+
+def written_script(pairs: Iterable[tuple[str, str]]) -> Script:
+    """The script most of a collection's texts are written in, from ``(text, fold(text))``
+    pairs (an index keeps both, so nothing is converted): ``"hant"`` when more texts are
+    Traditional (folding changes over ``TRADITIONAL_SHARE`` of their Han characters) than
+    Simplified, else ``"hans"``."""
+    votes = {"hans": 0, "hant": 0}
+    for text, folded in pairs:
+        if len(text) != len(folded):  # a character folded into several: positions do not line up
+            continue
+        han = [a != b for a, b in zip(text, folded) if "\u4e00" <= a <= "\u9fff"]
+        if han:
+            votes["hant" if sum(han) > TRADITIONAL_SHARE * len(han) else "hans"] += 1
+    return "hant" if votes["hant"] > votes["hans"] else "hans"
+
+
+def in_script(text: str, script: Script) -> str:
+    """``text`` written in ``script``: unchanged when it already is, else converted (to
+    Traditional with Taiwan characters, the commonest Traditional standard). For a question
+    put to an encoder that saw the passages in ``script``: e5 embeds 杜蘇芮颱風 and 杜苏芮台风
+    apart, and a question in the passages' script finds them better."""
+    if detect_script(text, default=script) == script:
+        return text
+    return to_simplified(text) if script == "hans" else _converter("s2tw").convert(text)
 
 
 def width_fold(text: str) -> str:

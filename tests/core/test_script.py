@@ -1,6 +1,6 @@
 import pytest
 
-from newsqa.script import detect_script, fold, to_script
+from newsqa.script import detect_script, fold, in_script, to_script, written_script
 
 
 @pytest.mark.parametrize(
@@ -89,3 +89,25 @@ def test_traditional_sources_are_quoted_as_written():
     taiwan = "針對舞台劇的東尼獎，也都是以奧斯卡金像獎為榜樣而創建的"  # 台 and 創建 stay as the source has them
     assert to_reader_script(taiwan, "hant", variant="tw-phrases") == taiwan
     assert to_reader_script(seed, "hans") == "扩区前，28.78平方公里辖区内，聚集2万余家各类企业"
+
+
+def test_the_script_a_collection_is_written_in_comes_from_what_folding_changes():
+    simplified = ["第5号台风杜苏芮在福建省晋江市沿海登陆。", "上海自贸区于2013年9月29日挂牌。"]
+    traditional = ["第5號颱風杜蘇芮在福建省晉江市沿海登陸。", "上海自貿區於2013年9月29日掛牌。"]
+    assert written_script((t, fold(t)) for t in simplified) == "hans"
+    assert written_script((t, fold(t)) for t in traditional) == "hant"
+    assert written_script((t, fold(t)) for t in traditional[:1] + simplified * 3) == "hans"  # the majority
+    assert written_script([]) == "hans"
+
+
+@pytest.mark.parametrize(
+    "question, script, expected",
+    [
+        ("杜蘇芮颱風在哪裡登陸？", "hans", "杜苏芮台风在哪里登陆？"),
+        ("杜苏芮台风为什么着陆？", "hant", "杜蘇芮颱風為什麼著陸？"),  # Taiwan characters: 為, 著
+        ("杜苏芮台风在哪里登陆？", "hans", "杜苏芮台风在哪里登陆？"),  # already in it: unchanged
+        ("上海在哪裡？", "hant", "上海在哪裡？"),
+    ],
+)
+def test_a_question_is_put_in_the_passages_script(question, script, expected):
+    assert in_script(question, script) == expected
