@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 from newsqa import __version__
+from newsqa.timex import DateRange, parse_day
 
 logger = logging.getLogger("newsqa")
 
@@ -137,7 +138,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         if args.stream:
             answer = _ask_streaming(qa, question, args)
         else:
-            answer = qa.ask(question, top_k=args.k)
+            answer = qa.ask(question, top_k=args.k, as_of=args.as_of, within=args.within)
             if args.json:
                 print(json.dumps(answer.to_dict(), ensure_ascii=False))
     except Exception as exc:
@@ -168,7 +169,7 @@ def _ask_streaming(qa, question: str, args: argparse.Namespace):
     With ``--json``: one ``{"delta": …}`` line per piece, then the answer object."""
     streamed: list[str] = []
     answer = None
-    for event in qa.ask_stream(question, top_k=args.k):
+    for event in qa.ask_stream(question, top_k=args.k, as_of=args.as_of, within=args.within):
         if isinstance(event, str):
             streamed.append(event)
             if args.json:
@@ -444,6 +445,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print exactly one JSON object (see README, 'ask --json')")
     p.add_argument("-k", "--k", type=int, default=None, help="passages the answerer sees (default: settings)")
     p.add_argument(
+        "--as-of", type=_day, metavar="YYYY-MM-DD",
+        help="the day the question is asked: 「去年」「上周」「三年前」 are read against it (default today)",
+    )
+    p.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only articles dated on or after this day")
+    p.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="only articles dated on or before this day")
+    p.add_argument(
         "--stream", action="store_true",
         help="with a generative answerer, print the model's text as it is written, then the checked answer "
         "(with --json: {\"delta\": …} lines, then the answer object)",
@@ -550,6 +557,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _day(text: str):
+    """An argparse type: a ``YYYY-MM-DD`` date, or a message that says what is wrong."""
+    try:
+        return parse_day(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors a user can fix: one line on stderr, exit code 2."""
     from pydantic import ValidationError
@@ -576,6 +591,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
             args.question = " ".join(extras)
         else:
             parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    if args.command == "ask":  # --since/--until as one typed range
+        try:
+            args.within = DateRange(args.since, args.until) if args.since or args.until else None
+        except ValueError as exc:
+            parser.error(f"--since/--until: {exc}")
     return args
 
 

@@ -46,11 +46,13 @@ Example::
     demo.launch(css=APP_CSS, prevent_thread_lock=True)
 
 API: ``gradio_client.Client(url).predict("上海自貿區是哪一天掛牌的？", api_name="/ask")``
+(``predict("去年…？", "2024-11-12", api_name="/ask")``: 「去年」 as of that day)
 returns the same dict as ``newsqa ask --json``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import logging
@@ -65,6 +67,7 @@ import gradio as gr
 
 from newsqa.question import QuestionError, clean_question, validate_question
 from newsqa.script import detect_script, to_script
+from newsqa.timex import parse_day
 
 if TYPE_CHECKING:  # pragma: no cover
     from newsqa.config import Settings
@@ -555,12 +558,13 @@ class LiveQA:
         documents = getattr(getattr(qa, "index", None), "documents", None)
         return isinstance(documents, dict) and not documents
 
-    def ask(self, question: str) -> Answer:
-        """``qa.ask(question)``; :class:`EmptyIndexError` when there is nothing to answer from."""
+    def ask(self, question: str, as_of: dt.date | None = None) -> Answer:
+        """``qa.ask(question)`` (as of ``as_of`` when given); :class:`EmptyIndexError` when
+        there is nothing to answer from."""
         question = validate_question(question)  # the one gate; an empty question is "empty", not "no index"
         qa = self.qa
         if qa is not None and not self.empty():
-            return qa.ask(question)
+            return qa.ask(question, as_of=as_of) if as_of is not None else qa.ask(question)
         raise EmptyIndexError()
 
     @property
@@ -821,16 +825,18 @@ def build_app(
         log.warning("refused an archive %s from %s: edits are off and the caller is not logged in", action, client)
         raise gr.Error(html.escape(EDITS_OFF_MESSAGE), title="無法修改", print_exception=False)
 
-    def _ask(question: str) -> Answer:
+    def _ask(question: str, as_of: str | None = None) -> Answer:
         try:
-            return live.ask(question)
-        except ValueError as exc:  # the core's user-facing message (empty, too long, no index...)
+            day = parse_day(as_of) if as_of and as_of.strip() else None
+            return live.ask(question, as_of=day)
+        except ValueError as exc:  # the core's user-facing message (empty, too long, no index, a bad as_of...)
             # gr.Error renders its message as HTML: escape it (it may quote the question).
             raise gr.Error(html.escape(str(exc)), print_exception=False) from None
 
-    def ask_json(question: str) -> dict[str, Any]:
-        """Answer one question; returns the `newsqa ask --json` object."""
-        return _ask(question if question is not None else "").to_dict()
+    def ask_json(question: str, as_of: str | None = None) -> dict[str, Any]:
+        """Answer one question; returns the `newsqa ask --json` object. `as_of` (YYYY-MM-DD,
+        default today): the day 「去年」「上周」 are read against."""
+        return _ask(question if question is not None else "", as_of).to_dict()
 
     # ---------------------------------------------------------------- chat
     def chat(
@@ -1104,6 +1110,10 @@ def build_app(
                     )
                     with gr.Row():
                         api_question = gr.Textbox(show_label=False, placeholder="問題", scale=5, elem_id="nqa-api-question")
+                        api_as_of = gr.Textbox(
+                            value="", show_label=False, placeholder="as_of：YYYY-MM-DD（預設今天）", scale=2,
+                            elem_id="nqa-api-as-of",
+                        )
                         api_send = gr.Button("查詢 JSON", scale=1, min_width=80)
                     api_output = gr.JSON(label="Answer", elem_id="nqa-api-output")
 
@@ -1207,7 +1217,7 @@ def build_app(
         gr.on(
             [api_question.submit, api_send.click],
             ask_json,
-            inputs=api_question,
+            inputs=[api_question, api_as_of],
             outputs=api_output,
             api_name="ask",
             api_description="Answer one question; returns the `newsqa ask --json` object.",

@@ -151,7 +151,7 @@ def test_first_ask_on_a_fresh_install_builds_the_bundled_index(tmp_path, e5_mode
 def test_an_internal_error_is_one_line_not_a_traceback(pudong_index, capsys, monkeypatch):
     from newsqa.qa.pipeline import NewsQA
 
-    def broken(self, question, top_k=None):
+    def broken(self, question, top_k=None, **when):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(NewsQA, "ask", broken)

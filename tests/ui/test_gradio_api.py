@@ -114,6 +114,29 @@ def test_api_returns_exactly_the_cli_json(client: Client, corpus: dict, serve_en
     assert from_api == from_cli
 
 
+def test_api_as_of_is_the_cli_as_of(client: Client, corpus: dict, serve_env: dict[str, str]) -> None:
+    """``as_of`` (the second input of /ask) reaches the pipeline as ``newsqa ask --as-of`` does."""
+    question = "去年上海自贸区有什么新闻？"
+    answers = {}
+    for as_of in ("2015-03-01", "2024-03-01"):  # 去年: 2014 (the expansion) or 2023 (the tenth anniversary)
+        cmd = [sys.executable, "-m", "newsqa.cli", "ask", "--json", "--index", str(corpus["index"]),
+               "--as-of", as_of, question]
+        done = subprocess.run(cmd, env=serve_env, capture_output=True, text=True, timeout=180, cwd=corpus["root"])
+        assert done.returncode == 0, done.stderr[-2000:]
+        from_cli = json.loads(done.stdout)
+        from_api = _check_contract(client.predict(question, as_of, api_name="/ask"))
+        from_cli.pop("latency_ms"), from_api.pop("latency_ms")
+        assert from_api == from_cli
+        answers[as_of] = from_api
+    assert answers["2015-03-01"] != answers["2024-03-01"]
+
+
+def test_a_bad_as_of_is_a_clear_error(client: Client) -> None:
+    with pytest.raises(AppError) as info:
+        client.predict("上海自贸区扩区前面积多大？", "2024-13-01", api_name="/ask")
+    assert "no such date" in str(info.value)
+
+
 @pytest.mark.parametrize("question", ["", "   "])
 def test_empty_question_is_a_clear_error(client: Client, question: str) -> None:
     with pytest.raises(AppError) as info:
