@@ -12,6 +12,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 # ~1,170 of the most frequent Simplified characters; their Traditional forms are added below.
@@ -61,3 +62,30 @@ def chinese_score(text: str) -> tuple[float, int]:
     if not wide:
         return 1.0, 0
     return sum(1 for c in wide if c in frequent) / len(wide), len(wide)
+
+
+# The sex of a competition or team, as the folded (Simplified) text writes it.
+OTHER_SEX: dict[str, tuple[str, ...]] = {
+    "男子": ("女子",), "女子": ("男子",), "男篮": ("女篮",), "女篮": ("男篮",), "男足": ("女足",), "女足": ("男足",),
+    "男排": ("女排",), "女排": ("男排",), "男单": ("女单",), "女单": ("男单",), "男双": ("女双", "混双"),
+    "女双": ("男双", "混双"), "混双": ("男双", "女双"),
+}
+SEX_WORDS: tuple[str, ...] = tuple(OTHER_SEX)
+# 第9次 / 第八届 / 第 3 轮 / 首届 (not 首次: "for the first time" qualifies nothing).
+_ORDINAL = re.compile(r"第\s*(\d{1,4}|[零〇一二两三四五六七八九十百]{1,5})\s*([届次期轮季场])|首([届期轮季场])")
+
+
+def ordinals(folded: str) -> set[tuple[str, int]]:
+    """``(counter, n)`` of every ordinal in a folded (Simplified) text: 「第9次」 → ("次", 9),
+    「第八届」 → ("届", 8), 「首届」 → ("届", 1)."""
+    from newsqa.timex import number
+
+    found: set[tuple[str, int]] = set()
+    for m in _ORDINAL.finditer(folded):
+        if m.group(3):
+            found.add((m.group(3), 1))
+            continue
+        n = number(m.group(1))
+        if n is not None:
+            found.add((m.group(2), n))
+    return found

@@ -70,6 +70,7 @@ from newsqa.qa import spans as sp
 from newsqa.qa.abstain import AbstentionModel
 from newsqa.qa.answer_types import QuestionType, detect_answer_type
 from newsqa.qa.places import regions_in
+from newsqa.qa.qualifiers import Qualifiers
 from newsqa.script import Script, TraditionalVariant, detect_script, fold, to_reader_script
 from newsqa.types import Answer, Citation, RetrievedChunk
 
@@ -148,6 +149,15 @@ class _Sentence:
     coverage: float = 0.0  # weighted share of the question's bigrams in the sentence
     score: float = 0.0  # the ranking score (conditional-logit utility)
     match: float = 0.0  # how well it matches the question (the confidence measure)
+
+
+@dataclass(slots=True)
+class Candidates:
+    """What the answerer may quote for one question (see ``ExtractiveAnswerer.candidates``)."""
+
+    sentences: list[_Sentence]  # scored, best first, after the place check
+    gated: list[_Sentence]  # those whose passage passes the gate; gated[0] is quoted
+    elsewhere: bool  # passages about another place than the question names were set aside
 
 
 class ExtractiveAnswerer:
@@ -386,6 +396,20 @@ class ExtractiveAnswerer:
             return self.abstention.probability(features)
         return max(0.0, min(1.0, max(s.match for s in sentences)))
 
+    def candidates(
+        self, q: QuestionType, retrieved: list[RetrievedChunk], term_weights: TermWeights | None = None
+    ) -> Candidates:
+        """The scored sentences (best first) after the place check, and those of them that
+        pass the passage gate (``_gate``): the first of those is what the answer quotes."""
+        sentences = sorted(self.sentences(q, retrieved, term_weights), key=lambda s: -s.score)
+        elsewhere = False  # passages about another place than the question names were set aside
+        if PLACE_CHECK:
+            in_place = self._in_the_place_asked(q, sentences, retrieved)
+            elsewhere = len(in_place) < len(sentences)
+            sentences = in_place
+        gated = self._gate(sentences, retrieved) if sentences else []
+        return Candidates(sentences, gated, elsewhere)
+
     @staticmethod
     def _gate(sentences: list[_Sentence], retrieved: list[RetrievedChunk]) -> list[_Sentence]:
         """The candidates whose passage matches the question nearly as well as the best one
@@ -412,6 +436,24 @@ class ExtractiveAnswerer:
         # fold() caches by text: the passages were folded for scoring already.
         named = [regions_in(fold(hit.document.title)) | regions_in(fold(hit.chunk.text)) for hit in retrieved]
         return [s for s in sentences if asked & named[s.passage] or not named[s.passage]]
+
+    @staticmethod
+    def _about_what_was_asked(
+        asked: Qualifiers, sentences: list[_Sentence], retrieved: list[RetrievedChunk]
+    ) -> list[_Sentence]:
+        """The ``sentences`` of stories that hold the question's year, ordinal and sex words
+        (``newsqa.qa.qualifiers``); all of them when the question names none."""
+        if not asked:
+            return sentences
+        held: dict[str, bool] = {}
+        out = []
+        for s in sentences:
+            doc = retrieved[s.passage].document
+            if doc.doc_id not in held:
+                held[doc.doc_id] = asked.held_by(doc)
+            if held[doc.doc_id]:
+                out.append(s)
+        return out
 
     # ------------------------------------------------------------------ the answer text
     def _answer_span(self, q: QuestionType, text: str, sent: _Sentence, q_tokens: set[str]) -> tuple[int, int]:
@@ -454,18 +496,19 @@ class ExtractiveAnswerer:
         """
         script = script or detect_script(question)
         q = detect_answer_type(question)
-        sentences = sorted(self.sentences(q, retrieved, term_weights), key=lambda s: -s.score)
-        elsewhere = False  # passages about another place than the question names were set aside
-        if PLACE_CHECK:
-            in_place = self._in_the_place_asked(q, sentences, retrieved)
-            elsewhere = len(in_place) < len(sentences)
-            sentences = in_place
+        found = self.candidates(q, retrieved, term_weights)
+        sentences = found.sentences
         confidence = self.confidence(question, sentences, retrieved, term_weights)
-        if elsewhere and sentences and q.type in ("date", "number", "quantity"):
+        if found.elsewhere and sentences and q.type in ("date", "number", "quantity"):
             # What is asked (a date, a number) is only in the other place's story: 河北's
             # opening date is not in the 廣東 item, whatever else they share.
-            if all(x.features["type"] < 0 for x in self._gate(sentences, retrieved)):
+            if all(x.features["type"] < 0 for x in found.gated):
                 confidence = 0.0
+        quotable = self._about_what_was_asked(Qualifiers.of(question), found.gated, retrieved)
+        if sentences and not quotable:
+            # Every story it could quote is about another year, edition or sex than asked:
+            # the 2023 story does not answer 「2019年…」, the men's final not 「女子…」.
+            confidence = 0.0
         if not sentences or confidence < self.min_confidence:
             return Answer(
                 question=question,
@@ -476,8 +519,9 @@ class ExtractiveAnswerer:
                 confidence=confidence,
                 answer_type=q.type,
             )
-        # Only passages that match the question nearly as well as the best one are sources.
-        sentences = self._gate(sentences, retrieved)
+        # Only passages that match the question nearly as well as the best one are sources,
+        # of stories that hold what the question pins its subject down with.
+        sentences = quotable
         best = sentences[0]
         chosen = [best] + [
             s for s in sentences[1 : self.max_sentences]
