@@ -89,3 +89,17 @@ def ordinals(folded: str) -> set[tuple[str, int]]:
         if n is not None:
             found.add((m.group(2), n))
     return found
+
+
+# A code: letters and digits in one folded latin word (qx036, c919, g310; 5g is too short).
+_CODE = re.compile(r"(?<![a-z0-9])(?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])[a-z0-9]{3,}(?![a-z0-9])")
+
+
+def codes(folded: str) -> list[str]:
+    """The codes of a folded (lower-cased) text, in order: 「诺基亚g310售价」 → ["g310"]."""
+    return _CODE.findall(folded)
+
+
+def holds_codes(folded: str, wanted) -> bool:
+    """Whether the folded text holds every code of ``wanted`` as a whole word (g310, not g3100)."""
+    return all(re.search(rf"(?<![a-z0-9]){re.escape(code)}(?![a-z0-9])", folded) for code in wanted)

@@ -11,10 +11,12 @@ exact, so they are checked exactly:
   story's date lies in it, or its text names a year of it;
 * an **ordinal** (「第9次」「第八屆」「首届」: ``newsqa.chinese.ordinals``): the story does
   not number the same thing otherwise (第九屆 but never 第八屆);
-* a **sex** of a competition (男子/女子/男篮/女足 …): the story does not name only the other.
+* a **sex** of a competition (男子/女子/男篮/女足 …): the story does not name only the other;
+* a **code** (诺基亚G310, QX036: letters and digits in one word, ``newsqa.chinese.codes``):
+  the story holds it (the C210 story does not answer for the G310).
 
 Ordinals and sexes fail only on evidence of another one, since stories paraphrase them
-(「二戰」, 「首個」); a year must be there.
+(「二戰」, 「首個」); a year and a code must be there.
 
 ``Qualifiers.of(question).held_by(document)`` is False when the story fails one; the
 answerer then quotes the next candidate of a story that holds them all, else abstains
@@ -32,7 +34,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from newsqa.chinese import OTHER_SEX, SEX_WORDS, ordinals
+from newsqa.chinese import OTHER_SEX, SEX_WORDS, codes, holds_codes, ordinals
 from newsqa.script import fold
 from newsqa.timex import find_times
 from newsqa.types import Document
@@ -47,6 +49,7 @@ class Qualifiers:
     years: tuple[tuple[int, int], ...] = ()  # (first, last) year of each period named
     ordinals: frozenset[tuple[str, int]] = frozenset()
     sexes: frozenset[str] = frozenset()
+    codes: frozenset[str] = frozenset()  # g310, qx036: identifiers the story must hold
 
     @classmethod
     def of(cls, question: str) -> Qualifiers:
@@ -54,10 +57,10 @@ class Qualifiers:
         years = sorted({(span.start.year, span.end.year) for span in find_times(folded) if not span.relative})
         # 第一次 is mostly "for the first time" (第一次來到), told as 第一批 or 首次: no edition.
         numbered = frozenset(o for o in ordinals(folded) if o != ("次", 1))
-        return cls(tuple(years), numbered, frozenset(_SEX_RE.findall(folded)))
+        return cls(tuple(years), numbered, frozenset(_SEX_RE.findall(folded)), frozenset(codes(folded)))
 
     def __bool__(self) -> bool:
-        return bool(self.years or self.ordinals or self.sexes)
+        return bool(self.years or self.ordinals or self.sexes or self.codes)
 
     def held_by(self, document: Document) -> bool:
         """Whether the story (headline, text, date) can be about what was asked.
@@ -70,6 +73,8 @@ class Qualifiers:
         if not self:
             return True
         text = fold(document.title + "\n" + document.text)
+        if not holds_codes(text, self.codes):
+            return False
         dated = (document.date or "")[:4]
         for first, last in self.years:
             if not any(dated == str(y) or _names_year(text, y) for y in range(first, last + 1)):

@@ -43,13 +43,13 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 
+from newsqa.chinese import codes as codes_in, holds_codes
 from newsqa.index.fusion import FUSION_KINDS, fuse_candidates, to_retrieved
 from newsqa.qa.periods import TimeQuery, period_fit
 from newsqa.qa.rerank import LinearReranker
@@ -57,8 +57,6 @@ from newsqa.script import fold
 from newsqa.timex import DateRange
 from newsqa.types import RetrievedChunk
 
-# A code: letters and digits in one folded latin word (qx036, c919, 5g is too short).
-_CODE_RE = re.compile(r"(?<![a-z0-9])(?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])[a-z0-9]{3,}(?![a-z0-9])")
 RARE_CODE_MAX = 5  # passages that may hold a code for it to count as the question's anchor
 # What a passage's fit to the question's period (+1 / 0 / -1, ``period_fit``) adds to its
 # fused score (0..3 with the default weights: it decides which passages reach the re-ranked
@@ -193,17 +191,17 @@ class HybridRetriever:
 
     def rare_codes(self, query: str) -> list[str]:
         """The codes ``query`` names (folded) that at most ``RARE_CODE_MAX`` passages hold."""
-        codes = sorted(set(_CODE_RE.findall(fold(query))))
-        return [code for code in codes if 0 < self.index.chunk_frequency(code) <= RARE_CODE_MAX]
+        named = sorted(set(codes_in(fold(query))))
+        return [code for code in named if 0 < self.index.chunk_frequency(code) <= RARE_CODE_MAX]
 
     def _holders_first(self, codes: list[str], fused: list, within: DateRange | None) -> tuple[list, set[int]]:
         """``fused`` with the passages holding every code first (fetched by BM25 when the
         question's other words kept them out of the candidates), and those passages' vids."""
-        holders = [c for c in fused if _holds(c.folded, codes)]
+        holders = [c for c in fused if holds_codes(c.folded, codes)]
         if not holders:
             seen = {c.vid for c in fused}
             found = self.index.search_candidates(" ".join(codes), dense_depth=0, bm25_depth=RARE_CODE_MAX)
-            holders = [c for c in found if c.vid not in seen and _holds(c.folded, codes)
+            holders = [c for c in found if c.vid not in seen and holds_codes(c.folded, codes)
                        and (within is None or within.contains(c.document.date))]
             floor = min((c.fused for c in fused), default=0.0)
             for c in holders:
@@ -213,10 +211,6 @@ class HybridRetriever:
 
     def as_langchain(self, k: int = 5) -> "NewsRetriever":
         return NewsRetriever(retriever=self, k=k)
-
-
-def _holds(folded: str, codes: list[str]) -> bool:
-    return all(re.search(rf"(?<![a-z0-9]){re.escape(code)}(?![a-z0-9])", folded) for code in codes)
 
 
 def _rank_among(candidates: list, dense_depth: int, bm25_depth: int) -> list:

@@ -102,3 +102,11 @@ def test_a_question_without_qualifiers_is_answered_as_before() -> None:
     men = story("men.txt", "大運會男子三級跳遠", MEN_FINAL)
     answer = answerer.run("成都大運會三級跳遠的金牌得主是誰？", [men])
     assert not answer.abstained and "粟文" in answer.answer
+
+
+def test_a_code_the_question_names_must_be_in_the_story() -> None:
+    asked = Qualifiers.of("HMD Global發布的諾基亞G310 5G手機售價是多少？")
+    assert asked.codes == {"g310"}  # 5g is too short to be a code
+    assert not asked.held_by(story("a", "諾基亞新機", "諾基亞C210手機售價為109美元。").document)
+    assert asked.held_by(story("b", "諾基亞新機", "諾基亞G310 5G手機售價為186美元。").document)
+    assert not asked.held_by(story("c", "諾基亞新機", "諾基亞G3100售價為99美元。").document)  # a whole word
