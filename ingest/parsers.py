@@ -11,7 +11,9 @@ Layouts recognised (plain text and Markdown):
   「2023-07-29 06:53:40，正文：…」, 「23-07-28 21:52，正文：」 (two-digit year),
   「07-20 17:17，正文：」 (no year), 「，正文：」 (no date), 「来源：浙江日报 | 2023年07月29日
   09:06:44，正文：」, 「[2023/08/12 09:39]，正文：」. See ``ArticleParser._read_news``.
-* **Dated body** without 正文: 「2020年1月15日，…」 (the ChronoQA set): date taken, body kept.
+* **Dated body** without 正文: 「2020年1月15日，…」 (the ChronoQA set): the date is the
+  article's, and stays in the text when written as the lead sentence writes it (年月日,
+  no time: a when-question quotes it); 「2023-08-01 09:16，…」 is a header and is not.
 * Anything else: first non-empty line is the title, the rest is the body.
 
 What scraped news carries besides the article is read into metadata and kept out of the
@@ -89,6 +91,8 @@ _DATE_SOURCE_LINE = re.compile(rf"^\s*{_DATE}(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})
 _TIME = r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
 # "2020年1月15日，…" (a dated body without 正文: the ChronoQA layout)
 _DATED_BODY = re.compile(rf"^\s*{_DATE}{_TIME}\s*[，,]\s*")
+# ... and when it is written as a sentence writes it (年月日, no time): part of the lead.
+_SENTENCE_DATE = re.compile(r"^\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[，,]")
 # "<header>，正文：…" on the first line (the CRUD news layout); the header holds no sentence
 _NEWS_HEADER = re.compile(r"[ \t\u3000]*(?P<head>[^\n。！？]{0,400}?)正\s?文[：:]")
 
@@ -178,7 +182,7 @@ class ArticleParser:
 
         title = ""
         date = source = None
-        body_start = 0
+        body_start = title_start = 0
         metadata: dict = {}
         dated = _DATED_BODY.match(first.text)
         if first.text.lstrip().startswith("#"):
@@ -186,7 +190,11 @@ class ArticleParser:
             body_start = first.end
         elif dated:
             date = normalize_date(dated.group(0))
-            body_start = first.start + dated.end()
+            # 「2020年1月15日，各大品牌…」: the date is the lead sentence's own words (a
+            # when-question is answered by quoting it), so it stays in the text; a header
+            # date with a time (「2023-08-01 09:16，…」) does not.
+            body_start = first.start if _SENTENCE_DATE.match(first.text) else first.start + dated.end()
+            title_start = first.start + dated.end()
         else:
             title = first.text.strip()
             body_start = first.end
@@ -205,7 +213,7 @@ class ArticleParser:
         body_end = related.start() if related else len(text)
         b_start, b_end = strip_span(text, body_start, body_end)
         if not title:
-            title = _title_from_body(text[b_start:b_end])
+            title = _title_from_body(text[max(b_start, title_start) : b_end])
             metadata["title_from"] = "lead"
         metadata = {"offset_in_file": b_start, **metadata}
         if date is None:

@@ -351,9 +351,13 @@ def test_the_seed_article_parses_exactly_as_before():
     assert "title_from" not in docs[0].metadata and docs[0].metadata["date_from"] == "header"
 
 
-def test_a_dated_body_without_a_text_marker_keeps_its_old_reading():
-    doc = read("2020年1月15日，各大品牌推出新年限定单品。", name="cq.txt")  # the ChronoQA layout
-    assert (doc.date, doc.text, doc.title) == ("2020-01-15", "各大品牌推出新年限定单品。", "各大品牌推出新年限定单品")
+def test_a_dated_lead_keeps_its_date_in_the_text_and_a_header_date_does_not():
+    # The ChronoQA layout: the date is the lead sentence's own words, and stays citable.
+    doc = read("2020年1月15日，各大品牌推出新年限定单品。", name="cq.txt")
+    assert (doc.date, doc.text, doc.title) == ("2020-01-15", "2020年1月15日，各大品牌推出新年限定单品。", "各大品牌推出新年限定单品")
+    # A header date with a time is metadata, not text.
+    doc = read("2020-01-15 08:30，各大品牌推出新年限定单品。", name="cq2.txt")
+    assert (doc.date, doc.text) == ("2020-01-15", "各大品牌推出新年限定单品。")
 
 
 # ---------------------------------------------------------------------------- the real files
