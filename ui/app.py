@@ -1106,7 +1106,8 @@ def build_app(
                 with gr.Accordion("JSON（/ask API）", open=False):
                     gr.Markdown(
                         "與 `newsqa ask --json` 相同的物件；程式呼叫："
-                        '`Client(url).predict("問題", api_name="/ask")`'
+                        '`Client(url).predict("問題", api_name="/ask")`，或指定日期：'
+                        '`Client(url).predict("去年…？", "2024-11-12", api_name="/ask_as_of")`'
                     )
                     with gr.Row():
                         api_question = gr.Textbox(show_label=False, placeholder="問題", scale=5, elem_id="nqa-api-question")
@@ -1115,6 +1116,7 @@ def build_app(
                             elem_id="nqa-api-as-of",
                         )
                         api_send = gr.Button("查詢 JSON", scale=1, min_width=80)
+                        api_plain = gr.Button(visible=False)  # the trigger of the one-input /ask API
                     api_output = gr.JSON(label="Answer", elem_id="nqa-api-output")
 
             with gr.Tab("文章庫", id="archive", elem_id="nqa-tab-archive"):
@@ -1219,7 +1221,15 @@ def build_app(
             ask_json,
             inputs=[api_question, api_as_of],
             outputs=api_output,
-            api_name="ask",
+            api_name="ask_as_of",
+            api_description="Answer one question as of a day (YYYY-MM-DD; empty: today); returns the "
+            "`newsqa ask --json` object.",
+            **limits,
+        )
+        # /ask keeps its one input, so clients that post only the question (raw HTTP posts
+        # every input) go on working; /ask_as_of adds the day.
+        api_plain.click(
+            ask_json, inputs=[api_question], outputs=api_output, api_name="ask",
             api_description="Answer one question; returns the `newsqa ask --json` object.",
             **limits,
         )

@@ -63,9 +63,11 @@ def _cited_files(result: dict) -> set[str]:
 
 
 # --------------------------------------------------------------------------- API
-def test_api_lists_only_ask(client: Client) -> None:
+def test_api_lists_only_ask_and_ask_as_of(client: Client) -> None:
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert list(endpoints) == ["/ask"]
+    assert sorted(endpoints) == ["/ask", "/ask_as_of"]
+    assert len(endpoints["/ask"]["parameters"]) == 1  # the question alone: raw posts of one value work
+    assert len(endpoints["/ask_as_of"]["parameters"]) == 2
 
 
 def test_ask_traditional_returns_contract_with_right_citation(client: Client) -> None:
@@ -115,7 +117,7 @@ def test_api_returns_exactly_the_cli_json(client: Client, corpus: dict, serve_en
 
 
 def test_api_as_of_is_the_cli_as_of(client: Client, corpus: dict, serve_env: dict[str, str]) -> None:
-    """``as_of`` (the second input of /ask) reaches the pipeline as ``newsqa ask --as-of`` does."""
+    """``as_of`` (the second input of /ask_as_of) reaches the pipeline as ``newsqa ask --as-of`` does."""
     question = "去年上海自贸区有什么新闻？"
     answers = {}
     for as_of in ("2015-03-01", "2024-03-01"):  # 去年: 2014 (the expansion) or 2023 (the tenth anniversary)
@@ -124,7 +126,7 @@ def test_api_as_of_is_the_cli_as_of(client: Client, corpus: dict, serve_env: dic
         done = subprocess.run(cmd, env=serve_env, capture_output=True, text=True, timeout=180, cwd=corpus["root"])
         assert done.returncode == 0, done.stderr[-2000:]
         from_cli = json.loads(done.stdout)
-        from_api = _check_contract(client.predict(question, as_of, api_name="/ask"))
+        from_api = _check_contract(client.predict(question, as_of, api_name="/ask_as_of"))
         from_cli.pop("latency_ms"), from_api.pop("latency_ms")
         assert from_api == from_cli
         answers[as_of] = from_api
@@ -133,7 +135,7 @@ def test_api_as_of_is_the_cli_as_of(client: Client, corpus: dict, serve_env: dic
 
 def test_a_bad_as_of_is_a_clear_error(client: Client) -> None:
     with pytest.raises(AppError) as info:
-        client.predict("上海自贸区扩区前面积多大？", "2024-13-01", api_name="/ask")
+        client.predict("上海自贸区扩区前面积多大？", "2024-13-01", api_name="/ask_as_of")
     assert "no such date" in str(info.value)
 
 
