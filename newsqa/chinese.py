@@ -91,8 +91,9 @@ def ordinals(folded: str) -> set[tuple[str, int]]:
     return found
 
 
-# A code: letters and digits in one folded latin word (qx036, c919, g310; 5g is too short).
-_CODE = re.compile(r"(?<![a-z0-9])(?=[a-z0-9]*[a-z])(?=[a-z0-9]*[0-9])[a-z0-9]{3,}(?![a-z0-9])")
+# A code: a folded latin word that starts with a letter and holds a digit (qx036, c919, g310,
+# lpddr5x); 5g is too short, and 100m / 31m are measures, not names.
+_CODE = re.compile(r"(?<![a-z0-9])(?=[a-z0-9]*[0-9])[a-z][a-z0-9]{2,}(?![a-z0-9])")
 
 
 def codes(folded: str) -> list[str]:

@@ -40,6 +40,7 @@ from newsqa.timex import find_times
 from newsqa.types import Document
 
 _SEX_RE = re.compile("|".join(SEX_WORDS))
+_CODE_JOINERS = re.compile(r"(?<=[a-z0-9])[-‐–\s·.](?=[a-z0-9])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +74,10 @@ class Qualifiers:
         if not self:
             return True
         text = fold(document.title + "\n" + document.text)
-        if not holds_codes(text, self.codes):
-            return False
+        if self.codes:
+            joined = _CODE_JOINERS.sub("", text)  # written with or without its hyphen: f-16 holds f16
+            if not all(holds_codes(text, [code]) or holds_codes(joined, [code]) for code in self.codes):
+                return False
         dated = (document.date or "")[:4]
         for first, last in self.years:
             if not any(dated == str(y) or _names_year(text, y) for y in range(first, last + 1)):

@@ -110,3 +110,7 @@ def test_a_code_the_question_names_must_be_in_the_story() -> None:
     assert not asked.held_by(story("a", "諾基亞新機", "諾基亞C210手機售價為109美元。").document)
     assert asked.held_by(story("b", "諾基亞新機", "諾基亞G310 5G手機售價為186美元。").document)
     assert not asked.held_by(story("c", "諾基亞新機", "諾基亞G3100售價為99美元。").document)  # a whole word
+    assert Qualifiers.of("COVID19疫情何時開始？").held_by(story("d", "疫情", "COVID-19疫情始於2019年底。").document)
+    # Measures and terminal junk are not codes.
+    assert not Qualifiers.of("男子100m的冠軍是誰？").codes
+    assert not Qualifiers.of("上海自貿區是哪一天\x1b[31m掛牌的？").codes
