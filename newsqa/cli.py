@@ -459,7 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--generator", choices=("extractive", "openai", "local"), default=None,
         help="answer generator (default: settings answer_generator; see README, 'Generative answers')",
     )
-    p.set_defaults(func=cmd_ask)
+    p.set_defaults(func=cmd_ask, command_parser=p)
 
     p = sub.add_parser(
         "serve",
@@ -595,7 +595,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         try:
             args.within = DateRange(args.since, args.until) if args.since or args.until else None
         except ValueError as exc:
-            parser.error(f"--since/--until: {exc}")
+            args.command_parser.error(f"--since/--until: {exc}")  # with ask's usage, not newsqa's
     return args
 
 
