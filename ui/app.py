@@ -830,8 +830,9 @@ def build_app(
             day = parse_day(as_of) if as_of and as_of.strip() else None
             return live.ask(question, as_of=day)
         except ValueError as exc:  # the core's user-facing message (empty, too long, no index, a bad as_of...)
-            # gr.Error renders its message as HTML: escape it (it may quote the question).
-            raise gr.Error(html.escape(str(exc)), print_exception=False) from None
+            # gr.Error renders its message as HTML: escape it (it may quote the question); quotes
+            # need no escaping in text, and API clients read the message as it is.
+            raise gr.Error(html.escape(str(exc), quote=False), print_exception=False) from None
 
     def ask_json(question: str, as_of: str | None = None) -> dict[str, Any]:
         """Answer one question; returns the `newsqa ask --json` object. `as_of` (YYYY-MM-DD,

@@ -137,6 +137,9 @@ def test_a_bad_as_of_is_a_clear_error(client: Client) -> None:
     with pytest.raises(AppError) as info:
         client.predict("上海自贸区扩区前面积多大？", "2024-13-01", api_name="/ask_as_of")
     assert "no such date" in str(info.value)
+    with pytest.raises(AppError) as info:
+        client.predict("上海自贸区扩区前面积多大？", "not-a-date", api_name="/ask_as_of")
+    assert "'not-a-date'" in str(info.value) and "&#x27;" not in str(info.value)  # text, not HTML
 
 
 @pytest.mark.parametrize("question", ["", "   "])
