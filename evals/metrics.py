@@ -123,6 +123,11 @@ def _normalised_cached(text: str) -> tuple[str, tuple[int, ...]]:
     return norm, tuple(offsets)
 
 
+def _label(value: Any) -> str | None:
+    """A row's category field as a short label (None when absent or not text)."""
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
 def normalize_answer(text: str) -> str:
     """The form answers are compared in: no ``[n]`` markers, width-folded, Simplified,
     lower case, without whitespace and punctuation."""
@@ -265,6 +270,10 @@ class RowScore:
     answer_type: str | None = None
     answer_type_source: str | None = None  # "answerer" (Answer.answer_type) or "question rule"
     split: str | None = None  # "tune" | "check" (newsqa.evals.splits)
+    # What the set says the question is: its ``temporal_type`` (ChronoQA: absolute, aggregate,
+    # relative) or ``kind`` (the news set), and how its time is written (explicit / implicit).
+    question_kind: str | None = None
+    time_expression: str | None = None
     # "answered" (an answer or an abstention), "refused" (the question gate said no: it counts
     # as an abstention) or "error" (asking raised; counted as a miss, listed in the report)
     status: str = "answered"
@@ -328,6 +337,10 @@ class RowScore:
             answer_type_source=self.answer_type_source,
             split=self.split,
         )
+        if self.question_kind:
+            out["question_kind"] = self.question_kind
+        if self.time_expression:
+            out["time_expression"] = self.time_expression
         if self.status != "answered":
             out.update(status=self.status, error=self.error)
         if self.cut:
@@ -384,6 +397,8 @@ def score_row(row: dict[str, Any], answer: Answer, lookup: Lookup | None = None)
         retrieved_titles=[rc.document.title for rc in answer.retrieved[:5]],
         retrieved_snippets=[_snippet(rc.chunk.text) for rc in answer.retrieved[:3]],
         split=split_of(row),
+        question_kind=_label(row.get("temporal_type") or row.get("kind")),
+        time_expression=_label(row.get("temporal_expression_type")),
     )
     confidence = getattr(answer, "confidence", None)
     score.confidence = None if confidence is None else float(confidence)

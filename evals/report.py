@@ -221,6 +221,16 @@ def format_markdown(
                 "else from the question by the rule in `newsqa.evals.answer_types`"
                 + (f" ({how})." if how else "."), ""]
         out += _breakdown_table(by_type, "answer type")
+    for key, heading, note, label in (
+        ("by_question_kind", "By question kind", "The set's own label of each question (ChronoQA's "
+         "`temporal_type`: absolute, aggregate = comparisons and judgements, relative; the news set's `kind`).",
+         "kind"),
+        ("by_time_expression", "By time expression", "How the question writes its time (ChronoQA's "
+         "`temporal_expression_type`).", "time"),
+    ):
+        if report.get(key):
+            out += ["", f"## {heading}", "", note, ""]
+            out += _breakdown_table(report[key], label)
     by_split = report.get("by_split") or {}
     if len(by_split) > 1:
         out += ["", "## By split", "", "TUNE/CHECK halves by article (`newsqa.evals.splits`).", ""]
@@ -347,6 +357,10 @@ def build_report(
             sources[s.answer_type_source] = sources.get(s.answer_type_source, 0) + 1
     report["answer_type_source"] = sources
     report["by_split"] = _breakdown(scores, lambda s: s.split)
+    if any(s.question_kind for s in scores):
+        report["by_question_kind"] = _breakdown(scores, lambda s: s.question_kind)
+    if any(s.time_expression for s in scores):
+        report["by_time_expression"] = _breakdown(scores, lambda s: s.time_expression)
     report["run"] = run
     report["settings"] = settings.model_dump(mode="json")
     cal = calibration_of(scores, report["settings"])

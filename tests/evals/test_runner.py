@@ -242,6 +242,24 @@ def test_report_has_breakdowns_charts_and_ten_hit_ks(tmp_path, settings, questio
     # the printed table keeps to hit@1, 3, 5, 10 (report.json has them all)
     table = format_table(report)
     assert "hit@2" not in table and "hit@10" in table
+    # rows without a kind get no kind sections
+    assert "by_question_kind" not in report and "## By question kind" not in md
+
+
+def test_report_breaks_down_by_the_sets_question_kind(tmp_path, settings, questions, fake_qa):
+    rows = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines()]
+    rows[0].update(temporal_type="absolute", temporal_expression_type="explicit")
+    rows[1].update(temporal_type="relative", temporal_expression_type="implicit")
+    rows[2].update(kind="near-miss")  # the news set's field
+    questions.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out"
+    report = run_eval(questions, settings, out_dir=out, progress=False)
+    assert {k: g["n"] for k, g in report["by_question_kind"].items()} == {"absolute": 1, "near-miss": 1, "relative": 1}
+    assert {k: g["n"] for k, g in report["by_time_expression"].items()} == {"explicit": 1, "implicit": 1, "unknown": 1}
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "## By question kind" in md and "## By time expression" in md
+    written = [json.loads(line) for line in (out / "rows.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r.get("question_kind") for r in written] == ["absolute", "relative", "near-miss"]
 
 
 class AnswerLike:
