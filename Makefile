@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install model browser eval eval-seed eval-drcd eval-drcd-check eval-cmrc eval-unanswerable eval-near-miss eval-stress eval-news fit-abstention llm eval-llm bench bench-full soak clean help
+.PHONY: run test install model browser eval eval-seed eval-drcd eval-drcd-check eval-cmrc eval-unanswerable eval-near-miss eval-chrono eval-stress eval-news fit-abstention llm eval-llm bench bench-full soak clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -62,6 +62,9 @@ eval-unanswerable: model  ## DRCD questions whose articles are held out: abstent
 eval-near-miss: model  ## DRCD questions whose answering sentences are removed from their article (the story stays): abstention on near-misses
 	$(BIN)/python -m newsqa.evals.build_near_miss
 	$(BIN)/newsqa eval --corpus var/eval-sets/drcd-near-miss/corpus --questions var/eval-sets/drcd-near-miss/questions.jsonl --out var/eval/drcd-near-miss
+
+eval-chrono: model  ## ChronoQA dev, CHECK half: time questions over 5,715 dated news items, each asked as of its question_date; report by question kind (needs ../shared/data; ~15 min to index the first time)
+	$(BIN)/newsqa eval --questions ../shared/data/chronoqa_dev/qa.jsonl --corpus ../shared/data/chronoqa_dev/articles --split check --out var/eval/chrono
 
 eval-stress: model  ## every real question at hand plus a mutated copy of each (~22,800) on the bundled index: must end with errors 0
 	$(BIN)/python -m newsqa.evals.stress
