@@ -67,6 +67,15 @@ ATTRIBUTES: frozenset[str] = frozenset(
      "金額", "金额", "價格", "价格", "數量", "数量", "目的", "結果", "结果", "影響", "影响", "背景",
      "意義", "意义", "成果", "效果", "經過", "经过", "作用", "特點", "特点", "範圍", "范围"}
 )
+#: Roles (longest first): 「那董事長呢？」 after 「中國聯通總裁是誰？」 swaps the role, not the company.
+ROLES: tuple[str, ...] = tuple(sorted(
+    {"總裁", "总裁", "董事長", "董事长", "總經理", "总经理", "副總裁", "副总裁", "主席", "副主席", "市長", "市长",
+     "省長", "省长", "縣長", "县长", "區長", "区长", "校長", "校长", "院長", "院长", "主教練", "主教练", "教練",
+     "教练", "隊長", "队长", "創始人", "创始人", "執行長", "执行长", "首席執行官", "首席执行官", "CEO", "發言人",
+     "发言人", "局長", "局长", "部長", "部长", "總統", "总统", "總理", "总理", "書記", "书记", "負責人", "负责人",
+     "導演", "导演", "主演", "作者", "法定代表人", "實控人", "实控人", "黨委書記", "党委书记"},
+    key=len, reverse=True,
+))
 #: Characters (and words) that end the subject of a question: predicates, particles, question words.
 _SUBJECT_END = re.compile(
     r"是|在|的|有|於|于|為|为|被|將|将|已|曾|會|会|和|與|与|跟|對|对|從|从|把|由|向|給|给|到|讓|让"
@@ -179,7 +188,7 @@ class FollowUpRewriter:
         folded_prev, folded_phrase = _fold(previous), _fold(phrase)
         if folded_phrase in folded_prev:
             return None  # nothing new to ask about
-        span = self._similar_span(folded_phrase, folded_prev)
+        span = self._similar_span(folded_phrase, folded_prev) or self._role_span(phrase, previous)
         if span is None:
             entity = self._subject_entity(previous) or self._title_span(previous) or self._named_run(previous)
             if entity is None:
@@ -190,6 +199,18 @@ class FollowUpRewriter:
             span = (start, end)
         start, end = span
         return self._in_script(previous[:start], target) + phrase + self._in_script(previous[end:], target)
+
+    @staticmethod
+    def _role_span(phrase: str, previous: str) -> tuple[int, int] | None:
+        """Where ``previous`` names a role, when ``phrase`` is another one (董事長 for 總裁)."""
+        if _fold(phrase) not in {_fold(r) for r in ROLES}:
+            return None
+        folded_prev = _fold(previous)
+        for role in ROLES:
+            at = folded_prev.find(_fold(role))
+            if at >= 0:
+                return at, at + len(role)
+        return None
 
     @staticmethod
     def _similar_span(phrase: str, text: str) -> tuple[int, int] | None:

@@ -105,3 +105,15 @@ def test_only_the_last_turn_counts_and_titles_may_fail() -> None:
         raise RuntimeError("index closed")
 
     assert FollowUpRewriter(titles=broken).run("它是哪一天掛牌的？", AREA_HANS) == "上海自貿區是哪一天掛牌的？"
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "expected"),
+    [
+        ("中國聯通總裁是誰？", "那董事长呢？", "中国联通董事长是谁？"),  # found in a user trial: 中國聯通 was dropped
+        ("中国联通的总裁是谁？", "那董事長呢？", "中國聯通的董事長是誰？"),
+        ("吉利汽車的總經理是誰？", "那執行長呢？", "吉利汽車的執行長是誰？"),
+    ],
+)
+def test_another_role_of_the_same_organisation(previous: str, follow_up: str, expected: str) -> None:
+    assert FollowUpRewriter().run(follow_up, [(previous, "……[1]")]) == expected
