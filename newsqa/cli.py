@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 from newsqa import __version__
+from newsqa.script import matches
 from newsqa.timex import DateRange, parse_day
 
 logger = logging.getLogger("newsqa")
@@ -325,15 +326,13 @@ def cmd_docs(args: argparse.Namespace) -> int:
         return 0
     index = _open_index(settings)
     if args.action == "list":
-        needle = (args.search or "").lower()
-
         def missing(d) -> bool:  # an article (not a 相關焦點 item) whose file gave no date / title / outlet
             return args.missing is None or (d.parent_id is None and args.missing in missing_metadata(d))
 
         rows = [
             _doc_summary(index, d)
             for d in sorted(sorted(index.documents.values(), key=lambda d: d.doc_id), key=lambda d: d.date or "", reverse=True)
-            if (not needle or needle in d.title.lower() or needle in d.doc_id.lower()) and missing(d)
+            if matches(args.search, d.title, d.source, d.doc_id) and missing(d)
         ]
         if args.json:
             for row in rows:
@@ -518,7 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     docs = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     d = docs.add_parser("list", parents=[common], help="one line per article: id, date, source, chunks, title")
-    d.add_argument("--search", metavar="TEXT", help="only titles or ids containing TEXT")
+    d.add_argument("--search", metavar="TEXT", help="only articles whose title, outlet or id contains TEXT (either script)")
     d.add_argument(
         "--missing", choices=("date", "title", "source"),
         help="only articles whose file gave no date, no title (a title taken from the lead counts "

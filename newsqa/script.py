@@ -136,6 +136,13 @@ def fold(text: str) -> str:
     return to_simplified(width_fold(text)).lower()
 
 
+def matches(query: str | None, *texts: str | None) -> bool:
+    """Whether ``query`` is in any of ``texts``, in either script, case and width ignored
+    (the archive's search: 「大橋」 finds 大桥); an empty query matches everything."""
+    needle = fold(query.strip()) if query and query.strip() else ""
+    return not needle or any(needle in fold(text) for text in texts if text)
+
+
 # --------------------------------------------------------------------------- answers for readers
 TraditionalVariant = Literal["tw", "tw-phrases", "hk", "generic"]
 MAX_SPELLING_RUN = 200  # characters of a question searched for spellings to keep

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsqa.script import fold
+from newsqa.script import matches
 
 logger = logging.getLogger(__name__)
 
@@ -280,11 +280,10 @@ def document_rows(index: Any, search: str = "") -> list[DocumentRow]:
     (either script, case and width ignored)."""
     if index is None:
         return []
-    needle = fold(search.strip()) if search and search.strip() else ""
     docs = sorted(sorted(index.documents.values(), key=lambda d: d.doc_id), key=lambda d: d.date or "", reverse=True)
     rows = []
     for doc in docs:
-        if needle and not any(needle in fold(str(x or "")) for x in (doc.title, doc.source, doc.doc_id)):
+        if not matches(search, doc.title, doc.source, doc.doc_id):
             continue
         rows.append(
             DocumentRow(
