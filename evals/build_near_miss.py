@@ -32,7 +32,6 @@ import argparse
 import hashlib
 import json
 import logging
-import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from newsqa.config import project_home
+from newsqa.ingest.chunker import split_sentences
 
 from .metrics import load_questions, normalize_answer
 from .splits import split_of_key
@@ -54,8 +54,6 @@ DEFAULT_OUT = "var/eval-sets/drcd-near-miss"
 # (removing that much would leave a different story).
 MAX_REMOVED = 2
 
-_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?」”]*|\n")
-
 
 @dataclass(slots=True)
 class NearMiss:
@@ -68,26 +66,27 @@ class NearMiss:
 
 
 def remove_answer(text: str, answers: Sequence[str], *, max_removed: int = MAX_REMOVED) -> tuple[str, int] | None:
-    """``text`` without every sentence that holds one of ``answers`` (normalised), and how
-    many were removed; ``None`` when none or more than ``max_removed`` do, or when a gold
-    answer would still be in what is left (it spans a sentence break)."""
+    """``text`` without every sentence (as the chunker splits them) that holds one of
+    ``answers`` (normalised), and how many were removed; ``None`` when none or more than
+    ``max_removed`` do, or when a gold answer would still be in what is left (it spans a
+    sentence break)."""
     golds = [g for g in (normalize_answer(a) for a in answers) if g]
     if not golds:
         return None
-    kept: list[str] = []
-    removed = 0
-    for piece in _SENTENCE.findall(text):
-        norm = normalize_answer(piece)
-        if norm and any(g in norm for g in golds):
-            removed += 1
-        else:
-            kept.append(piece)
-    if not 0 < removed <= max_removed:
+    holding = [
+        span for span in split_sentences(text)
+        if any(g in normalize_answer(text[span.start : span.end]) for g in golds)
+    ]
+    if not 0 < len(holding) <= max_removed:
         return None
-    left = "".join(kept)
+    pieces, pos = [], 0
+    for span in holding:
+        pieces.append(text[pos : span.start])
+        pos = span.end
+    left = "".join(pieces) + text[pos:]
     if any(g in normalize_answer(left) for g in golds):
         return None
-    return left, removed
+    return left, len(holding)
 
 
 def choose(rows: Sequence[dict[str, Any]], articles: Path, n: int = DEFAULT_N) -> list[NearMiss]:
