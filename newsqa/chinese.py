@@ -1,8 +1,10 @@
-"""Chinese text facts shared by every floor: common characters and a readability score.
+"""Chinese text facts shared by every floor: common characters and a readability score;
+ordinals (第9次, 首届), the sex words of competitions (女子/男篮) and codes (G310, QX036).
 
-Used to tell which of several decodings of the same bytes (GB18030, Big5, UTF-8) is
-real Chinese: files in ``ingest.readers`` and questions typed on a GBK or Big5
-terminal in ``newsqa.question``.
+The common characters tell which of several decodings of the same bytes (GB18030, Big5,
+UTF-8) is real Chinese: files in ``ingest.readers`` and questions typed on a GBK or Big5
+terminal in ``newsqa.question``. Ordinals, sex words and codes pin a question to one
+story (``newsqa.qa.qualifiers``); codes also anchor retrieval (``newsqa.qa.retriever``).
 
 Example::
 
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+
+from newsqa.timex import number
 
 # ~1,170 of the most frequent Simplified characters; their Traditional forms are added below.
 _FREQUENT_HANS = (
@@ -78,8 +82,6 @@ _ORDINAL = re.compile(r"第\s*(\d{1,4}|[零〇一二两三四五六七八九十�
 def ordinals(folded: str) -> set[tuple[str, int]]:
     """``(counter, n)`` of every ordinal in a folded (Simplified) text: 「第9次」 → ("次", 9),
     「第八届」 → ("届", 8), 「首届」 → ("届", 1)."""
-    from newsqa.timex import number
-
     found: set[tuple[str, int]] = set()
     for m in _ORDINAL.finditer(folded):
         if m.group(3):

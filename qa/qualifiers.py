@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from newsqa.chinese import OTHER_SEX, SEX_WORDS, codes, holds_codes, ordinals
 from newsqa.script import fold
@@ -40,6 +41,7 @@ from newsqa.timex import find_times
 from newsqa.types import Document
 
 _SEX_RE = re.compile("|".join(SEX_WORDS))
+STORY_CACHE_SIZE = 2048  # folded stories kept between questions
 _CODE_JOINERS = re.compile(r"(?<=[a-z0-9])[-‐–\s·.](?=[a-z0-9])")
 
 
@@ -73,7 +75,7 @@ class Qualifiers:
         """
         if not self:
             return True
-        text = fold(document.title + "\n" + document.text)
+        text = _story_text(document.title, document.text)
         if self.codes:
             joined = _CODE_JOINERS.sub("", text)  # written with or without its hyphen: f-16 holds f16
             if not all(holds_codes(text, [code]) or holds_codes(joined, [code]) for code in self.codes):
@@ -88,6 +90,13 @@ class Qualifiers:
                 if (counter, n) not in stated and any(c == counter for c, _ in stated):
                     return False
         return all(word in text or not any(other in text for other in OTHER_SEX[word]) for word in self.sexes)
+
+
+@lru_cache(maxsize=STORY_CACHE_SIZE)
+def _story_text(title: str, text: str) -> str:
+    """A story's headline and text, folded; kept, since the same stories come back question
+    after question and ``fold`` converts a long text afresh each time."""
+    return fold(title + "\n" + text)
 
 
 def _names_year(folded: str, year: int) -> bool:
