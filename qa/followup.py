@@ -126,6 +126,9 @@ def _fold(text: str) -> str:
     return folded if len(folded) == len(text) else text
 
 
+_FOLDED_ROLES: tuple[str, ...] = tuple(dict.fromkeys(_fold(role) for role in ROLES))  # longest first
+
+
 def _strip_polite(text: str) -> str:
     for word in _POLITE:
         if text.startswith(word):
@@ -203,11 +206,11 @@ class FollowUpRewriter:
     @staticmethod
     def _role_span(phrase: str, previous: str) -> tuple[int, int] | None:
         """Where ``previous`` names a role, when ``phrase`` is another one (董事長 for 總裁)."""
-        if _fold(phrase) not in {_fold(r) for r in ROLES}:
+        if _fold(phrase) not in _FOLDED_ROLES:
             return None
         folded_prev = _fold(previous)
-        for role in ROLES:
-            at = folded_prev.find(_fold(role))
+        for role in _FOLDED_ROLES:
+            at = folded_prev.find(role)
             if at >= 0:
                 return at, at + len(role)
         return None
