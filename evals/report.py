@@ -173,6 +173,36 @@ def _retrieved_cell(s: RowScore) -> str:
     return "<br>".join(items) or " "
 
 
+def _breakdown_sections(report: dict[str, Any]) -> list[str]:
+    """The report.md sections that break the figures down: by answer type, by the set's
+    question kind and time expression (when its rows carry them), by TUNE/CHECK split."""
+    out: list[str] = []
+    by_type = report.get("by_answer_type") or {}
+    if by_type:
+        sources = report.get("answer_type_source") or {}
+        how = ", ".join(f"{src}: {n}" for src, n in sources.items())
+        out += ["", "## By answer type", "",
+                "The answer type comes from the answerer (`Answer.answer_type`) when it sets one, "
+                "else from the question by the rule in `newsqa.evals.answer_types`"
+                + (f" ({how})." if how else "."), ""]
+        out += _breakdown_table(by_type, "answer type")
+    for key, heading, note, label in (
+        ("by_question_kind", "By question kind", "The set's own label of each question (ChronoQA's "
+         "`temporal_type`: absolute, aggregate = comparisons and judgements, relative; the news set's `kind`).",
+         "kind"),
+        ("by_time_expression", "By time expression", "How the question writes its time (ChronoQA's "
+         "`temporal_expression_type`).", "time"),
+    ):
+        if report.get(key):
+            out += ["", f"## {heading}", "", note, ""]
+            out += _breakdown_table(report[key], label)
+    by_split = report.get("by_split") or {}
+    if len(by_split) > 1:
+        out += ["", "## By split", "", "TUNE/CHECK halves by article (`newsqa.evals.splits`).", ""]
+        out += _breakdown_table({k.upper(): v for k, v in by_split.items()}, "split")
+    return out
+
+
 def format_markdown(
     report: dict[str, Any],
     scores: Sequence[RowScore],
@@ -212,29 +242,7 @@ def format_markdown(
                 "| hit@k | " + " | ".join(_fmt(v, "ratio") for _, v in hits) + " |"]
         if images.get("hit_at_k"):
             out += ["", f"![hit@k for k = 1..10]({images['hit_at_k']})"]
-    by_type = report.get("by_answer_type") or {}
-    if by_type:
-        sources = report.get("answer_type_source") or {}
-        how = ", ".join(f"{src}: {n}" for src, n in sources.items())
-        out += ["", "## By answer type", "",
-                "The answer type comes from the answerer (`Answer.answer_type`) when it sets one, "
-                "else from the question by the rule in `newsqa.evals.answer_types`"
-                + (f" ({how})." if how else "."), ""]
-        out += _breakdown_table(by_type, "answer type")
-    for key, heading, note, label in (
-        ("by_question_kind", "By question kind", "The set's own label of each question (ChronoQA's "
-         "`temporal_type`: absolute, aggregate = comparisons and judgements, relative; the news set's `kind`).",
-         "kind"),
-        ("by_time_expression", "By time expression", "How the question writes its time (ChronoQA's "
-         "`temporal_expression_type`).", "time"),
-    ):
-        if report.get(key):
-            out += ["", f"## {heading}", "", note, ""]
-            out += _breakdown_table(report[key], label)
-    by_split = report.get("by_split") or {}
-    if len(by_split) > 1:
-        out += ["", "## By split", "", "TUNE/CHECK halves by article (`newsqa.evals.splits`).", ""]
-        out += _breakdown_table({k.upper(): v for k, v in by_split.items()}, "split")
+    out += _breakdown_sections(report)
     out += [""]
     if calibration_result is not None:
         out += calibration.format_markdown(calibration_result, images.get("calibration"))
