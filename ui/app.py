@@ -16,7 +16,10 @@ note above the answer says when the extractive answer is shown instead (model
 unavailable, timed out, or its answer could not be checked against the sources). 自動 / 繁體 / 简体 forces
 the script the answers are shown in (citations stay as stored). 👍/👎 under an answer are
 appended to ``settings.feedback_path`` (:mod:`newsqa.feedback`). With no index (or an
-empty one) the chat says so and offers a button to the archive tab.
+empty one) the chat says so and offers a button to the archive tab. Under the question box
+a collapsed 「時間範圍」 (:mod:`newsqa.ui.time_controls`) limits the articles to a date
+range and sets the day 「去年」 is read against; an answer given under it says so in small
+print, and a bad date is a warning that keeps the question in the box.
 
 **Archive.** Upload articles (:mod:`newsqa.ui.archive`: stored under
 ``<corpus>/uploads/``, indexed in a background thread while the chat keeps answering),
@@ -46,7 +49,7 @@ Example::
     demo.launch(css=APP_CSS, prevent_thread_lock=True)
 
 API: ``gradio_client.Client(url).predict("上海自貿區是哪一天掛牌的？", api_name="/ask")``
-(``predict("去年…？", "2024-11-12", api_name="/ask")``: 「去年」 as of that day)
+(``predict("去年…？", "2024-11-12", api_name="/ask_as_of")``: 「去年」 as of that day)
 returns the same dict as ``newsqa ask --json``.
 """
 
@@ -67,10 +70,11 @@ import gradio as gr
 
 from newsqa.question import QuestionError, clean_question, validate_question
 from newsqa.script import detect_script, to_script
-from newsqa.timex import parse_day
+from newsqa.ui.time_controls import TIME_CSS, TimeFilter, TimeFilterError, build_time_controls
 
 if TYPE_CHECKING:  # pragma: no cover
     from newsqa.config import Settings
+    from newsqa.timex import DateRange
     from newsqa.types import Answer, Citation, Document
 
 log = logging.getLogger(__name__)
@@ -125,7 +129,7 @@ APP_CSS = """
 .nqa-copy { display: inline-block; text-decoration: none; margin-left: .5rem; font-size: .78em; padding: .05rem .5rem; border-radius: 4px;
             border: 1px solid var(--border-color-primary); background: transparent; color: var(--body-text-color); cursor: pointer; }
 .nqa-answer.nqa-abstained { color: var(--body-text-color-subdued); font-style: italic; }
-.nqa-rewrite { font-size: .78em; color: var(--body-text-color-subdued); margin-bottom: .25rem; }
+.nqa-rewrite, .nqa-scope { font-size: .78em; color: var(--body-text-color-subdued); margin-bottom: .25rem; }
 .nqa-notice { font-size: .78em; color: var(--body-text-color-subdued); margin-bottom: .25rem; font-style: italic; }
 a.nqa-cite, .nqa-cite {
   display: inline-block; min-width: 1.35em; padding: 0 .35em; margin: 0 .1em;
@@ -138,7 +142,7 @@ a.nqa-cite:hover, a.nqa-cite:focus-visible { background: var(--color-accent); co
 #nqa-stats, #nqa-index-info { color: var(--body-text-color-subdued); font-size: .9em; }
 #nqa-empty-notice { border: 1px dashed var(--border-color-primary); border-radius: .5rem; padding: .75rem; }
 .nqa-edits-off, .nqa-startup-failures { color: var(--body-text-color-subdued); font-size: .9em; }
-"""
+""" + TIME_CSS
 
 # Scoped to the sources panel (gr.HTML css_template); works without APP_CSS too.
 _SOURCES_CSS = """
@@ -302,13 +306,15 @@ def render_message(
     complete: bool = True,
     notice: str | None = None,
     copyable: bool = False,
+    when: Mapping[str, str] | None = None,
 ) -> str:
     """An assistant message: the rewritten question in small print (if any), then the
     answer. With ``complete=False`` the answer's ``<div>`` is left open (the browser
     closes it), so each streamed update only *appends* to the previous one. ``notice``:
     "fallback", "unverified" or "model-refused" (a generative answerer gave the extractive answer), shown
     in small print above the answer. ``copyable``: a 複製 button (on a complete message) that
-    copies the answer as plain text with its ``[n]`` markers and its sources."""
+    copies the answer as plain text with its ``[n]`` markers and its sources. ``when``: the
+    time filter the answer was given under (``TimeFilter.to_dict()``), said in small print."""
     head = ""
     if rewritten:
         label = LABELS.get(script, LABELS["hant"])["rewrite"]
@@ -316,6 +322,9 @@ def render_message(
     if notice:
         labels = LABELS.get(script, LABELS["hant"])
         head += f'<div class="nqa-notice" role="note">{escape(labels.get(notice, notice))}</div>'
+    scope = TimeFilter.from_dict(when).note(script) if when else ""
+    if scope:
+        head += f'<div class="nqa-scope" role="note">{escape(scope)}</div>'
     cls = "nqa-answer nqa-abstained" if abstained else "nqa-answer"
     body = f'{head}<div class="{cls}">{_answer_body(text, turn)}'
     if not complete:
@@ -477,7 +486,7 @@ def turn_message(turn: Mapping[str, Any], mode: str, *, shown: str | None = None
     return render_message(
         text, abstained=bool(turn.get("abstained")), turn=int(turn["id"]), rewritten=rewritten,
         script=_label_script(mode, turn), complete=complete, notice=turn.get("notice"),
-        copyable=not turn.get("abstained"),
+        copyable=not turn.get("abstained"), when=turn.get("when"),
     )
 
 
@@ -495,6 +504,11 @@ def _load_pipeline(settings: Settings) -> Any:
     from newsqa.qa.pipeline import NewsQA
 
     return NewsQA.from_settings(settings)
+
+
+def _when_kwargs(as_of: dt.date | None, within: DateRange | None) -> dict[str, Any]:
+    """Only the time arguments that are set: a pipeline that takes none still answers without them."""
+    return {k: v for k, v in (("as_of", as_of), ("within", within)) if v is not None}
 
 
 class LiveQA:
@@ -558,13 +572,13 @@ class LiveQA:
         documents = getattr(getattr(qa, "index", None), "documents", None)
         return isinstance(documents, dict) and not documents
 
-    def ask(self, question: str, as_of: dt.date | None = None) -> Answer:
-        """``qa.ask(question)`` (as of ``as_of`` when given); :class:`EmptyIndexError` when
-        there is nothing to answer from."""
+    def ask(self, question: str, as_of: dt.date | None = None, within: DateRange | None = None) -> Answer:
+        """``qa.ask(question)`` (as of ``as_of``, only articles ``within``, when given);
+        :class:`EmptyIndexError` when there is nothing to answer from."""
         question = validate_question(question)  # the one gate; an empty question is "empty", not "no index"
         qa = self.qa
         if qa is not None and not self.empty():
-            return qa.ask(question, as_of=as_of) if as_of is not None else qa.ask(question)
+            return qa.ask(question, **_when_kwargs(as_of, within))
         raise EmptyIndexError()
 
     @property
@@ -573,12 +587,14 @@ class LiveQA:
         qa = self.qa
         return bool(getattr(qa, "generative", False)) and callable(getattr(qa, "ask_stream", None))
 
-    def ask_stream(self, question: str) -> Iterator[Any]:
+    def ask_stream(
+        self, question: str, as_of: dt.date | None = None, within: DateRange | None = None
+    ) -> Iterator[Any]:
         """``qa.ask_stream(question)``: text pieces, then the ``Answer``; like :meth:`ask` otherwise."""
         question = validate_question(question)
         qa = self.qa
         if qa is not None and not self.empty():
-            return qa.ask_stream(question)
+            return qa.ask_stream(question, **_when_kwargs(as_of, within))
         raise EmptyIndexError()
 
     def rewriter(self) -> Any:
@@ -825,11 +841,11 @@ def build_app(
         log.warning("refused an archive %s from %s: edits are off and the caller is not logged in", action, client)
         raise gr.Error(html.escape(EDITS_OFF_MESSAGE), title="無法修改", print_exception=False)
 
-    def _ask(question: str, as_of: str | None = None) -> Answer:
+    def _ask(question: str, as_of: str | None = None, since: str | None = None, until: str | None = None) -> Answer:
         try:
-            day = parse_day(as_of) if as_of and as_of.strip() else None
-            return live.ask(question, as_of=day)
-        except ValueError as exc:  # the core's user-facing message (empty, too long, no index, a bad as_of...)
+            when = TimeFilter.parse(since, until, as_of)
+            return live.ask(question, as_of=when.as_of, within=when.within)
+        except ValueError as exc:  # the core's user-facing message (empty, too long, no index, a bad date...)
             # gr.Error renders its message as HTML: escape it (it may quote the question); quotes
             # need no escaping in text, and API clients read the message as it is.
             raise gr.Error(html.escape(str(exc), quote=False), print_exception=False) from None
@@ -841,28 +857,38 @@ def build_app(
 
     # ---------------------------------------------------------------- chat
     def chat(
-        question: str | None, history: list[dict] | None, turns: list[dict] | None, mode: str | None
-    ) -> Iterator[tuple[Any, Any, Any, Any]]:
+        question: str | None, history: list[dict] | None, turns: list[dict] | None, mode: str | None,
+        since: str | None = None, until: str | None = None, as_of: str | None = None,
+    ) -> Iterator[tuple[Any, ...]]:
         # A rejected question becomes a warning toast, not gr.Error: in the page an
         # error also overlays every output component until dismissed.
         history = list(history or [])
         turns = list(turns or [])
         mode = mode or "auto"
+        skip = gr.skip()
         try:  # control characters and undecodable text never reach the page or the core
             question = clean_question(question)
         except QuestionError as exc:
             gr.Warning(html.escape(str(exc)), title="無法回答")
-            yield history, "", gr.skip(), gr.skip()
+            yield history, "", skip, skip, skip
+            return
+        try:  # a bad date: say which and what to do, keep the question, open the control
+            when = TimeFilter.parse(since, until, as_of)
+        except TimeFilterError as exc:
+            script = mode if mode in ("hans", "hant") else detect_script(question)
+            gr.Warning(html.escape(exc.message(script)), title="日期有誤")
+            yield history, question, skip, skip, gr.Accordion(open=True)
             return
         pending = history + [{"role": "user", "content": render_question(question)}]
         if question.strip():  # echo at once; the answer follows
-            yield pending, "", gr.skip(), gr.skip()
+            yield pending, "", skip, skip, skip
         streamed = False
         try:
             standalone = question
             if turns and question.strip():
-                # "today" for relative dates: the newest article cited so far.
+                # "today" for relative dates: the day set in 時間範圍, else the newest article cited so far.
                 today = max((c.get("date") or "" for t in turns for c in t.get("citations") or []), default="")
+                today = when.as_of.isoformat() if when.as_of else today
                 try:
                     standalone = live.rewriter().run(
                         question, [(t["question"], t["answer"]) for t in turns], today=today or None
@@ -874,21 +900,21 @@ def build_app(
                 rewritten = standalone.strip() if standalone != question else None
                 script = detect_script(standalone)
                 text = ""
-                for event in live.ask_stream(standalone):
+                for event in live.ask_stream(standalone, as_of=when.as_of, within=when.within):
                     if not isinstance(event, str):
                         answer = event
                         continue
                     text += event
                     streamed = True
                     shown = display_text(text, mode)
-                    message = render_message(shown, rewritten=rewritten, complete=False,
+                    message = render_message(shown, rewritten=rewritten, complete=False, when=when.to_dict(),
                                              script=mode if mode in ("hans", "hant") else script)
-                    yield pending + [{"role": "assistant", "content": message}], "", gr.skip(), gr.skip()
+                    yield pending + [{"role": "assistant", "content": message}], "", skip, skip, skip
             else:
-                answer = live.ask(standalone)
+                answer = live.ask(standalone, as_of=when.as_of, within=when.within)
         except ValueError as exc:
             gr.Warning(html.escape(str(exc)), title="無法回答")
-            yield history, question, gr.skip(), gr.skip()  # roll back the echo, give the text back
+            yield history, question, skip, skip, skip  # roll back the echo, give the text back
             return
         citations = []
         for c in answer.citations:
@@ -908,6 +934,8 @@ def build_app(
             "latency_ms": float(getattr(answer, "latency_ms", 0.0) or 0.0),
             "cards": _cards(answer.citations, turn=turn_id, documents=live.get_document),
         }
+        if when.active:
+            turn["when"] = when.to_dict()
         fallback = getattr(answer, "fallback", None)
         if fallback:
             turn["notice"] = fallback if fallback in ("unverified", "model-refused") else "fallback"
@@ -920,9 +948,9 @@ def build_app(
             message = {"role": "assistant", "content": turn_message(turn, mode, shown=shown, complete=last)}
             if last:
                 turns.append(turn)
-                yield pending + [message], "", render_panel(turns), turns
+                yield pending + [message], "", render_panel(turns), turns, skip
             else:
-                yield pending + [message], "", gr.skip(), gr.skip()
+                yield pending + [message], "", skip, skip, skip
                 time.sleep(STREAM_DELAY)
 
     def rerender(turns: list[dict] | None, mode: str | None) -> list[dict[str, str]]:
@@ -1094,6 +1122,7 @@ def build_app(
                                 elem_id="nqa-question",
                             )
                             send = gr.Button("送出", variant="primary", scale=1, min_width=80, elem_id="nqa-send")
+                        time_controls = build_time_controls()
                         script_mode = gr.Radio(
                             SCRIPT_CHOICES, value="auto", label="答案字體", elem_id="nqa-script",
                             info="自動：與問題相同；引用的原文不轉換",
@@ -1165,8 +1194,8 @@ def build_app(
 
         # ---------------------------------------------------------------- events
         chat_io = {
-            "inputs": [question_box, chatbot, turns_state, script_mode],
-            "outputs": [chatbot, question_box, sources, turns_state],
+            "inputs": [question_box, chatbot, turns_state, script_mode, *time_controls.inputs],
+            "outputs": [chatbot, question_box, sources, turns_state, time_controls.accordion],
         }
         gr.on(
             [question_box.submit, send.click],
