@@ -49,8 +49,9 @@ Example::
     demo.launch(css=APP_CSS, prevent_thread_lock=True)
 
 API: ``gradio_client.Client(url).predict("上海自貿區是哪一天掛牌的？", api_name="/ask")``
-(``predict("去年…？", "2024-11-12", api_name="/ask_as_of")``: 「去年」 as of that day)
-returns the same dict as ``newsqa ask --json``.
+(``predict("去年…？", "2024-11-12", api_name="/ask_as_of")``: 「去年」 as of that day;
+``predict("…？", "", "2023-01-01", "2023-12-31", api_name="/ask_within")``: only articles
+of 2023) returns the same dict as ``newsqa ask --json``.
 """
 
 from __future__ import annotations
@@ -855,6 +856,11 @@ def build_app(
         default today): the day 「去年」「上周」 are read against."""
         return _ask(question if question is not None else "", as_of).to_dict()
 
+    def ask_within(question: str, as_of: str | None = None, since: str | None = None, until: str | None = None) -> dict[str, Any]:
+        """Answer one question from the articles dated `since`…`until` only (YYYY-MM-DD, both
+        included; either may be empty); `as_of` as for /ask_as_of."""
+        return _ask(question if question is not None else "", as_of, since, until).to_dict()
+
     # ---------------------------------------------------------------- chat
     def chat(
         question: str | None, history: list[dict] | None, turns: list[dict] | None, mode: str | None,
@@ -1137,7 +1143,9 @@ def build_app(
                     gr.Markdown(
                         "與 `newsqa ask --json` 相同的物件；程式呼叫："
                         '`Client(url).predict("問題", api_name="/ask")`，或指定日期：'
-                        '`Client(url).predict("去年…？", "2024-11-12", api_name="/ask_as_of")`'
+                        '`Client(url).predict("去年…？", "2024-11-12", api_name="/ask_as_of")`；'
+                        '只看某段期間的文章（as_of, since, until，可留空）：'
+                        '`Client(url).predict("問題", "", "2023-01-01", "2023-12-31", api_name="/ask_within")`'
                     )
                     with gr.Row():
                         api_question = gr.Textbox(show_label=False, placeholder="問題", scale=5, elem_id="nqa-api-question")
@@ -1145,8 +1153,13 @@ def build_app(
                             value="", show_label=False, placeholder="as_of：YYYY-MM-DD（預設今天）", scale=2,
                             elem_id="nqa-api-as-of",
                         )
+                        api_since = gr.Textbox(value="", show_label=False, placeholder="since：YYYY-MM-DD", scale=2,
+                                               elem_id="nqa-api-since")
+                        api_until = gr.Textbox(value="", show_label=False, placeholder="until：YYYY-MM-DD", scale=2,
+                                               elem_id="nqa-api-until")
                         api_send = gr.Button("查詢 JSON", scale=1, min_width=80)
                         api_plain = gr.Button(visible=False)  # the trigger of the one-input /ask API
+                        api_as_of_only = gr.Button(visible=False)  # the trigger of /ask_as_of
                     api_output = gr.JSON(label="Answer", elem_id="nqa-api-output")
 
             with gr.Tab("文章庫", id="archive", elem_id="nqa-tab-archive"):
@@ -1248,6 +1261,17 @@ def build_app(
         )
         gr.on(
             [api_question.submit, api_send.click],
+            ask_within,
+            inputs=[api_question, api_as_of, api_since, api_until],
+            outputs=api_output,
+            api_name="ask_within",
+            api_description="Answer one question from the articles dated since…until only (YYYY-MM-DD, "
+            "both included; either may be empty), as of a day (empty: today); returns the "
+            "`newsqa ask --json` object.",
+            **limits,
+        )
+        # /ask and /ask_as_of keep their inputs, so clients written for them go on working.
+        api_as_of_only.click(
             ask_json,
             inputs=[api_question, api_as_of],
             outputs=api_output,

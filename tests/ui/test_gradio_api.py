@@ -63,11 +63,13 @@ def _cited_files(result: dict) -> set[str]:
 
 
 # --------------------------------------------------------------------------- API
-def test_api_lists_only_ask_and_ask_as_of(client: Client) -> None:
+def test_api_lists_only_the_ask_endpoints(client: Client) -> None:
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert sorted(endpoints) == ["/ask", "/ask_as_of"]
-    assert len(endpoints["/ask"]["parameters"]) == 1  # the question alone: raw posts of one value work
-    assert len(endpoints["/ask_as_of"]["parameters"]) == 2
+    assert sorted(endpoints) == ["/ask", "/ask_as_of", "/ask_within"]
+    names = {name: [p["parameter_name"] for p in e["parameters"]] for name, e in endpoints.items()}
+    assert names["/ask"] == ["question"]  # the question alone: raw posts of one value work
+    assert names["/ask_as_of"] == ["question", "as_of"]
+    assert names["/ask_within"] == ["question", "as_of", "since", "until"]
 
 
 def test_ask_traditional_returns_contract_with_right_citation(client: Client) -> None:
@@ -140,6 +142,42 @@ def test_a_bad_as_of_is_a_clear_error(client: Client) -> None:
     with pytest.raises(AppError) as info:
         client.predict("上海自贸区扩区前面积多大？", "not-a-date", api_name="/ask_as_of")
     assert "'not-a-date'" in str(info.value) and "&#x27;" not in str(info.value)  # text, not HTML
+
+
+def _all_cited(result: dict) -> list[tuple[str, str]]:
+    """(file, date) of every citation, marked in the text or not."""
+    return [(Path(c["doc_id"].split("#")[0]).name, c["date"] or "") for c in result["citations"]]
+
+
+def test_ask_within_never_cites_an_article_outside_the_range(client: Client) -> None:
+    question = "上海自貿區是哪一天掛牌的？"
+    plain = _check_contract(client.predict(question, api_name="/ask"))
+    assert "ftz_launch.txt" in _cited_files(plain)  # the answer comes from the 2023 article ...
+    unlimited = _check_contract(client.predict(question, "", "", "", api_name="/ask_within"))
+    plain.pop("latency_ms"), unlimited.pop("latency_ms")
+    assert unlimited == plain  # (empty fields limit nothing)
+
+    before = _check_contract(client.predict(question, "", "", "2022-12-31", api_name="/ask_within"))
+    cited = _all_cited(before)  # ... which is never cited when the range ends before it
+    assert all(name != "ftz_launch.txt" and date and date <= "2022-12-31" for name, date in cited), cited
+    assert "2013年9月29日" not in before["answer"], before["answer"]
+
+    after = _check_contract(client.predict(question, "", "2023-01-01", "2023-12-31", api_name="/ask_within"))
+    assert "ftz_launch.txt" in _cited_files(after)
+    assert all("2023-01-01" <= date <= "2023-12-31" for _, date in _all_cited(after)), after["citations"]
+
+
+@pytest.mark.parametrize(
+    ("dates", "says"),
+    [(("", "", "2024-13-01"), "until: no such date: '2024-13-01'"),
+     (("", "yesterday", ""), "since: not a date in the form YYYY-MM-DD: 'yesterday'"),
+     (("", "2024-05-01", "2023-05-01"), "since: the range ends before it starts"),
+     (("2024-02-30", "", ""), "as_of: no such date")],
+)
+def test_a_bad_date_in_ask_within_is_a_clear_error(client: Client, dates: tuple[str, str, str], says: str) -> None:
+    with pytest.raises(AppError) as info:
+        client.predict("上海自贸区扩区前面积多大？", *dates, api_name="/ask_within")
+    assert says in str(info.value) and "&#x27;" not in str(info.value), str(info.value)
 
 
 @pytest.mark.parametrize("question", ["", "   "])
