@@ -5,7 +5,8 @@ Playwright browser download) against the real ``newsqa serve`` started by the
 ``server_url`` fixture in ``tests/ui/conftest.py``: type a question, press Enter or
 click 送出, watch the answer stream in with its citation chip, click the chip and read
 the source card (highlighted sentence, surrounding paragraph), ask a follow-up and see
-the rewritten question, switch the answer script, rate an answer. On the
+the rewritten question, switch the answer script, rate an answer, limit the articles to a
+date range in the collapsed 「時間範圍」 (a bad date first: warned, question kept). On the
 ``empty_server`` (``serve --no-build`` with no index): the empty-index notice, its
 button to the archive tab, uploading an article, watching it index, asking about it and
 deleting it. Screenshots go to ``test-artifacts/chat.png`` and ``test-artifacts/archive.png``.
@@ -41,11 +42,13 @@ SEND = "#nqa-send"
 BOT_MESSAGES = '#nqa-chat [data-testid="bot"]'
 SOURCES = "#nqa-sources"
 
-# Records every distinct text of the newest answer bubble while it streams in.
+# Records every distinct text of the newest answer bubble while it streams in (the
+# observer of the previous question is stopped: it would record the previous answer).
 _WATCH_STREAM = """(before) => {
   window.__nqaSnaps = [];
+  if (window.__nqaObserver) window.__nqaObserver.disconnect();
   const chat = document.querySelector('#nqa-chat');
-  const observer = new MutationObserver(() => {
+  const observer = window.__nqaObserver = new MutationObserver(() => {
     const bots = chat.querySelectorAll('[data-testid="bot"] .nqa-answer');
     if (bots.length <= before) return;
     const text = bots[bots.length - 1].textContent;
@@ -315,6 +318,45 @@ def test_follow_up_is_rewritten_script_toggle_and_feedback(page: Page, feedback_
     rows = [r for r in feedback_to_eval_rows(feedback_path) if r["question"] == record["question"]]
     assert rows and rows[-1]["article"] == "ftz_expansion.txt"
     assert "[" not in rows[-1]["answers"][0]
+
+
+def test_time_range_limits_the_sources_and_a_bad_date_keeps_the_question(page: Page) -> None:
+    """The launch article (2023-09-29) answers the question; a range that ends before it
+    leaves it out, one around it brings it back, and each answer says what it was limited to."""
+    question = "上海自貿區是哪一天掛牌的？"
+    control = page.locator("#nqa-time")
+    since, until = page.locator("#nqa-since input"), page.locator("#nqa-until input")
+    expect(since).to_be_hidden()  # collapsed until opened
+    control.locator("button.label-wrap").click()
+    expect(since).to_be_visible()
+
+    # a date that does not exist: a warning saying what to do; nothing is asked or lost
+    until.fill("2024-13-01")
+    box = page.locator(QUESTION_BOX)
+    box.fill(question)
+    page.locator(SEND).click()
+    warning = page.locator('[data-testid="toast-body"].warning').last
+    expect(warning).to_contain_text("2024-13-01 沒有這一天")
+    expect(warning).to_contain_text("YYYY-MM-DD")
+    expect(box).to_have_value(question)
+    expect(page.locator(BOT_MESSAGES)).to_have_count(0)
+    expect(control.locator("button.label-wrap")).to_contain_text("時間範圍：日期有誤")
+    expect(since).to_be_visible()  # still open at the field to fix
+    warning.locator('[data-testid="toast-close"]').click()
+
+    until.fill("2022-12-31")
+    answer, _ = _ask(page, question, expect_text="", cited=False)
+    expect(answer.locator(".nqa-scope")).to_have_text("只看到 2022-12-31 為止的文章")
+    expect(page.locator(f"{SOURCES} #nqa-turn-1 .nqa-title", has_text="上海自貿試驗區掛牌十週年回顧")).to_have_count(0)
+    for meta in page.locator(f"{SOURCES} #nqa-turn-1 .nqa-meta").all_text_contents():
+        assert meta[:10] <= "2022-12-31", meta
+    expect(control.locator("button.label-wrap")).to_contain_text("時間範圍：到 2022-12-31 為止")
+
+    since.fill("2023-01-01")
+    until.fill("2023-12-31")
+    answer, _ = _ask(page, question, expect_text="9月29日")
+    expect(answer.locator(".nqa-scope")).to_have_text("只看 2023-01-01 至 2023-12-31 的文章")
+    expect(page.locator(f"{SOURCES} #nqa-turn-2 .nqa-title").first).to_have_text("上海自貿試驗區掛牌十週年回顧")
 
 
 UPLOAD_NAME = "..\\西湖 龍井<春茶>&.TXT"  # a path, spaces, markup characters, upper-case suffix
