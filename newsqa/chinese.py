@@ -106,3 +106,20 @@ def codes(folded: str) -> list[str]:
 def holds_codes(folded: str, wanted) -> bool:
     """Whether the folded text holds every code of ``wanted`` as a whole word (g310, not g3100)."""
     return all(re.search(rf"(?<![a-z0-9]){re.escape(code)}(?![a-z0-9])", folded) for code in wanted)
+
+
+# A yes/no answer's first words: 「不是：…」「是的，…」 (folded, Simplified).
+_NO = re.compile(r"^(?:不是|不对|不|否|没有|并非|并不|并没有|未)")
+_YES = re.compile(r"^(?:是|对|正确|确实|有|都是|都在)")
+
+
+def polarity(text: str) -> bool | None:
+    """The yes (True) or no (False) a judgement's answer opens with, read from its first
+    clause (「不是：A在2020年1月[1]…」 → False; 「不是」 holds 是, so it is no substring test);
+    None when it opens with neither."""
+    head = text.strip().lstrip("「“\"'（(")
+    if _NO.match(head):
+        return False
+    if _YES.match(head):
+        return True
+    return None

@@ -35,6 +35,7 @@ from newsqa.index.dense import DenseConfig
 from newsqa.index.store import CURRENT_FILE, NewsIndex
 from newsqa.ingest.pipeline import build_components
 from newsqa.qa.answerer import ExtractiveAnswerer
+from newsqa.qa.events import EventAnswerer, EventQuestion
 from newsqa.qa.retriever import HybridRetriever
 from newsqa.question import MAX_QUESTION_CHARS, QuestionError, validate_question
 from newsqa.timex import DateRange
@@ -107,6 +108,20 @@ class NewsQA:
             return True
 
     # ------------------------------------------------------------------ asking
+    def _about_events(
+        self, question: str, as_of: dt.date | None, within: DateRange | None
+    ) -> Answer | None:
+        """The computed answer to a question about several events' dates (which came first,
+        the same month?, how far apart: ``newsqa.qa.events``), else None."""
+        asked = EventQuestion.read(question)
+        if asked is None:
+            return None
+        started = time.perf_counter()
+        self.refresh()
+        answer = EventAnswerer(self._retriever).run(asked, as_of=as_of, within=within)
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
+
     def _retrieve(
         self, question: str, top_k: int | None, as_of: dt.date | None = None, within: DateRange | None = None
     ) -> tuple[str, list, int, float]:
@@ -138,7 +153,13 @@ class NewsQA:
         (empty, too long, not text, too little content: ``newsqa.question``).
 
         ``as_of``: the day the question is asked, which 「去年」「上周」 are read against
-        (default today); ``within``: only articles dated in this range."""
+        (default today); ``within``: only articles dated in this range. A question about
+        several events' dates (「A和B哪个更早？」) gets a computed answer, one citation per event."""
+        question = validate_question(question)
+        self.index.embedder.warmup()
+        events = self._about_events(question, as_of, within)
+        if events is not None:
+            return events
         question, retrieved, k, started = self._retrieve(question, top_k, as_of, within)
         answer = self.answerer.run(question, retrieved[:k], term_weights=self.index.term_weights)
         return self._finish(answer, retrieved, started)
@@ -147,8 +168,14 @@ class NewsQA:
         self, question: str, top_k: int | None = None, *, as_of: dt.date | None = None, within: DateRange | None = None
     ) -> Iterator[str | Answer]:
         """Like :meth:`ask`, but yields the generated text in pieces as the model writes it
-        (unchecked), then the checked ``Answer`` (always last). The extractive answerer
-        yields only the ``Answer``."""
+        (unchecked), then the checked ``Answer`` (always last). The extractive answerer, and
+        a question about several events' dates, yield only the ``Answer``."""
+        question = validate_question(question)
+        self.index.embedder.warmup()
+        events = self._about_events(question, as_of, within)
+        if events is not None:
+            yield events
+            return
         question, retrieved, k, started = self._retrieve(question, top_k, as_of, within)
         stream = getattr(self.answerer, "stream", None)
         if stream is None:

@@ -1,0 +1,461 @@
+"""Questions about several events: which came first, were they in the same month, how far apart.
+
+A news reader asks 「康达访问越南和红魔9 Pro系列手机发布，哪个事件更早发生？」,
+「英国脱欧协议生效和武汉解除离汉离鄂通道管控是在同一个月吗？」 or 「A和B相隔多少天？」. No
+single passage answers these: each event has its own story and its own date. So:
+
+1. ``EventQuestion.read`` recognises the question's kind — ``order`` (更早/更晚/最早/最晚/
+   先/后), ``same`` (同一年/同一个月/同一天, a judgement) or ``interval`` (相隔多久/多少天/
+   几年) — and splits it into the events it names (「A、B和C」, 「A与B」, 「以下事件中…？A，B，C。」);
+2. ``EventAnswerer`` retrieves each event on its own, takes the passage that best covers it
+   and the date that passage states for it (``event_date``: the date in the sentence that
+   tells the event, else the story's dateline or date, the date a reader would cite);
+3. it computes the answer and writes it in the question's script with one citation per
+   event and each date shown: 「红魔9 Pro系列手机发布更早（2023年11月24日[1]）；康达访问越南
+   在2024年6月24日[2]。」 A judgement starts with 是的 or 不是. An event no passage covers,
+   or whose date is coarser than the question needs, is named and nothing is guessed.
+
+Both answer generators use this for such questions: the answer is a computation over dates
+the passages state, and the dates and citations are checked by construction.
+
+Example::
+
+    asked = EventQuestion.read("康达访问越南和红魔9 Pro系列手机发布哪个事件更早发生？")
+    asked.kind, asked.events                     # ('order', ('康达访问越南', '红魔9 Pro系列手机发布'))
+    answer = EventAnswerer(retriever).run(asked, as_of=datetime.date(2024, 11, 12))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from newsqa.index.bm25 import bigram_tokens
+from newsqa.ingest.chunker import split_sentences
+from newsqa.script import Script, detect_script, fold
+from newsqa.timex import DateRange, TimeSpan, as_date, find_times
+from newsqa.types import Answer, Citation, RetrievedChunk
+
+Kind = Literal["order", "same", "interval", "dates"]
+Grain = Literal["year", "month", "day"]
+
+MAX_EVENTS = 5
+MIN_EVENT_CHARS = 2
+EVENT_DEPTH = 5  # passages retrieved per event
+MIN_COVERAGE = 0.3  # share of an event's words its passage must hold to date the event
+SWITCH_MARGIN = 0.1  # another passage must cover an event this much more than the first to date it
+
+# What asks for an order, a same-period judgement or an interval (on the folded question).
+_ORDER_WORDS = r"更早|最早|较早|比较早|在先|先发生|先举行|率先发生|更晚|最晚|较晚|比较晚|后发生|在后|更近|最近发生"
+_ORDER = re.compile(
+    rf"(?:哪|谁|何者)[^，,？?。]{{0,12}}?(?P<word>{_ORDER_WORDS})"
+    rf"|(?P<word2>{_ORDER_WORDS})(?:发生|举行|出现|发布|宣布|开始|进行)?(?:的|一个|一件)?(?:事件|事情|活动)?(?:是|为)(?:哪|谁)"
+    r"|(?P<seq>先后顺序|时间顺序|谁先谁后|哪个先哪个后)"
+)
+_SAME = re.compile(
+    r"(?:是|都是|均是|都|均)?(?:否)?(?:在|发生在|发生于|于)?同一(?:个)?(?P<grain>年|年份|月|月份|天|日|周|星期)"
+)
+_INTERVAL = re.compile(
+    r"(?:相隔|相差|间隔|隔了|相距|差了|之间(?:隔|差|相差|相隔)?)[^，,？?。]{0,6}?"
+    r"(?P<unit>多少天|几天|多久|多长时间|多少年|几年|多少个月|几个月|多少周|几周|多少时间)"
+    r"|比[^，,？?。]{1,40}?(?:早|晚)了?(?P<unit2>多少天|几天|多久|多少年|几年|多少个月|几个月)"
+)
+_DATES = re.compile(
+    r"(?:分别|各自)(?:是|在|发生在|发生于|于)?(?:什么时候|何时|哪一天|哪天|什么日期|什么时间|哪一年|哪年|几月几日|几号)"
+    r"|(?:的时间|的日期|的时候)分别是"
+)
+_LATER_WORDS = ("晚", "后", "近")
+
+# Where the list of events ends: the question clause that follows it.
+_LIST_END = re.compile(
+    r"[，,]?\s*(?:(?:这|以上|上述|这些)?(?:两|三|四|五|几)?(?:个|件|者|项)?(?:事件|事情|新闻|活动|会议|报告|消息)?(?:中|当中|之中)[，,]?\s*"
+    r"|(?:这|以上|上述|这些)(?:两|三|四|五|几)?(?:个|件|者|项)?(?:事件|事情|新闻|活动|会议|报告|消息)?[，,]?\s*)?"
+    r"(?:最早|最晚|更早|更晚|哪|谁|何者|是否|是不是|(?:是|都是)?(?:在|发生在|发生于)?(?:\d{4}年)?同一|都是|均是|都在|发生在同一|发生于同一|是不是|相隔|相差|间隔|相距|之间|先后|分别|各自|的时间分别|的日期分别|的先后|的时间顺序|按时间)"
+)
+_LIST_HEAD = re.compile(r"(?:请问|请比较|比较|关于|对于)?(?:在)?(?:(?:以下|下列|如下)(?:几个|三个|两个)?(?:事件|事情)?(?:中|当中|里)?[，,：:]?)?")
+_TOP_SPLIT = re.compile(r"[、，,；;。]")
+_LEAD = re.compile(r"(?:\d{1,2}[、.．)）]|以及|还有|和|与|及|跟|或者|还是|或|在|是|由|当|于)+")
+# 和 that joins two events, not the 和 of 共和国, 和平, 党和国家
+_AND = r"(?<![共温缓柔暖祥调党])和(?![平谐睦蔼号])"
+_CONJ = (re.compile(rf"以及|{_AND}|还是|或者"), re.compile(r"与|及|跟"))
+_COUNT = re.compile(r"(两|二|三|四|五)(?:个|件|项)(?:事件|事情|新闻|活动|会议|报告|消息)")
+_COUNTS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5}
+_ONLY_TIME = re.compile(r"^(?:在|于)?[\d一二三四五六七八九十零〇]*(?:年|年代)?(?:\d+月)?(?:\d+日)?(?:上半年|下半年|初|底|中)?$")
+_TAIL = re.compile(r"(?:相比较|相比|比较|的日期|的时间|这一事件|这个事件|这两件事|的事件中|事件中|这件事|一事|的|时)+$")
+_QUOTES = {"“": "”", "‘": "’", "「": "」", "『": "』", '"': '"', "'": "'", "《": "》", "（": "）", "(": ")"}
+_STRIP = " 　\t。.！!：:？?"
+
+
+@dataclass(frozen=True, slots=True)
+class EventQuestion:
+    """A question about several events: its ``kind``, the ``events`` as written in the
+    question, the ``direction`` an order question asks for (``earliest``/``latest``) and
+    the ``grain`` a same-period judgement or an interval is asked at."""
+
+    question: str
+    kind: Kind
+    events: tuple[str, ...]
+    direction: Literal["earliest", "latest"] = "earliest"
+    grain: Grain = "day"
+    alternatives: tuple[tuple[str, ...], ...] = ()  # other readings of an ambiguous list (「A和B和C」)
+
+    @classmethod
+    def read(cls, question: str) -> EventQuestion | None:
+        """The question's events and what it asks of them; ``None`` when it is not about
+        two or more events' dates."""
+        folded = fold(question)
+        if len(folded) != len(question):  # offsets must line up to quote the question's own words
+            folded = question
+        found = _kind(folded)
+        if found is None:
+            return None
+        kind, direction, grain = found
+        readings = [tuple(question[a:b] for a, b in spans) for spans in _event_spans(folded)]
+        readings = [r for r in readings if 2 <= len(r) <= MAX_EVENTS]
+        if not readings:
+            return None
+        return cls(question, kind, readings[0], direction, grain, tuple(readings[1:]))
+
+
+def _kind(folded: str) -> tuple[Kind, str, Grain] | None:
+    same = _SAME.search(folded)
+    if same:
+        grain = same.group("grain")
+        return "same", "earliest", "year" if grain.startswith("年") else "month" if grain.startswith("月") else "day"
+    interval = _INTERVAL.search(folded)
+    if interval:
+        unit = interval.group("unit") or interval.group("unit2")
+        return "interval", "earliest", "year" if "年" in unit else "month" if "月" in unit else "day"
+    if _DATES.search(folded):
+        return "dates", "earliest", "day"
+    order = _ORDER.search(folded)
+    if order:
+        word = order.group("word") or order.group("word2") or ""
+        return "order", "latest" if any(w in word for w in _LATER_WORDS) else "earliest", "day"
+    return None
+
+
+def _event_spans(folded: str) -> list[list[tuple[int, int]]]:
+    """Where the events stand in the question: the list before the question clause, or
+    the list after it (「以下事件中，哪个最早发生？A，B，C。」); one reading per place the
+    last part may be split at (the likeliest first)."""
+    ask = folded.find("？") if "？" in folded else folded.find("?")
+    tail = folded[ask + 1 :] if ask >= 0 else ""
+    colon = max(folded.find("："), folded.find(":"))
+    if ask >= 0 and len(tail.strip(" 。.！!")) >= 2 * MIN_EVENT_CHARS:
+        start, end = ask + 1, len(folded)
+    elif colon >= 0 and len(folded[colon + 1 :].strip(" 。.！!？?")) >= 2 * MIN_EVENT_CHARS:
+        start, end = colon + 1, len(folded)  # 「以下事件中，哪个最早发生：A、B、C？」
+    else:
+        clause = _LIST_END.search(folded)
+        if clause is None or clause.start() == 0:
+            return []
+        start, end = 0, clause.start()
+    if folded[start] == "在" and folded[end - 1] == "中":  # 「在A、B和C中，哪个…」
+        start, end = start + 1, end - 1
+    head = _LIST_HEAD.match(folded, start)
+    if head is not None and head.end() < end:
+        start = head.end()
+    parts = _split_list(folded, start, end)
+    stated = _COUNT.search(folded)
+    wanted = _COUNTS[stated.group(1)] if stated else None
+    readings = [parts]
+    if parts and (len(parts) == 1 or (wanted or 0) > len(parts) or (wanted is None and len(parts) >= 2)):
+        readings = [parts[:-1] + last for last in _split_last(folded, *parts[-1], only_and=len(parts) >= 2)]
+    return [[p for p in r if not _ONLY_TIME.match(folded[p[0] : p[1]])] for r in readings]
+
+
+def _split_list(folded: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The list split at 、，；, each part trimmed (a leading 以及/和 dropped)."""
+    spans, at = [], start
+    for m in _TOP_SPLIT.finditer(folded, start, end):
+        spans.append((at, m.start()))
+        at = m.end()
+    spans.append((at, end))
+    parts = []
+    for a, b in spans:
+        a, b = _trim(folded, a, b)
+        if b - a >= MIN_EVENT_CHARS:
+            parts.append((a, b))
+    return parts
+
+
+def _split_last(folded: str, start: int, end: int, *, only_and: bool) -> list[list[tuple[int, int]]]:
+    """The ways to split the last part in two at a conjunction (「B和C」), likeliest first:
+    at 以及/和 before 与/及, the first such word first; with ``only_and`` (the list already
+    had 、 parts) only at 以及/和, so 「香港与内地恢复通关」 stays one. Unsplit if none."""
+    splits = []
+    for conj in _CONJ[:1] if only_and else _CONJ:
+        for m in conj.finditer(folded, start, end):
+            if start + MIN_EVENT_CHARS <= m.start() and m.end() <= end - MIN_EVENT_CHARS:
+                pair = [_trim(folded, start, m.start()), _trim(folded, m.end(), end)]
+                splits.append([p for p in pair if p[1] - p[0] >= MIN_EVENT_CHARS])
+    return splits or [[(start, end)]]
+
+
+def _trim(folded: str, start: int, end: int) -> tuple[int, int]:
+    """``[start, end)`` without a leading 以及/在/「1、」, a trailing 事件/相比/的时间, spaces,
+    and quotes that open or close outside it (「民进党回应“关注31条”」 keeps its pair)."""
+    for _ in range(3):
+        lead = _LEAD.match(folded, start, end)
+        if lead and lead.end() < end:
+            start = lead.end()
+        tail = _TAIL.search(folded, start, end)
+        if tail and tail.start() > start:
+            end = tail.start()
+        while start < end and (folded[start] in _STRIP or _unpaired(folded, start, end, opening=True)):
+            start += 1
+        while end > start and (folded[end - 1] in _STRIP or _unpaired(folded, start, end, opening=False)):
+            end -= 1
+    return start, end
+
+
+def _unpaired(folded: str, start: int, end: int, *, opening: bool) -> bool:
+    """Whether the quote at the start (``opening``) or the end of ``folded[start:end]`` has
+    no partner inside it (and so belongs to words outside the event)."""
+    part = folded[start:end]
+    ch = part[0] if opening else part[-1]
+    if ch in ('"', "'"):
+        return part.count(ch) % 2 == 1
+    if opening:
+        return ch in _QUOTES and _QUOTES[ch] not in part[1:]
+    openers = [o for o, c in _QUOTES.items() if c == ch]
+    return bool(openers) and not any(o in part[:-1] for o in openers)
+
+
+# --------------------------------------------------------------------------- dating an event
+
+
+@dataclass(frozen=True, slots=True)
+class DatedEvent:
+    """An event as the question names it, the passage that tells it and the date that
+    passage states for it (``when``; None: no passage covers the event). ``start``/``end``
+    are where in the passage's text the date is stated (the sentence to highlight)."""
+
+    name: str
+    hit: RetrievedChunk | None
+    when: TimeSpan | None
+    coverage: float
+    start: int = 0
+    end: int = 0
+
+
+_STOP = set("的了在是和与及于也就都而对把被为从将向")
+
+
+def event_words(name: str) -> set[str]:
+    """The words (bigrams, latin words, numbers) that tell the event ``name``."""
+    return {t for t in bigram_tokens(fold(name)) if not (len(t) == 1 and t in _STOP)}
+
+
+def _coverage(words: set[str], folded: str) -> float:
+    return sum(1 for w in words if w in folded) / len(words) if words else 0.0
+
+
+def event_date(name: str, hit: RetrievedChunk, words: set[str] | None = None) -> DatedEvent:
+    """When ``hit`` says the event ``name`` happened: the first date stated in the sentence
+    that tells it best (relative dates read against the story's date), else the passage's
+    dateline (a date opening its first sentence), else the story's date. ``words``: the
+    event's words (``event_words``), for how well the passage covers it."""
+    words = words if words is not None else event_words(name)
+    text, story_day = hit.chunk.text, as_date(hit.document.date)
+    coverage = _coverage(words, fold(f"{hit.document.title}\n{text}"))
+    sentences = split_sentences(text) or []
+    if not sentences:
+        return DatedEvent(name, hit, None, coverage)
+    best = max(sentences, key=lambda sp: _coverage(words, fold(text[sp.start : sp.end])))
+    # Read over the whole passage: a year-less 「8月8日」 takes the year of a date before it.
+    times = [t for t in find_times(text, story_day) if t.grain in ("day", "month")]
+    stated = [t for t in times if best.start <= t.offset < best.end]
+    if stated:
+        return DatedEvent(name, hit, stated[0], coverage, best.start, best.end)
+    opening = [t for t in times if t.offset <= sentences[0].start + 2]  # a dateline opening the passage
+    if opening:
+        first = sentences[0]
+        return DatedEvent(name, hit, opening[0], coverage, first.start, first.end)
+    if story_day is not None:
+        day = TimeSpan(story_day, story_day, "day", hit.document.date or "", False)
+        return DatedEvent(name, hit, day, coverage, best.start, best.end)
+    return DatedEvent(name, hit, None, coverage, best.start, best.end)
+
+
+# --------------------------------------------------------------------------- the answer
+
+# The words of an answer, per script (the events and dates come from the question and passages).
+_WORDS: dict[Script, dict[str, str]] = {
+    "hans": {
+        "earliest2": "更早", "latest2": "更晚", "earliest": "最早", "latest": "最晚", "at": "在",
+        "yes": "是的", "no": "不是", "same_day": "同一天", "same_month": "同一个月", "same_year": "同一年",
+        "all_in": "都在", "apart": "相隔", "days": "天", "months": "个月", "years": "年",
+        "tie": "同时发生，都在", "unknown": "无法判断先后：", "coarse": "只知道在",
+        "missing": "在资料中找不到这些事件的日期：", "cannot": "所以无法回答。", "found": "找到的：",
+    },
+    "hant": {
+        "earliest2": "更早", "latest2": "更晚", "earliest": "最早", "latest": "最晚", "at": "在",
+        "yes": "是的", "no": "不是", "same_day": "同一天", "same_month": "同一個月", "same_year": "同一年",
+        "all_in": "都在", "apart": "相隔", "days": "天", "months": "個月", "years": "年",
+        "tie": "同時發生，都在", "unknown": "無法判斷先後：", "coarse": "只知道在",
+        "missing": "在資料中找不到這些事件的日期：", "cannot": "所以無法回答。", "found": "找到的：",
+    },
+}
+
+
+def show_date(span: TimeSpan) -> str:
+    """``span`` as a reader writes it, at its grain: 2019年11月5日, 2019年11月, 2019年."""
+    first, last = _at_grain(span.start, span.grain), _at_grain(span.end, span.grain)
+    return first if first == last else f"{first}至{last}"
+
+
+def _at_grain(day: dt.date, grain: Grain) -> str:
+    if grain == "year":
+        return f"{day.year}年"
+    if grain == "month":
+        return f"{day.year}年{day.month}月"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _key(span: TimeSpan, grain: Grain) -> tuple[int, ...]:
+    day = span.start
+    return (day.year,) if grain == "year" else (day.year, day.month) if grain == "month" else (day.year, day.month, day.day)
+
+
+_GRAIN_RANK = {"year": 0, "month": 1, "day": 2}
+
+
+class EventAnswerer:
+    """Answers an ``EventQuestion`` from the passages that date each of its events.
+
+    ``retriever`` is anything with ``run(query, k, *, as_of, within)`` returning
+    ``RetrievedChunk``s best first (``HybridRetriever``). An event is dated by a passage
+    holding at least ``min_coverage`` of its words (a weak test: a made-up event whose
+    words a real story shares can still be dated by it).
+
+    Example::
+
+        answerer = EventAnswerer(HybridRetriever(index))
+        asked = EventQuestion.read("英国脱欧协议生效和武汉解除离汉离鄂通道管控是在同一个月吗？")
+        answerer.run(asked).answer   # '不是：英国脱欧协议生效在2020年1月31日[1]，…在2020年4月8日[2]。'
+    """
+
+    def __init__(
+        self,
+        retriever,
+        *,
+        depth: int = EVENT_DEPTH,
+        min_coverage: float = MIN_COVERAGE,
+    ):
+        self.retriever = retriever
+        self.depth = depth
+        self.min_coverage = min_coverage
+
+    def date_events(
+        self, asked: EventQuestion, *, as_of: dt.date | None = None, within: DateRange | None = None
+    ) -> tuple[list[DatedEvent], list[list[RetrievedChunk]]]:
+        """Each event dated from the passage that covers it best among its top ``depth``."""
+        readings = (asked.events, *asked.alternatives)
+        tried = [self._date_reading(reading, as_of, within) for reading in readings]
+        best = max(range(len(tried)), key=lambda i: (min(e.coverage for e in tried[i][0]), -i))
+        return tried[best]
+
+    def _date_reading(
+        self, events: tuple[str, ...], as_of: dt.date | None, within: DateRange | None
+    ) -> tuple[list[DatedEvent], list[list[RetrievedChunk]]]:
+        dated, lists = [], []
+        for name in events:
+            hits = self.retriever.run(name, self.depth, as_of=as_of, within=within)
+            lists.append(hits)
+            words = event_words(name)
+            found = [event_date(name, hit, words) for hit in hits]
+            found = [e for e in found if e.when is not None and e.coverage >= self.min_coverage]
+            best = max(found, key=lambda e: e.coverage, default=None) if found else None
+            if best is not None and found[0].coverage >= best.coverage - SWITCH_MARGIN:
+                best = found[0]  # the retriever's first unless another covers the event clearly better
+            dated.append(best or DatedEvent(name, None, None, 0.0))
+        return dated, lists
+
+    def run(
+        self, asked: EventQuestion, *, as_of: dt.date | None = None, within: DateRange | None = None
+    ) -> Answer:
+        """The computed answer, one citation per dated event; abstains naming the events
+        whose date no passage gives."""
+        script = detect_script(asked.question)
+        words = _WORDS[script]
+        dated, lists = self.date_events(asked, as_of=as_of, within=within)
+        citations: list[Citation] = []
+        marks: dict[int, str] = {}
+        for i, event in enumerate(dated):
+            if event.hit is None:
+                continue
+            n = next((c.n for c in citations if (c.doc_id, c.start) == (event.hit.document.doc_id, event.hit.chunk.start)
+                      and (c.highlight_start, c.highlight_end) == (event.start, event.end)), None)
+            if n is None:
+                n = len(citations) + 1
+                citations.append(event.hit.citation(n, event.start, event.end))
+            marks[i] = f"{show_date(event.when)}[{n}]"
+        missing = [e.name for e in dated if e.when is None]
+        if missing:
+            text = words["missing"] + "、".join(f"「{m}」" for m in missing) + "，" + words["cannot"]
+            if marks:
+                text += words["found"] + "，".join(f"{dated[i].name}{words['at']}{m}" for i, m in marks.items()) + "。"
+            answer_text, abstained = text, True
+        else:
+            answer_text, abstained = _compute(asked, dated, marks, words), False
+        return Answer(
+            question=asked.question,
+            answer=answer_text,
+            abstained=abstained,
+            citations=citations,
+            script=script,
+            retrieved=_interleave(lists),
+            confidence=min((e.coverage for e in dated), default=0.0),
+            answer_type={"order": "comparison", "same": "judgement", "interval": "interval", "dates": "date"}[asked.kind],
+        )
+
+
+def _compute(asked: EventQuestion, dated: list[DatedEvent], marks: dict[int, str], words: dict[str, str]) -> str:
+    """The answer text for dated events (every ``when`` set)."""
+    spans = [e.when for e in dated]
+    listed = "，".join(f"{e.name}{words['at']}{marks[i]}" for i, e in enumerate(dated))
+    if asked.kind == "dates":
+        return listed + "。"
+    if asked.kind == "same":
+        coarse = [i for i, s in enumerate(spans) if _GRAIN_RANK[s.grain] < _GRAIN_RANK[asked.grain]]
+        if coarse:
+            return words["unknown"].replace("先后", "") + "，".join(
+                f"{dated[i].name}{words['coarse']}{marks[i]}" for i in coarse) + "。"
+        same = len({_key(s, asked.grain) for s in spans}) == 1
+        return f"{words['yes'] if same else words['no']}：{listed}。"
+    if asked.kind == "interval":
+        first, last = sorted(spans, key=lambda s: s.start)[0], sorted(spans, key=lambda s: s.start)[-1]
+        days = (last.start - first.start).days
+        if asked.grain == "year":
+            gap = f"{last.start.year - first.start.year}{words['years']}"
+        elif asked.grain == "month":
+            gap = f"{(last.start.year - first.start.year) * 12 + last.start.month - first.start.month}{words['months']}"
+        else:
+            gap = f"{days}{words['days']}"
+        return f"{words['apart']}{gap}：{listed}。"
+    order = sorted(range(len(dated)), key=lambda i: (spans[i].start, spans[i].end), reverse=asked.direction == "latest")
+    top, runner = order[0], order[1]
+    if spans[top].overlaps(spans[runner]) and (spans[top].grain != "day" or spans[runner].grain != "day"):
+        return words["unknown"] + listed + "。"
+    if _key(spans[top], "day") == _key(spans[runner], "day"):
+        return f"{dated[top].name}和{dated[runner].name}{words['tie']}{show_date(spans[top])}：{listed}。"
+    which = words[asked.direction + ("2" if len(dated) == 2 else "")]
+    rest = "，".join(f"{dated[i].name}{words['at']}{marks[i]}" for i in order[1:])
+    return f"{dated[top].name}{which}（{marks[top]}）；{rest}。"
+
+
+def _interleave(lists: list[list[RetrievedChunk]]) -> list[RetrievedChunk]:
+    """The events' passages taken in turn (each event's best first), each passage once."""
+    out, seen = [], set()
+    for rank in range(max((len(x) for x in lists), default=0)):
+        for hits in lists:
+            if rank < len(hits):
+                key = (hits[rank].document.doc_id, hits[rank].chunk.start)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(hits[rank])
+    return out

@@ -1,0 +1,168 @@
+"""Questions about several events: the parser on hand-made questions in both scripts, and the
+computed answers (order, same period, interval, dates, a missing event) over the small real index."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from newsqa.chinese import polarity
+from newsqa.config import Settings
+from newsqa.qa.events import EventQuestion, event_date, show_date
+from newsqa.qa.pipeline import NewsQA
+from newsqa.timex import TimeSpan
+from newsqa.types import Chunk, Document, RetrievedChunk
+
+# ---------------------------------------------------------------------------- reading the question
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "events", "extra"),
+    [
+        ("康达访问越南和红魔9 Pro系列手机发布哪个事件更早发生？", "order", ("康达访问越南", "红魔9 Pro系列手机发布"), "earliest"),
+        ("康達訪問越南和紅魔9 Pro系列手機發布，哪個事件更晚發生？", "order", ("康達訪問越南", "紅魔9 Pro系列手機發布"), "latest"),
+        ("嫦娥四号成果发表、武汉住院患者清零与普京签署文件，哪个事件最早发生？", "order",
+         ("嫦娥四号成果发表", "武汉住院患者清零与普京签署文件"), "earliest"),
+        ("贝尼奥夫和乔布斯会面、哈伯德参加东京奥运会和张晓强成为台州市市长，哪个事件发生得最早？", "order",
+         ("贝尼奥夫和乔布斯会面", "哈伯德参加东京奥运会", "张晓强成为台州市市长"), "earliest"),
+        ("在以下事件中，最早发生的是哪个？2024年高能所发布重大发现，2020年四川新增境外输入病例，2022年佩斯科夫评论。", "order",
+         ("2024年高能所发布重大发现", "2020年四川新增境外输入病例", "2022年佩斯科夫评论"), "earliest"),
+        ("以下事件中，哪个最早发生：伊朗发布无人机视频、内塔尼亚胡飞机事故、小朱网游被骗？", "order",
+         ("伊朗发布无人机视频", "内塔尼亚胡飞机事故", "小朱网游被骗"), "earliest"),
+        ("英国脱欧协议生效和武汉解除离汉离鄂通道管控是在同一个月吗？", "same", ("英国脱欧协议生效", "武汉解除离汉离鄂通道管控"), "month"),
+        ("英國脫歐協議生效與武漢解除離漢離鄂通道管控是同一年發生的嗎？", "same", ("英國脫歐協議生效", "武漢解除離漢離鄂通道管控"), "year"),
+        ("米舒斯京被任命为俄罗斯总理和辽宁辽阳婴儿被救事件是发生在同一天吗？", "same", ("米舒斯京被任命为俄罗斯总理", "辽宁辽阳婴儿被救事件"), "day"),
+        ("嫦娥五号发射和返回器着陆相隔多少天？", "interval", ("嫦娥五号发射", "返回器着陆"), "day"),
+        ("何平和露丝·巴德·金斯伯格分别于什么时候去世？", "dates", ("何平", "露丝·巴德·金斯伯格"), None),
+        # 和 inside a name is not a split: 中华人民共和国, 羲和号
+        ("长春机场启动预警和中华人民共和国人大常委会审议草案，哪个事件发生得更早？", "order",
+         ("长春机场启动预警", "中华人民共和国人大常委会审议草案"), "earliest"),
+        ("我国发射羲和号卫星与美国决定从阿富汗撤军哪个事件先发生？", "order", ("我国发射羲和号卫星", "美国决定从阿富汗撤军"), "earliest"),
+        # a quote that closes inside the event stays with it
+        ("国务院的意见发布和民进党回应“关注31条”哪个事件发生得更早？", "order", ("国务院的意见发布", "民进党回应“关注31条”"), "earliest"),
+    ],
+)
+def test_reads_the_events_and_what_is_asked(question, kind, events, extra):
+    asked = EventQuestion.read(question)
+    assert asked is not None
+    assert (asked.kind, asked.events) == (kind, events)
+    if kind == "order":
+        assert asked.direction == extra
+    elif extra is not None:
+        assert asked.grain == extra
+
+
+def test_an_ambiguous_list_keeps_its_other_readings():
+    asked = EventQuestion.read("汪小菲和大S参加女儿幼儿园毕业典礼和周铁农同志逝世哪个事件更早？")
+    readings = (asked.events, *asked.alternatives)
+    assert ("汪小菲和大S参加女儿幼儿园毕业典礼", "周铁农同志逝世") in readings
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "上海自貿區是哪一天掛牌的？",
+        "日本過去有相當多位女天皇，但自哪一年之後就再也沒出現過了?",  # 哪…之後 is no comparison
+        "1211年起，尼西亞帝國開始陸續收復領土，先後消滅伊庇魯斯專制國和哪個國家?",  # 先後: one after another
+        "在車輛的歷史中，最先出現的是哪種車輛?",
+        "貴昆鐵路、成昆鐵路等都是西元幾年後昆明通往外省的鐵路?",
+        "去年9月哪个飓风对利比亚东部造成严重破坏？",
+        "",
+    ],
+)
+def test_other_questions_are_not_about_several_events(question):
+    assert EventQuestion.read(question) is None
+
+
+# ---------------------------------------------------------------------------- dating one event
+
+
+def _hit(text: str, date: str | None, title: str = "标题") -> RetrievedChunk:
+    document = Document(doc_id="d.txt", title=title, text=text, date=date, source_file="d.txt")
+    chunk = Chunk(chunk_id="d.txt#0", doc_id="d.txt", ordinal=0, text=text, start=0, end=len(text), embed_text=text)
+    return RetrievedChunk(chunk=chunk, document=document, score=1.0)
+
+
+def test_an_event_is_dated_by_the_sentence_that_tells_it():
+    text = "2020年7月22日，大连两个社区被划为中风险地区。连续14天无新增病例后，这两个社区于8月8日解除封锁。"
+    dated = event_date("大连社区解除封锁", _hit(text, "2020-07-22"))
+    # the year-less 8月8日 takes the year of the passage's dateline, not the year before
+    assert (dated.when.start, dated.when.grain) == (dt.date(2020, 8, 8), "day")
+    assert text[dated.start : dated.end].startswith("连续14天")
+
+
+def test_an_event_without_a_date_in_its_passage_takes_the_story_date():
+    dated = event_date("梅西检测结果呈阳性", _hit("阿根廷球星梅西新冠病毒检测结果呈阳性，正在自我隔离。", "2021-01-02"))
+    assert dated.when.start == dt.date(2021, 1, 2)
+    assert dated.coverage > 0.5
+
+
+def test_dates_are_shown_at_their_grain():
+    day = dt.date(2024, 1, 1)
+    assert show_date(TimeSpan(day, day, "day", "", False)) == "2024年1月1日"
+    assert show_date(TimeSpan(day, dt.date(2024, 1, 31), "month", "", False)) == "2024年1月"
+    assert show_date(TimeSpan(day, dt.date(2024, 6, 30), "month", "上半年", False)) == "2024年1月至2024年6月"
+
+
+# ---------------------------------------------------------------------------- answers over a real index
+
+
+@pytest.fixture(scope="module")
+def qa(small_news_index, e5_model_dir):
+    return NewsQA(Settings.load(embedding_model=str(e5_model_dir)), small_news_index)
+
+
+def _cited(answer) -> set[str]:
+    return {c.doc_id for c in answer.citations}
+
+
+def test_which_came_first_is_computed_with_one_citation_per_event(qa):
+    answer = qa.ask("嫦娥五号发射升空和杭州亚运会开幕，哪个事件更早？")
+    assert not answer.abstained
+    assert answer.answer.startswith("嫦娥五号发射升空更早（2020年11月24日[")
+    assert "2023年9月23日" in answer.answer
+    assert _cited(answer) == {"change5.txt", "hangzhou-games.txt"}
+    for c in answer.citations:  # each citation highlights the sentence that states the date
+        assert any(d in c.text[c.highlight_start : c.highlight_end] for d in ("2020年11月24日", "2023年9月23日"))
+
+
+def test_traditional_question_gets_a_traditional_answer(qa):
+    answer = qa.ask("臺灣高鐵通車和故宮南部院區開館，哪個比較晚？")
+    assert answer.script == "hant"
+    assert answer.answer.startswith("故宮南部院區開館更晚（2015年12月28日[")
+    assert "2007年1月5日" in answer.answer
+
+
+def test_same_month_and_same_year_are_judged_yes_or_no(qa):
+    month = qa.ask("嫦娥五号发射升空和嫦娥五号返回器着陆是同一个月发生的吗？")
+    year = qa.ask("嫦娥五号发射升空和嫦娥五号返回器着陆是同一年吗？")
+    assert polarity(month.answer) is False and month.answer.startswith("不是")
+    assert polarity(year.answer) is True and year.answer.startswith("是的")
+    assert "2020年12月17日" in month.answer
+
+
+def test_an_interval_is_counted_in_days(qa):
+    answer = qa.ask("嫦娥五号发射升空和返回器携带月球样品着陆相隔多少天？")
+    assert answer.answer.startswith("相隔23天")
+
+
+def test_each_event_date_for_a_dates_question(qa):
+    answer = qa.ask("三峡大坝正式动工和上海地铁1号线开通试运营分别是什么时候？")
+    assert "1994年12月14日" in answer.answer and "1993年5月28日" in answer.answer
+    assert _cited(answer) == {"three-gorges.txt", "shanghai-metro.txt"}
+
+
+def test_an_event_no_article_tells_is_named_and_nothing_is_guessed(qa):
+    answer = qa.ask("嫦娥五号发射升空和火星车登陆乌托邦平原哪个更早？")
+    assert answer.abstained
+    assert "「火星车登陆乌托邦平原」" in answer.answer
+    assert "更早" not in answer.answer
+
+
+def test_a_date_range_limits_the_events_too(qa):
+    from newsqa.timex import DateRange
+
+    answer = qa.ask("嫦娥五号发射升空和杭州亚运会开幕，哪个事件更早？", within=DateRange.parse("2023-01-01", None))
+    assert answer.abstained  # the 2020 story is outside the range: its event is not dated from another
+    assert "嫦娥五号发射升空" in answer.answer
