@@ -53,9 +53,10 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from newsqa.chinese import polarity
 from newsqa.dates import read_date
 from newsqa.qa.spans import whole_span
-from newsqa.script import from_taiwan_phrases, has_traditional, to_simplified
+from newsqa.script import fold, from_taiwan_phrases, has_traditional, to_simplified
 from newsqa.types import Answer, Document
 
 HIT_KS: tuple[int, ...] = (1, 3, 5, 10)
@@ -134,17 +135,66 @@ def normalize_answer(text: str) -> str:
     return _normalise_with_map(strip_markers(text))[0]
 
 
+_TRAILING_NOTE = re.compile(r"\s*[（(][^（）()]{1,40}[）)][。.]?\s*$")
+_FIRST_CLAUSE = re.compile(r"[；;。！!？?]")
+_JUDGEMENT_WORDS = frozenset({"是", "是的", "对", "正确", "有", "不是", "不", "否", "不对", "没有", "并非", "错误"})
+
+
+def _gold_forms(gold: str) -> list[str]:
+    """A gold answer and, when it ends in a parenthesised note (「沪指下跌（2022年7月12日）」),
+    the answer without it: the note annotates the answer, it is not the answer."""
+    bare = _TRAILING_NOTE.sub("", gold)
+    return [gold, bare] if bare and bare != gold else [gold]
+
+
 def answer_matches(answer: str, gold: Sequence[str], mode: str = "any") -> bool:
-    """Whether the normalised ``answer`` contains a normalised gold answer (all, for "all")."""
+    """Whether the normalised ``answer`` contains a normalised gold answer (all, for "all");
+    a gold's trailing parenthesised note may be left out."""
     norm = normalize_answer(answer)
-    golds = [g for g in (normalize_answer(x) for x in gold) if g]
+    golds = [[f for f in (normalize_answer(x) for x in _gold_forms(g)) if f] for g in gold]
+    golds = [forms for forms in golds if forms]
     if not golds:
         return False
     # An answer in Taiwan phrases (軟體) is also read back with them (软件), as the reader would.
     mainland = normalize_answer(from_taiwan_phrases(answer)) if has_traditional(answer) else norm
-    if mode == "all":
-        return all(g in norm or g in mainland for g in golds)
-    return any(g in norm or g in mainland for g in golds)
+    found = [any(f in norm or f in mainland for f in forms) for forms in golds]
+    return all(found) if mode == "all" else any(found)
+
+
+def is_judgement(golds: Sequence[str]) -> bool:
+    """Whether the gold answers are a yes or a no (「是的」, 「不是」): scored by polarity."""
+    return bool(golds) and all(normalize_answer(g) in _JUDGEMENT_WORDS for g in golds)
+
+
+def judgement_matches(answer: str, golds: Sequence[str]) -> bool:
+    """Whether the answer's first clause says the gold's yes or no (``newsqa.chinese.polarity``):
+    「不是：…」 does not match 「是的」 though it holds 是."""
+    said = polarity(fold(strip_markers(answer)))
+    return said is not None and said == polarity(fold(golds[0]))
+
+
+def first_clause(answer: str) -> str:
+    """The answer up to its first 「；」 or sentence end: where a comparison names its pick."""
+    text = strip_markers(answer)
+    cut = _FIRST_CLAUSE.search(text)
+    return text[: cut.start()] if cut else text
+
+
+def option_in_question(question: str, golds: Sequence[str]) -> bool:
+    """Whether a gold answer is one of the options the question names (「A和B哪个更早？」 → A):
+    an answer that repeats every option must name the gold one in its first clause."""
+    norm_q = normalize_answer(question)
+    return any(len(f) >= 2 and f in norm_q for g in golds for f in map(normalize_answer, _gold_forms(g)))
+
+
+def answer_correct(question: str, answer: str, golds: Sequence[str], mode: str = "any") -> bool:
+    """The ``answer_contains`` test of one answer: a judgement by its yes/no, an option the
+    question names by the answer's first clause, anything else by ``answer_matches``."""
+    if is_judgement(golds):
+        return judgement_matches(answer, golds)
+    if option_in_question(question, golds):
+        return answer_matches(first_clause(answer), golds, mode)
+    return answer_matches(answer, golds, mode)
 
 
 # --------------------------------------------------------------------------- gold spans
@@ -421,7 +471,7 @@ def score_row(row: dict[str, Any], answer: Answer, lookup: Lookup | None = None)
                 score.gold_rank = rank
                 break
 
-    score.contains = (not answer.abstained) and answer_matches(answer.answer, golds, mode)
+    score.contains = (not answer.abstained) and answer_correct(score.question, answer.answer, golds, mode)
 
     if not answer.abstained:
         docs = {rc.document.doc_id: rc.document for rc in answer.retrieved}

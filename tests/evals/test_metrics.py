@@ -212,6 +212,30 @@ def test_answer_contains_all_mode():
     assert answer_matches("甲乙", ["甲", "乙"], "all") and not answer_matches("甲", ["甲", "乙"], "all")
 
 
+def test_a_judgement_is_scored_by_the_yes_or_no_it_opens_with():
+    yes, no = row(answers=["是的"]), row(answers=["不是"])
+    said_no = make_answer("不是：英国脱欧协议生效在2020年1月31日[1]，武汉解除管控在2020年4月8日[2]。")
+    assert report_of((no, said_no))["answer_contains"] == 1.0
+    assert report_of((yes, said_no))["answer_contains"] == 0.0  # 「不是」 holds 是: no substring test
+    assert report_of((yes, make_answer("是的：都在2020年[1]。")))["answer_contains"] == 1.0
+    assert report_of((yes, make_answer("報導說兩件事是同一年[1]。")))["answer_contains"] == 0.0  # opens with neither
+
+
+def test_an_option_the_question_names_must_be_the_answer_s_first_clause():
+    r = row(question="康达访问越南和红魔9 Pro系列手机发布哪个事件更早发生？", answers=["红魔9 Pro系列手机发布"])
+    right = make_answer("红魔9 Pro系列手机发布更早（2023年11月24日[2]）；康达访问越南在2024年6月24日[1]。")
+    wrong = make_answer("康达访问越南更早（2023年11月24日[2]）；红魔9 Pro系列手机发布在2024年6月24日[1]。")
+    assert report_of((r, right))["answer_contains"] == 1.0
+    assert report_of((r, wrong))["answer_contains"] == 0.0
+
+
+def test_a_gold_s_trailing_note_in_brackets_may_be_left_out():
+    r = row(answers=["沪指下跌（2022年7月12日）"])
+    assert report_of((r, make_answer("沪指下跌更早（2022年7月12日[1]）。")))["answer_contains"] == 1.0
+    assert report_of((r, make_answer("沪指上涨。")))["answer_contains"] == 0.0
+    assert answer_matches("沪指下跌（2022年7月12日）", ["沪指下跌（2022年7月12日）"])
+
+
 def test_abstained_answerable_row_does_not_contain_the_answer():
     rep = report_of((row(), make_answer("資料中沒有提到 2013年9月29日", abstained=True)))
     assert rep["answer_contains"] == 0.0
