@@ -34,6 +34,7 @@ from typing import Literal
 
 from newsqa.index.bm25 import bigram_tokens
 from newsqa.ingest.chunker import split_sentences
+from newsqa.qa.qualifiers import Qualifiers
 from newsqa.script import Script, detect_script, fold
 from newsqa.timex import DateRange, TimeSpan, as_date, find_times
 from newsqa.types import Answer, Citation, RetrievedChunk
@@ -354,22 +355,35 @@ class EventAnswerer:
         self, asked: EventQuestion, *, as_of: dt.date | None = None, within: DateRange | None = None
     ) -> tuple[list[DatedEvent], list[list[RetrievedChunk]]]:
         """Each event dated from the passage that covers it best among its top ``depth``."""
-        readings = (asked.events, *asked.alternatives)
+        return self.date_events_named(asked.events, *asked.alternatives, as_of=as_of, within=within)
+
+    def date_events_named(
+        self, *readings: tuple[str, ...], as_of: dt.date | None = None, within: DateRange | None = None
+    ) -> tuple[list[DatedEvent], list[list[RetrievedChunk]]]:
+        """The events of the reading (a tuple of event names) whose events are best covered."""
         tried = [self._date_reading(reading, as_of, within) for reading in readings]
         best = max(range(len(tried)), key=lambda i: (min(e.coverage for e in tried[i][0]), -i))
         return tried[best]
+
+    def candidates(
+        self, name: str, *, depth: int | None = None, as_of: dt.date | None = None, within: DateRange | None = None
+    ) -> tuple[list[DatedEvent], list[RetrievedChunk]]:
+        """The passages among the top ``depth`` for the event ``name`` that cover it, hold
+        what it is pinned down with (a year, 第七届, a code: ``newsqa.qa.qualifiers``) and
+        give it a date, best first; and all that were retrieved."""
+        hits = self.retriever.run(name, depth or self.depth, as_of=as_of, within=within)
+        words, pinned = event_words(name), Qualifiers.of(name)
+        found = [event_date(name, hit, words) for hit in hits if pinned.held_by(hit.document)]
+        return [e for e in found if e.when is not None and e.coverage >= self.min_coverage], hits
 
     def _date_reading(
         self, events: tuple[str, ...], as_of: dt.date | None, within: DateRange | None
     ) -> tuple[list[DatedEvent], list[list[RetrievedChunk]]]:
         dated, lists = [], []
         for name in events:
-            hits = self.retriever.run(name, self.depth, as_of=as_of, within=within)
+            found, hits = self.candidates(name, as_of=as_of, within=within)
             lists.append(hits)
-            words = event_words(name)
-            found = [event_date(name, hit, words) for hit in hits]
-            found = [e for e in found if e.when is not None and e.coverage >= self.min_coverage]
-            best = max(found, key=lambda e: e.coverage, default=None) if found else None
+            best = max(found, key=lambda e: e.coverage, default=None)
             if best is not None and found[0].coverage >= best.coverage - SWITCH_MARGIN:
                 best = found[0]  # the retriever's first unless another covers the event clearly better
             dated.append(best or DatedEvent(name, None, None, 0.0))

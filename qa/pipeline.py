@@ -35,6 +35,7 @@ from newsqa.index.dense import DenseConfig
 from newsqa.index.store import CURRENT_FILE, NewsIndex
 from newsqa.ingest.pipeline import build_components
 from newsqa.qa.answerer import ExtractiveAnswerer
+from newsqa.qa.bridge import ANCHOR_DEPTH, AnchoredQuestion, anchored_answer, pick_anchor, within_both
 from newsqa.qa.events import EventAnswerer, EventQuestion
 from newsqa.qa.retriever import HybridRetriever
 from newsqa.question import MAX_QUESTION_CHARS, QuestionError, validate_question
@@ -114,13 +115,43 @@ class NewsQA:
         """The computed answer to a question about several events' dates (which came first,
         the same month?, how far apart: ``newsqa.qa.events``), else None."""
         asked = EventQuestion.read(question)
-        if asked is None:
+        anchored = AnchoredQuestion.read(question) if asked is None else None
+        if asked is None and anchored is None:
             return None
         started = time.perf_counter()
         self.refresh()
-        answer = EventAnswerer(self._retriever).run(asked, as_of=as_of, within=within)
+        events = EventAnswerer(self._retriever)
+        if asked is not None:
+            answer = events.run(asked, as_of=as_of, within=within)
+        else:
+            answer = self._on_the_anchor_day(anchored, events, as_of, within)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
+
+    def _on_the_anchor_day(
+        self, asked: AnchoredQuestion, events: EventAnswerer, as_of: dt.date | None, within: DateRange | None
+    ) -> Answer:
+        """「X当天，…？」: X dated (``newsqa.qa.events``), the rest answered from that day's
+        articles; when X cannot be dated or its day has no answer, the answer from any day,
+        marked as such (``anchored_answer``). Of the passages that date X, the one whose day
+        also has a passage for the question proper wins (X may have happened more than once)."""
+        anchors, _ = events.candidates(asked.anchor, depth=ANCHOR_DEPTH, as_of=as_of, within=within)
+        anchors = [a for a in anchors if asked.fine_enough(a.when)]
+        proper = self._retriever.run(asked.rest, max(ANCHOR_DEPTH, EVAL_DEPTH), as_of=as_of, within=within)
+        anchor = pick_anchor(asked, anchors, proper, lambda period: events.candidates(
+            asked.anchor, depth=3, as_of=as_of, within=within_both(within, period))[0])
+        k = self.settings.retrieval_top_k
+        on_the_day = None
+        if anchor is not None:
+            period = within_both(within, asked.period(anchor.when))
+            retrieved = self._retriever.run(asked.rest, max(k, EVAL_DEPTH), as_of=as_of, within=period) if period else []
+            on_the_day = self.answerer.run(asked.rest, retrieved[:k], term_weights=self.index.term_weights)
+            on_the_day.retrieved = retrieved
+            if not on_the_day.abstained:
+                return anchored_answer(asked, anchor, on_the_day)
+        any_day = self.answerer.run(asked.rest, proper[:k], term_weights=self.index.term_weights)
+        any_day.retrieved = proper
+        return anchored_answer(asked, anchor, on_the_day, any_day)
 
     def _retrieve(
         self, question: str, top_k: int | None, as_of: dt.date | None = None, within: DateRange | None = None
