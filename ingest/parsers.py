@@ -89,10 +89,19 @@ _BULLET = re.compile(r"^[ \t]*[•·●▪◆■]\s*(.+?)\s*$")
 _DATE = r"(\d{4})\s*[-/.年／－．]\s*(\d{1,2})\s*[-/.月／－．]\s*(\d{1,2})\s*日?"
 _DATE_SOURCE_LINE = re.compile(rf"^\s*{_DATE}(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\s*(.*?)\s*$")
 _TIME = r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
-# "2020年1月15日，…" (a dated body without 正文: the ChronoQA layout)
-_DATED_BODY = re.compile(rf"^\s*{_DATE}{_TIME}\s*[，,]\s*")
-# ... and when it is written as a sentence writes it (年月日, no time): part of the lead.
-_SENTENCE_DATE = re.compile(r"^\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[，,]")
+# A time of day as a sentence writes it (「19时20分」「晚」「凌晨」), the end of a range
+# (「至30日」「8时至28日8时」), a time zone before the date (「北京时间」) and 「起」 after it.
+_WRITTEN_TIME = r"(?:\s*(?:[上中下]午|晚间?|早上?|早晨|凌晨|傍晚|夜间?|清晨|深夜|\d{1,2}\s*[时時点點](?:\s*\d{1,2}\s*分)?(?:许|許|左右)?))*"
+_UNTIL = rf"(?:\s*[至到~～－-]\s*(?:\d{{1,2}}\s*月\s*)?\d{{1,2}}\s*日{_WRITTEN_TIME})?"
+_ZONE = r"(?:北京时间|北京時間|当地时间|當地時間)?"
+_SINCE = r"(?:起|以来|以來)?"
+# "2020年1月15日，…", 「2020年4月2日19时20分，…」, 「北京时间2021年4月22日晚，…」,
+# 「2023年6月29日至30日，…」 (a dated body without 正文: the ChronoQA layout); the date is the first day.
+_DATED_BODY = re.compile(rf"^\s*{_ZONE}\s*{_DATE}(?:{_TIME}|{_WRITTEN_TIME}{_UNTIL})\s*{_SINCE}\s*[，,]\s*")
+# ... and when it is written as a sentence writes it (年月日, no clock time): part of the lead.
+_SENTENCE_DATE = re.compile(
+    rf"^\s*{_ZONE}\s*\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日{_WRITTEN_TIME}{_UNTIL}\s*{_SINCE}\s*[，,]"
+)
 # "<header>，正文：…" on the first line (the CRUD news layout); the header holds no sentence
 _NEWS_HEADER = re.compile(r"[ \t\u3000]*(?P<head>[^\n。！？]{0,400}?)正\s?文[：:]")
 
@@ -189,7 +198,7 @@ class ArticleParser:
             title = first.text.lstrip().lstrip("#").strip()
             body_start = first.end
         elif dated:
-            date = normalize_date(dated.group(0))
+            date = normalize_date(f"{dated.group(1)}年{dated.group(2)}月{dated.group(3)}日")
             # 「2020年1月15日，各大品牌…」: the date is the lead sentence's own words (a
             # when-question is answered by quoting it), so it stays in the text; a header
             # date with a time (「2023-08-01 09:16，…」) does not.
