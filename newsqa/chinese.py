@@ -1,23 +1,30 @@
 """Chinese text facts shared by every floor: common characters and a readability score;
-ordinals (第9次, 首届), the sex words of competitions (女子/男篮) and codes (G310, QX036).
+numerals and the numbers of a text (二十三, 两万, 2萬, 1,200); ordinals (第9次, 首届), the
+sex words of competitions (女子/男篮) and codes (G310, QX036).
 
 The common characters tell which of several decodings of the same bytes (GB18030, Big5,
 UTF-8) is real Chinese: files in ``ingest.readers`` and questions typed on a GBK or Big5
-terminal in ``newsqa.question``. Ordinals, sex words and codes pin a question to one
-story (``newsqa.qa.qualifiers``); codes also anchor retrieval (``newsqa.qa.retriever``).
+terminal in ``newsqa.question``. Numerals are read here for every floor: the counts and
+dates of time expressions (``newsqa.timex``), the numbers an answer's citations must hold
+(``newsqa.qa.citations``), the number phrases an answer may quote (``newsqa.qa.spans``).
+Ordinals, sex words and codes pin a question to one story (``newsqa.qa.qualifiers``);
+codes also anchor retrieval (``newsqa.qa.retriever``).
 
 Example::
 
     >>> chinese_score("上海自贸区是哪一天挂牌的")[0] > 0.8
     True
+    >>> numeral_value("一千二百三十四"), sorted(numbers("近3.5萬名員工"))
+    (1234, ['3.5', '35000'])
 """
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from newsqa.timex import number
+from newsqa.script import fold, to_traditional
 
 # ~1,170 of the most frequent Simplified characters; their Traditional forms are added below.
 _FREQUENT_HANS = (
@@ -44,8 +51,6 @@ CJK_PUNCTUATION = "，。、；：？！「」『』（）《》“”‘’…�
 @lru_cache(maxsize=1)
 def frequent_chars() -> frozenset[str]:
     """The common characters in both scripts, plus CJK punctuation."""
-    from newsqa.script import to_traditional
-
     chars = "".join(_FREQUENT_HANS)
     return frozenset(chars) | frozenset(to_traditional(chars)) | frozenset(CJK_PUNCTUATION)
 
@@ -68,6 +73,119 @@ def chinese_score(text: str) -> tuple[float, int]:
     return sum(1 for c in wide if c in frequent) / len(wide), len(wide)
 
 
+# ------------------------------------------------------------------------- numbers
+#: The numerals as a folded (Simplified) text writes them: digits (〇 and 零 are 0, 两 is 2),
+#: units and myriads; the character classes of the number patterns are made of these.
+NUMERAL_DIGITS = "〇零一二两三四五六七八九"
+NUMERAL_UNITS = "十百千"
+NUMERAL_MYRIADS = "万亿"
+NUMERAL_CHARS = NUMERAL_DIGITS + NUMERAL_UNITS + NUMERAL_MYRIADS
+#: A number in digits: 3, 28.78, 1,200 (a folded text writes ， as ,).
+ARABIC_NUMBER = r"\d+(?:[,，]\d{3})*(?:\.\d+)?"
+
+# 兩 too: ``newsqa.timex`` reads unfolded text in either script.
+_DIGIT_VALUES = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+                 "七": 7, "八": 8, "九": 9}
+_UNIT_VALUES = {"十": 10, "百": 100, "千": 1000}
+_MYRIAD_VALUES = {"万": 10_000, "亿": 100_000_000}
+_SCALES = _UNIT_VALUES | _MYRIAD_VALUES
+
+
+def numeral_value(text: str, *, zero_multiplies: bool = False) -> int | None:
+    """The value of a number in Chinese numerals (or digits); None when ``text`` is not one.
+
+    十五 → 15, 二十三 → 23, 一百零五 → 105, 一千二百三十四 → 1234, 两万 → 20000; numerals
+    without a unit are read digit by digit (二〇二一 → 2021); 12 and １２ → 12.
+    A 零 right before a unit holds a place (一千零十 → 1010); with ``zero_multiplies`` it is
+    the digit 0 times that unit (一千零十 → 1000), as ``numbers`` has always read it.
+    """
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    if not any(char in _UNIT_VALUES or char in _MYRIAD_VALUES for char in text):
+        digits = [_DIGIT_VALUES.get(char) for char in text]
+        return None if None in digits else int("".join(map(str, digits)))
+    total, section, digit = 0, 0, None
+    for char in text:
+        if char in _DIGIT_VALUES:
+            digit = _DIGIT_VALUES[char]
+        elif char in _UNIT_VALUES:
+            place_holder = digit is None or (digit == 0 and not zero_multiplies)
+            section += (1 if place_holder else digit) * _UNIT_VALUES[char]
+            digit = None
+        elif char in _MYRIAD_VALUES:
+            section += digit or 0
+            total += (section or 1) * _MYRIAD_VALUES[char]
+            section, digit = 0, None
+        else:
+            return None
+    return total + section + (digit or 0)
+
+
+_NUMBER_RE = re.compile(
+    rf"(?P<arabic>{ARABIC_NUMBER})\s*(?P<scale>[万亿千百](?![分]))?"
+    rf"|(?P<cn>[{NUMERAL_CHARS}]+)"
+)
+# A Chinese numeral counts as a number only with one of these after it (一流, 统一 are not numbers).
+_CN_COUNTED = re.compile(r"[年月日号个名人家所项次倍岁元亿万千百公里米吨件位座条户份届周天成%]")
+
+
+def _normalise(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def numbers(text: str) -> set[str]:
+    """The numbers of ``text``, normalised (``2萬`` → ``20000``; ``1,200`` → ``1200``; ``09`` → ``9``).
+
+    Chinese numerals count only when a counter or unit follows them (``三萬名``, ``十二月``),
+    so words such as 一流 or 統一 are not numbers.
+    """
+    folded = fold(text)
+    found: set[str] = set()
+    for match in _NUMBER_RE.finditer(folded):
+        try:
+            if match.group("arabic"):
+                value = Decimal(match.group("arabic").replace(",", "").replace("，", ""))
+                scale = match.group("scale")
+                found.add(_normalise(value))
+                if scale:
+                    found.add(_normalise(value * _SCALES[scale]))
+                continue
+            numeral = match.group("cn")
+            after = folded[match.end() : match.end() + 1]
+            if len(numeral) < 2:  # 一流, 統一, 第三: not facts to check
+                continue
+            if not _CN_COUNTED.match(after) and not any(c in NUMERAL_DIGITS for c in numeral):
+                continue  # 千萬不要
+            value = numeral_value(numeral, zero_multiplies=True)
+            if value is not None:
+                found.add(_normalise(Decimal(value)))
+        except (InvalidOperation, ValueError):
+            continue
+    return found
+
+
+# Counters and units that make a number a claim about something (2013年, 1個月, 8項, 80%).
+_COUNTER = "年月日号个名人家所项次倍岁元里米吨件位座条户份届周天成%"
+_COUNTED_RE = re.compile(
+    rf"(?P<num>{ARABIC_NUMBER}\s*[万亿千百]?|[{NUMERAL_CHARS}]{{2,}})"
+    r"\s*(?:多|余|几|左右|来)?\s*(?P<unit>[" + _COUNTER + r"])"
+)
+
+
+def counted_numbers(text: str) -> set[tuple[str, str]]:
+    """``(value, counter)`` pairs of ``text``: ``1個月`` → ``("1", "个")``, ``2萬餘家`` → ``("20000", "家")``,
+    ``2013年`` → ``("2013", "年")``. Stricter than :func:`numbers`: 1個月 is not 1.1%."""
+    found: set[tuple[str, str]] = set()
+    for match in _COUNTED_RE.finditer(fold(text)):
+        for value in numbers(match.group("num") + match.group("unit")):
+            found.add((value, match.group("unit")))
+    return found
+
+
+# ------------------------------------------------------------------------- qualifiers
 # The sex of a competition or team, as the folded (Simplified) text writes it.
 OTHER_SEX: dict[str, tuple[str, ...]] = {
     "男子": ("女子",), "女子": ("男子",), "男篮": ("女篮",), "女篮": ("男篮",), "男足": ("女足",), "女足": ("男足",),
@@ -76,7 +194,7 @@ OTHER_SEX: dict[str, tuple[str, ...]] = {
 }
 SEX_WORDS: tuple[str, ...] = tuple(OTHER_SEX)
 # 第9次 / 第八届 / 第 3 轮 / 首届 (not 首次: "for the first time" qualifies nothing).
-_ORDINAL = re.compile(r"第\s*(\d{1,4}|[零〇一二两三四五六七八九十百]{1,5})\s*([届次期轮季场])|首([届期轮季场])")
+_ORDINAL = re.compile(rf"第\s*(\d{{1,4}}|[{NUMERAL_DIGITS}十百]{{1,5}})\s*([届次期轮季场])|首([届期轮季场])")
 
 
 def ordinals(folded: str) -> set[tuple[str, int]]:
@@ -87,7 +205,7 @@ def ordinals(folded: str) -> set[tuple[str, int]]:
         if m.group(3):
             found.add((m.group(3), 1))
             continue
-        n = number(m.group(1))
+        n = numeral_value(m.group(1))
         if n is not None:
             found.add((m.group(2), n))
     return found

@@ -41,6 +41,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from newsqa.chinese import NUMERAL_DIGITS, numeral_value
 from newsqa.dates import DATE_SEP, MAX_YEAR, MIN_YEAR
 
 Grain = Literal["year", "month", "day"]
@@ -147,9 +148,8 @@ def reference_day(as_of: dt.date | str | None = None) -> dt.date:
 
 # ---------------------------------------------------------------------------- patterns
 _WIDE = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}  # one character for one
-_CN_DIGIT = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-             "七": 7, "八": 8, "九": 9}
-_N = r"(?:(?<!\d)\d{1,3}|[〇零一二两兩三四五六七八九十百]{1,4})"  # a count: 3, 三, 十二, 两
+_CN_DIGITS = NUMERAL_DIGITS + "兩"  # the text is not folded: both scripts' 两
+_N = rf"(?:(?<!\d)\d{{1,3}}|[{_CN_DIGITS}十百]{{1,4}})"  # a count: 3, 三, 十二, 两
 _MONTH = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
 _DAY = r"(?:3[01]|[12]\d|0?[1-9]|[二三]?十[一二三四五六七八九]?|[一二三四五六七八九])"
 # a part of a month: 上旬 1–10, 中旬 11–20, 下旬 and 底/末 21–end, 初 1–10
@@ -190,30 +190,11 @@ _PATTERN = re.compile(
     r"|(?P<yb>(?<!\d)(?:1[89]|2[01])\d{2})(?=\s*[-—–~～至到]\s*(?:1[89]|2[01])\d{2}\s*年)"
     # 2020-04-30, and a month without a year
     rf"|(?P<iso>(?<!\d)(?P<iy>\d{{4}}){DATE_SEP}(?P<im>\d{{1,2}}){DATE_SEP}(?P<id>\d{{1,2}})(?!\d))"
-    rf"|(?<![\d{''.join(_CN_DIGIT)}十个個第]){_MONTH_DAY.format(m='om', d='od', p='op')}"
+    rf"|(?<![\d{_CN_DIGITS}十个個第]){_MONTH_DAY.format(m='om', d='od', p='op')}"
     r")(?P<since>\s*(?:以来|以來|至今|迄今))?"
 )
 _RANGE_GAP = re.compile(r"\s*(?:至|到|~|～|—|–|-)\s*")
 _TITLE = re.compile(r"《[^《》]*》")  # a title's years (《规划纲要（2022-2035年）》) are not a time the text names
-
-
-def number(text: str) -> int | None:
-    """3, 三, 十二, 二十三, 两, 二〇二一 (digit by digit) → int; None when it is not a number."""
-    if text.isdigit():
-        return int(text)
-    if "十" not in text and "百" not in text:
-        digits = [_CN_DIGIT.get(c) for c in text]
-        return None if None in digits else int("".join(map(str, digits)))
-    total, current = 0, 0
-    for char in text:
-        if char in _CN_DIGIT:
-            current = _CN_DIGIT[char]
-        elif char in "十百":
-            total += (current or 1) * (10 if char == "十" else 100)
-            current = 0
-        else:
-            return None
-    return total + current
 
 
 def _month_end(year: int, month: int) -> dt.date:
@@ -256,7 +237,7 @@ def _same_day(year: int, ref: dt.date) -> dt.date:
 def _anchor_years(m: re.Match, ref: dt.date | None) -> tuple[int, int, bool] | None:
     """(first year, last year, relative) of the year an anchored expression starts with."""
     if m["ya"]:
-        year = number(m["ya"])
+        year = numeral_value(m["ya"])
         return (year, year, False) if year is not None and MIN_YEAR <= year <= MAX_YEAR else None
     if ref is None:
         return None
@@ -264,7 +245,7 @@ def _anchor_years(m: re.Match, ref: dt.date | None) -> tuple[int, int, bool] | N
         shift = {"大前年": -3, "前年": -2, "去年": -1, "今年": 0, "本年": 0, "明年": 1, "后年": 2, "後年": 2, "大后年": 3}
         year = ref.year + shift[m["yr"]]
         return year, year, True
-    n = number(m["yn"])
+    n = numeral_value(m["yn"])
     if n is None or n > 200:
         return None
     sign = -1 if m["yd"] == "前" else 1
@@ -282,12 +263,12 @@ def _anchored(m: re.Match, ref: dt.date | None) -> _Resolved | None:
         return None
     first, last, relative = found
     if m["tm"]:
-        span = _month_span(first, number(m["tm"]), number(m["td"]) if m["td"] else None, m["tp"])
+        span = _month_span(first, numeral_value(m["tm"]), numeral_value(m["td"]) if m["td"] else None, m["tp"])
         return (*span, relative) if span else None
     if m["th"]:
         return (*(_months(first, 1, 6) if m["th"] == "上" else _months(first, 7, 12)), relative)
     if m["tq"]:
-        q = number(m["tq"])
+        q = numeral_value(m["tq"])
         return (*_months(first, 3 * q - 2, 3 * q), relative)
     if m["tpart"]:
         return (*(_months(first, 1, 2) if m["tpart"].endswith("初") else _months(first, 11, 12)), relative)
@@ -306,7 +287,7 @@ def _relative(m: re.Match, ref: dt.date) -> tuple[dt.date, dt.date, Grain] | Non
     """The expressions that count from the reference date: weeks, months, days, 最近."""
     if m["mn"] or m["mr"]:
         if m["mn"]:
-            n = number(m["mn"])
+            n = numeral_value(m["mn"])
             if n is None:
                 return None
             shift = -n if m["md"] == "前" else n
@@ -319,7 +300,7 @@ def _relative(m: re.Match, ref: dt.date) -> tuple[dt.date, dt.date, Grain] | Non
             start = dt.date(*_add_months(ref, shift - 1), 1)
         return start, _month_end(year, month), "month"
     if m["hn"] or m["hy"]:  # 半年前, 两年半前: the month that many months back
-        n = number(m["hn"]) if m["hn"] else 0
+        n = numeral_value(m["hn"]) if m["hn"] else 0
         if n is None:
             return None
         year, month = _add_months(ref, (12 * n + 6) * (-1 if m["hd"] == "前" else 1))
@@ -329,7 +310,7 @@ def _relative(m: re.Match, ref: dt.date) -> tuple[dt.date, dt.date, Grain] | Non
             word = m["wr"]
             weeks = -2 if word.startswith("上上") else -1 if word[0] == "上" else 1 if word[0] == "下" else 0
         else:
-            n = number(m["wn"])
+            n = numeral_value(m["wn"])
             if n is None:
                 return None
             weeks = -n if m["wd"] == "前" else n
@@ -345,14 +326,14 @@ def _relative(m: re.Match, ref: dt.date) -> tuple[dt.date, dt.date, Grain] | Non
             shift = {"大前天": -3, "前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "明天": 1,
                      "明日": 1, "后天": 2, "後天": 2, "大后天": 3}[m["dr"]]
         else:
-            n = number(m["dn"])
+            n = numeral_value(m["dn"])
             if n is None:
                 return None
             shift = -n if m["dd"] == "前" else n
         day = ref + dt.timedelta(days=shift)
         return day, day, "day"
     if m["ln"]:
-        n = number(m["ln"])
+        n = numeral_value(m["ln"])
         if n is None or n > 200:
             return None
         unit = m["lu"]
@@ -372,7 +353,7 @@ def _relative(m: re.Match, ref: dt.date) -> tuple[dt.date, dt.date, Grain] | Non
 def _yearless(m: re.Match, ref: dt.date | None, context_year: int | None) -> _Resolved | None:
     """「8月」「4月8日」「7月底」: the year of an earlier explicit date, else the reference
     year (the one before when that puts it after the reference date)."""
-    month, day = number(m["om"]), number(m["od"]) if m["od"] else None
+    month, day = numeral_value(m["om"]), numeral_value(m["od"]) if m["od"] else None
     if month is None:
         return None
     if context_year is not None:

@@ -18,9 +18,9 @@ whose every sentence is backed by the passages it cites:
    the sentence had no marker) the best-supporting passage is cited instead (a
    *re-pointed* citation); a sentence no passage supports is removed.
 4. **Numbers and dates.** Every number of the sentence (Arabic or Chinese numerals,
-   ``2萬`` = ``20000`` = ``兩萬``; the parts of a date) must appear in a cited passage,
-   its title or date (or in the question). Otherwise a supporting passage that holds them is cited
-   instead, or the sentence is removed.
+   ``2萬`` = ``20000`` = ``兩萬``; the parts of a date; read by ``newsqa.chinese.numbers``)
+   must appear in a cited passage, its title or date (or in the question). Otherwise a
+   supporting passage that holds them is cited instead, or the sentence is removed.
 5. **Clauses.** A clause of four or more content characters that the cited passages do
    not hold (an invented addition to a supported sentence) is cut out.
 6. **Prompt injection.** Sentences of a passage that address the assistant (「忽略以上所有
@@ -49,8 +49,8 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
+from newsqa.chinese import counted_numbers, numbers
 from newsqa.script import Script, TraditionalVariant, fold, to_reader_script
 
 logger = logging.getLogger(__name__)
@@ -100,17 +100,6 @@ _PASSAGE_SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?」』”]*\n?|
 _STOP = frozenset("的是了在和与及或也都就还又而但则之其所为于被把将从自到对向以这那个有中并等此该")
 _UNIT_RE = re.compile(r"\d+(?:\.\d+)?|[a-z]+|[\u3400-\u4dbf\u4e00-\u9fff]")
 
-# ---------------------------------------------------------------------------- numbers
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_CN_BIG = {"万": 10_000, "亿": 100_000_000}
-_NUMBER_RE = re.compile(
-    r"(?P<arabic>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<scale>[万亿千百](?![分]))?"
-    r"|(?P<cn>[零〇一二两三四五六七八九十百千万亿]+)"
-)
-# A Chinese numeral counts as a number only with one of these after it (一流, 统一 are not numbers).
-_CN_COUNTED = re.compile(r"[年月日号个名人家所项次倍岁元亿万千百公里米吨件位座条户份届周天成%]")
-
 
 def _units(folded: str) -> list[str]:
     return _UNIT_RE.findall(folded)
@@ -118,85 +107,6 @@ def _units(folded: str) -> list[str]:
 
 def _bigrams(units: list[str]) -> set[str]:
     return {a + "\u0001" + b for a, b in zip(units, units[1:]) if not (a in _STOP and b in _STOP)}
-
-
-def _normalise_number(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _parse_chinese(numeral: str) -> Decimal | None:
-    """``二〇一三`` → 2013, ``三萬`` → 30000, ``十二`` → 12, ``一百零五`` → 105."""
-    if not numeral:
-        return None
-    if all(ch in _CN_DIGITS for ch in numeral) and len(numeral) > 1:
-        return Decimal("".join(str(_CN_DIGITS[ch]) for ch in numeral))  # digit by digit (二〇一三)
-    total, section, digit = 0, 0, None
-    for ch in numeral:
-        if ch in _CN_DIGITS:
-            digit = _CN_DIGITS[ch]
-        elif ch in _CN_UNITS:
-            section += (1 if digit is None else digit) * _CN_UNITS[ch]
-            digit = None
-        elif ch in _CN_BIG:
-            section += digit or 0
-            total += (section or 1) * _CN_BIG[ch]
-            section, digit = 0, None
-    return Decimal(total + section + (digit or 0))
-
-
-def numbers(text: str) -> set[str]:
-    """The numbers of ``text``, normalised (``2萬`` → ``20000``; ``1,200`` → ``1200``; ``09`` → ``9``).
-
-    Chinese numerals count only when a counter or unit follows them (``三萬名``, ``十二月``),
-    so words such as 一流 or 統一 are not numbers.
-    """
-    folded = fold(text)
-    found: set[str] = set()
-    for match in _NUMBER_RE.finditer(folded):
-        try:
-            if match.group("arabic"):
-                value = Decimal(match.group("arabic").replace(",", ""))
-                scale = match.group("scale")
-                found.add(_normalise_number(value))
-                if scale:
-                    found.add(_normalise_number(value * _scale(scale)))
-                continue
-            numeral = match.group("cn")
-            after = folded[match.end() : match.end() + 1]
-            if len(numeral) < 2:  # 一流, 統一, 第三: not facts to check
-                continue
-            if not _CN_COUNTED.match(after) and not any(c in _CN_DIGITS for c in numeral):
-                continue  # 千萬不要
-            value = _parse_chinese(numeral)
-            if value is not None:
-                found.add(_normalise_number(value))
-        except (InvalidOperation, ValueError):
-            continue
-    return found
-
-
-# Counters and units that make a number a claim about something (2013年, 1個月, 8項, 80%).
-_COUNTER = "年月日号个名人家所项次倍岁元里米吨件位座条户份届周天成%"
-_COUNTED_RE = re.compile(
-    r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?\s*[万亿千百]?|[零〇一二两三四五六七八九十百千万亿]{2,})"
-    r"\s*(?:多|余|几|左右|来)?\s*(?P<unit>[" + _COUNTER + r"])"
-)
-
-
-def counted_numbers(text: str) -> set[tuple[str, str]]:
-    """``(value, counter)`` pairs of ``text``: ``1個月`` → ``("1", "个")``, ``2萬餘家`` → ``("20000", "家")``,
-    ``2013年`` → ``("2013", "年")``. Stricter than :func:`numbers`: 1個月 is not 1.1%."""
-    found: set[tuple[str, str]] = set()
-    for match in _COUNTED_RE.finditer(fold(text)):
-        values = numbers(match.group("num") + match.group("unit"))
-        for value in values:
-            found.add((value, match.group("unit")))
-    return found
-
-
-def _scale(ch: str) -> int:
-    return {"万": 10_000, "亿": 100_000_000, "千": 1000, "百": 100}[ch]
 
 
 # ---------------------------------------------------------------------------- records

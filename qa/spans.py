@@ -27,14 +27,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from newsqa.chinese import ARABIC_NUMBER, NUMERAL_CHARS
 from newsqa.index.bm25 import bigram_tokens
 from newsqa.qa.answer_types import UNITS, QuestionType
 from newsqa.script import fold
 
-_CN_DIGIT = "零〇一二三四五六七八九十百千万亿两廿卅"
-_CN_NUM = rf"[{_CN_DIGIT}]+"
-_AR_NUM = r"\d+(?:[,，]\d{3})*(?:\.\d+)?"
-_NUM = rf"(?:{_AR_NUM}|{_CN_NUM})"
+_CN_DIGIT = NUMERAL_CHARS + "廿卅"  # 廿 20, 卅 30 (廿一日)
+_NUM = rf"(?:{ARABIC_NUMBER}|[{_CN_DIGIT}]+)"
 _ERAS = (
     "民国", "光绪", "康熙", "乾隆", "雍正", "嘉庆", "道光", "咸丰", "同治", "宣统", "顺治", "天启", "崇祯", "万历",
     "嘉靖", "隆庆", "正德", "弘治", "成化", "洪武", "永乐", "宣德", "正统", "景泰", "天顺", "建文", "永历", "昭和",
@@ -50,10 +49,11 @@ _CENTURY = rf"(?:(?:公元前|公元|西元前|西元)\s*)?{_NUM}\s*世纪(?:\s*
 _DATE_RE = re.compile(
     rf"{_YEAR}(?:\s*{_MONTH_DAY})?|{_MONTH_DAY}|{_CENTURY}|\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}"
 )
+_NUMBER_PREFIX = r"(?:第|约|近|逾|超过|多达|高达|达|共|仅|约为)"  # 第3, 约300, 超过2万
 _UNIT_ALT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
 _NUMBER_RE = re.compile(
     rf"第{_NUM}[大名强]"
-    rf"|(?:第|约|近|逾|超过|多达|高达|达|共|仅|约为)?"
+    rf"|{_NUMBER_PREFIX}?"
     rf"(?:{_NUM}\s*(?:分之|比)\s*{_NUM}|(?:百|千|万)分之{_NUM}(?:\.\d+)?|{_NUM}(?:\s*[多余几]?\s*(?:万|亿|千|百|兆|垓))*)"
     rf"(?:\s*[多余几])?\s*(?:%|‰|成|(?:个|名|位)?(?:{_UNIT_ALT})?(?:/(?:{_UNIT_ALT}))?)"
     rf"(?:以上|以下|左右|之多)?"
@@ -127,7 +127,7 @@ def find_numbers(folded: str) -> list[tuple[int, int]]:
             continue
         if not re.search(r"\d", g):
             # Chinese numerals: 一 alone is everywhere (一个, 一直); keep real numbers.
-            core = re.sub(r"^(?:第|约|近|逾|超过|多达|高达|达|共|仅|约为)", "", g)
+            core = re.sub(rf"^{_NUMBER_PREFIX}", "", g)
             numeral = re.match(rf"[{_CN_DIGIT}]*", core).group()
             if numeral in ("", "一") or re.fullmatch(r"[一两]\s*\S?", core):
                 continue  # 一个, 一种: an article, not a quantity

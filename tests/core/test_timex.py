@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsqa.timex import DateRange, as_date, find_times, number, parse_day, reference_day
+from newsqa.timex import DateRange, as_date, find_times, parse_day, reference_day
 
 AS_OF = "2024-11-12"  # a Tuesday
 
@@ -223,12 +223,6 @@ def test_span_helpers():
     assert list(span.years) == [2021]
     assert span.overlaps(find_times("2021年12月", AS_OF)[0])
     assert not span.overlaps(find_times("2022年1月", AS_OF)[0])
-
-
-@pytest.mark.parametrize(("text", "value"), [("3", 3), ("三", 3), ("十二", 12), ("二十三", 23), ("两", 2), ("五十", 50),
-                                             ("二〇二一", 2021), ("百", 100), ("x", None)])
-def test_number(text, value):
-    assert number(text) == value
 
 
 def test_parse_day_and_reference_day():
