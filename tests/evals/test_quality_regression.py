@@ -5,7 +5,10 @@ runner's own code (``evaluate`` + ``aggregate``, the contract of ``newsqa eval``
 
 * the project's seed set (``evals/seed_qa.jsonl``) over the bundled corpus;
 * the first 12 articles of DRCD dev's CHECK half (by file name) with their 156 questions
-  (needs ``../shared/data``; skipped when absent).
+  (needs ``../shared/data``; skipped when absent);
+* a fixed ChronoQA subset (``CHRONO_PER_KIND`` CHECK questions of each kind — comparisons,
+  same-period judgements, questions on another event's day, single-event — by id, each asked
+  as of its ``question_date``) over their articles and ``CHRONO_DISTRACTORS`` others.
 
 The floors sit a little below the figures measured when they were set (in the comments),
 so a change that costs a few questions fails here first; the full figures come from
@@ -16,6 +19,7 @@ fixed sets), so a failure is a real change, not noise.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -24,7 +28,7 @@ import pytest
 from newsqa.config import Settings
 from newsqa.evals.metrics import aggregate, load_questions
 from newsqa.evals.runner import evaluate
-from newsqa.evals.splits import split_of_key
+from newsqa.evals.splits import split_of, split_of_key
 from newsqa.ingest.pipeline import ingest_paths
 from newsqa.qa.pipeline import NewsQA
 
@@ -33,6 +37,9 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 DRCD = ROOT.parent / "shared" / "data" / "drcd_dev"
 DRCD_ARTICLES = 12
+CHRONO = ROOT.parent / "shared" / "data" / "chronoqa_dev"
+CHRONO_PER_KIND = 15
+CHRONO_DISTRACTORS = 120
 
 
 def _report(corpus: Path, rows: list[dict], base: Path, e5_model_dir: Path) -> dict:
@@ -94,3 +101,47 @@ def test_drcd_subset_metrics_hold(drcd_report: dict) -> None:
     low = {k: drcd_report[k] for k, floor in DRCD_FLOORS.items() if drcd_report[k] < floor}
     high = {k: drcd_report[k] for k, ceiling in DRCD_CEILINGS.items() if drcd_report[k] > ceiling}
     assert not low and not high, (low, high, drcd_report)
+
+
+def _chrono_kind(row: dict) -> str:
+    """The subset's kinds, by the dataset's own labels and the question's words."""
+    if row["temporal_type"] != "aggregate":
+        return "single"
+    if row["answer_type"] == "judgement":
+        return "judgement"
+    return "anchored" if "当天" in row["question"] else "comparison" if re.search("[早晚]", row["question"]) else "other"
+
+
+@pytest.fixture(scope="module")
+def chrono_reports(e5_model_dir, tmp_path_factory) -> dict[str, dict]:
+    if not (CHRONO / "qa.jsonl").is_file():
+        pytest.skip("../shared/data/chronoqa_dev is not here")
+    rows = [r for r in load_questions(CHRONO / "qa.jsonl") if split_of(r) == "check"]
+    kinds = ("comparison", "judgement", "anchored", "single")
+    subset = [r for kind in kinds for r in sorted((r for r in rows if _chrono_kind(r) == kind), key=lambda r: r["id"])[:CHRONO_PER_KIND]]
+    names = sorted({a for r in subset for a in r["article"]})
+    others = sorted(p.name for p in (CHRONO / "articles").iterdir() if p.name not in set(names))[:CHRONO_DISTRACTORS]
+    base = tmp_path_factory.mktemp("chrono-eval")
+    corpus = base / "articles"
+    corpus.mkdir()
+    for name in names + others:
+        shutil.copy(CHRONO / "articles" / name, corpus / name)
+    settings = Settings.load(index_dir=base / "index", corpus_dir=corpus, embedding_model=str(e5_model_dir))
+    assert ingest_paths([corpus], settings).ok
+    qa = NewsQA.from_settings(settings)
+    results = evaluate(subset, qa.ask, qa.index.get_document)
+    by_kind = {kind: [score for row, _, score in results if _chrono_kind(row) == kind] for kind in kinds}
+    return {kind: aggregate(scores, ks=(1, 5)) for kind, scores in by_kind.items()}
+
+
+# Measured 2026-12-06 (15 CHECK questions of each kind over their articles and 120 others),
+# answer contains: comparison 0.667, judgement 0.800 (by polarity), anchored 0.800, single
+# 0.867; hit@1 0.933 / 1.0 / 1.0 / 1.0. Each floor is one question below.
+CHRONO_FLOORS = {"comparison": 0.60, "judgement": 0.73, "anchored": 0.73, "single": 0.80}
+
+
+@pytest.mark.shared_data
+def test_chrono_subset_answers_hold(chrono_reports: dict[str, dict]) -> None:
+    contains = {kind: report["answer_contains"] for kind, report in chrono_reports.items()}
+    low = {kind: value for kind, value in contains.items() if value < CHRONO_FLOORS[kind]}
+    assert not low, (low, contains)
