@@ -42,10 +42,12 @@ MIN_YEAR, MAX_YEAR = 1800, 2200
 
 # the separator of 2021-01-10, 2021/1/10, 2021.01.10 (shared with newsqa.timex)
 DATE_SEP = r"\s*[-/.]\s*"
-# year-month-day with -, /, . or 年月日; a digit must not run on before or after.
-_YMD = re.compile(
-    rf"(?<!\d)(\d{{4}})(?:{DATE_SEP}(\d{{1,2}}){DATE_SEP}(\d{{1,2}})(?!\d)|\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*[日号號]?)"
-)
+# 2021年1月10日 (日 may be left out): year, month, day (shared with ui.time_controls)
+CN_YMD = r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号號]?"
+# year-month-day with -, /, . or 年月日 (year, month, day of the one, then of the other)
+_YMD_FORMS = rf"(\d{{4}}){DATE_SEP}(\d{{1,2}}){DATE_SEP}(\d{{1,2}})(?!\d)|{CN_YMD}"
+# ... in running text: a digit must not run on before or after.
+_YMD = re.compile(rf"(?<!\d)(?:{_YMD_FORMS})")
 _MD = re.compile(r"(?<![\d年/.-])(\d{1,2})\s*月\s*(\d{1,2})\s*[日号號]")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:[T\s]?\d{2}:?\d{2}(?::?\d{2})?)?$")
 _YEAR = re.compile(r"(?<!\d)((?:1[89]|20|21)\d{2})\s*年")
@@ -77,6 +79,12 @@ def iso(year: int | str, month: int | str, day: int | str) -> str | None:
         return None
 
 
+def _ymd(m: re.Match) -> tuple[str, str, str]:
+    """(year, month, day) of a ``_YMD`` match, whichever form it is."""
+    y1, m1, d1, y2, m2, d2 = m.groups()
+    return y1 or y2, m1 or m2, d1 or d2
+
+
 def _fold(text: str) -> str:
     # NFKC turns full-width digits and punctuation (２０２１／１／１０, ：) into ASCII.
     return unicodedata.normalize("NFKC", text).strip()
@@ -96,8 +104,7 @@ def normalize_date(text: str, *, reference_year: int | None = None) -> str | Non
         return iso(*compact.groups())
     m = _YMD.search(s)
     if m:
-        y, m1, d1, m2, d2 = m.groups()
-        return iso(y, m1 or m2, d1 or d2)
+        return iso(*_ymd(m))
     m = _EN_MDY.search(s)
     if m:
         return iso(m.group(3), _MONTHS[m.group(1).lower()], m.group(2))
@@ -120,8 +127,7 @@ def find_date(text: str, *, reference_year: int | None = None) -> str | None:
         return None
     s = _fold(text)
     for m in _YMD.finditer(s):
-        y, m1, d1, m2, d2 = m.groups()
-        found = iso(y, m1 or m2, d1 or d2)
+        found = iso(*_ymd(m))
         if found:
             return found
     if reference_year is not None:
@@ -132,7 +138,7 @@ def find_date(text: str, *, reference_year: int | None = None) -> str | None:
     return None
 
 
-_FULL = r"\d{4}\s*(?:[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?!\d)|年\s*\d{1,2}\s*月\s*\d{1,2}\s*[日号號]?)"
+_FULL = rf"(?:{_YMD_FORMS})"
 _TIME = r"(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
 _DATELINES = (
     # （2021年1月10日） (2021-01-10 08:30 人民网) 【2021.1.10】 opening a line or after 本报讯/电;
@@ -198,7 +204,7 @@ def find_year(text: str) -> int | None:
     candidates = []
     m = _YMD.search(s)
     if m:
-        candidates.append((m.start(), int(m.group(1))))
+        candidates.append((m.start(), int(_ymd(m)[0])))
     m = _YEAR.search(s)
     if m:
         candidates.append((m.start(), int(m.group(1))))

@@ -112,12 +112,16 @@ class DateRange:
         return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
 
 
+#: A day as ``parse_day`` takes it: 2024-11-12, 2024-1-5 (year, month, day).
+ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
 def parse_day(value: str | dt.date) -> dt.date:
     """A ``YYYY-MM-DD`` date (``YYYY-M-D`` too), as ``--as-of``, ``--since`` and the API take
     it; ``ValueError`` with a message that says what is wrong."""
     if isinstance(value, dt.date):
         return value
-    found = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", str(value).strip())
+    found = ISO_DAY.fullmatch(str(value).strip())
     if not found:
         raise ValueError(f"not a date in the form YYYY-MM-DD: {value!r}")
     try:

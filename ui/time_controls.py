@@ -39,9 +39,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from newsqa.dates import MAX_YEAR, MIN_YEAR
+from newsqa.dates import CN_YMD, MAX_YEAR, MIN_YEAR
 from newsqa.script import to_script
-from newsqa.timex import DateRange, parse_day
+from newsqa.timex import ISO_DAY, DateRange, parse_day
 
 TITLE = "時間範圍"
 
@@ -53,9 +53,8 @@ TIME_CSS = """
 #nqa-time .nqa-time-help p { margin: 0; font-size: var(--text-sm); color: var(--body-text-color-subdued); }
 """
 
-_CN_DAY = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日號号]?")
+_CN_DAY = re.compile(CN_YMD)
 _SEP_DAY = re.compile(r"(\d{4})\s*[/.]\s*(\d{1,2})\s*[/.]\s*(\d{1,2})")
-_ISO_SHAPE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _SHOWN_CHARS = 24  # of a bad value quoted back
 
 _FIX = "請在「時間範圍」改成 YYYY-MM-DD（例如 2023-01-01；不限就留空）再按送出，問題已保留。"
@@ -102,7 +101,7 @@ def _read_day(field: str, value: str | dt.date | None) -> dt.date | None:
     try:
         return parse_day(text)
     except ValueError as exc:
-        shape = _ISO_SHAPE.fullmatch(text)
+        shape = ISO_DAY.fullmatch(text)
         if shape is None:
             kind = "format"
         else:

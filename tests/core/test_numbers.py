@@ -1,5 +1,6 @@
 """Numerals and the numbers of a text, read in one place (``newsqa.chinese``) for the
-time expressions, the ordinals, the citation check and the answer spans."""
+time expressions, the ordinals, the citation check and the answer spans; and the date
+shapes shared by the article reader, the time expressions and the chat's date fields."""
 
 import re
 
@@ -13,7 +14,8 @@ from newsqa.chinese import (
     numeral_value,
     ordinals,
 )
-from newsqa.timex import find_times
+from newsqa.dates import CN_YMD, find_dateline, find_year, normalize_date
+from newsqa.timex import ISO_DAY, find_times, parse_day
 
 
 @pytest.mark.parametrize(
@@ -82,3 +84,27 @@ def test_ordinals_read_numerals():
 def test_time_counts_read_numerals():
     assert [s.text for s in find_times("三年前和兩週前", "2024-11-12")] == ["三年前", "兩週前"]
     assert find_times("十二月", "2024-11-12")[0].start.isoformat() == "2023-12-01"
+
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [("2021年1月10日", ("2021", "1", "10")), ("2021 年 01 月 10", ("2021", "01", "10")),
+     ("２０２１年１月１０號", ("２０２１", "１", "１０"))],
+)
+def test_cn_ymd(text, groups):
+    assert re.fullmatch(CN_YMD, text).groups() == groups
+
+
+def test_the_two_forms_of_a_full_date_read_alike():
+    for text in ("2021-01-10", "2021/1/10", "2021.01.10", "2021年1月10日", "2021年01月10号", "２０２１年１月１０日"):
+        assert normalize_date(text) == "2021-01-10", text
+        assert find_year("见" + text) == 2021
+    assert normalize_date("12021-01-10") is None  # a digit runs on before it
+    assert find_dateline("（2021年1月10日）\n正文") == "2021-01-10"
+    assert find_dateline("发布时间：2021/1/10 08:30") == "2021-01-10"
+
+
+def test_iso_day_is_what_parse_day_reads():
+    assert ISO_DAY.fullmatch("2024-1-5").groups() == ("2024", "1", "5")
+    assert ISO_DAY.fullmatch("2024/1/5") is None
+    assert parse_day("2024-1-5").isoformat() == "2024-01-05"
