@@ -69,9 +69,11 @@ from newsqa.ingest.news_pieces import lead_end
 from newsqa.qa import spans as sp
 from newsqa.qa.abstain import AbstentionModel
 from newsqa.qa.answer_types import QuestionType, detect_answer_type
+from newsqa.qa.events import passage_times, show_date
 from newsqa.qa.places import regions_in
 from newsqa.qa.qualifiers import Qualifiers
 from newsqa.script import Script, TraditionalVariant, detect_script, fold, to_reader_script
+from newsqa.timex import as_date
 from newsqa.types import Answer, Citation, RetrievedChunk
 
 TermWeights = Callable[[list[str]], dict[str, float]]
@@ -530,6 +532,7 @@ class ExtractiveAnswerer:
         q_tokens = set(query_tokens(q.folded))
         citations: list[Citation] = []
         parts: list[tuple[str, int]] = []  # (text, citation number)
+        dated = full_date(q, retrieved[best.passage], best) if q.type == "date" else ""
         seen: set[str] = set()
         for cand in chosen:
             hit = retrieved[cand.passage]
@@ -554,13 +557,29 @@ class ExtractiveAnswerer:
             parts.append((to_reader_script(piece, script, variant=self.traditional_variant, question=question), n))
         return Answer(
             question=question,
-            answer=format_answer(parts),
+            answer=(f"{dated}：" if dated else "") + format_answer(parts),
             abstained=False,
             citations=citations,
             script=script,
             confidence=confidence,
             answer_type=q.type,
         )
+
+
+def full_date(q: QuestionType, hit: RetrievedChunk, sent: _Sentence) -> str:
+    """The date a when-question's quote gives without its year (「该方案于3月13日发布」),
+    with the year its story's date gives (2024年3月13日), at the grain the quote states;
+    "" when the quote states its year itself or gives no date where the answer is."""
+    top = next((f for f in sent.fillers if f.typed), None)
+    if top is None:
+        return ""
+    a, b = sent.folded.span(top.start, top.end)
+    a, b = sent.start + a, sent.start + b
+    for span in passage_times(hit.chunk.text, as_date(hit.document.date)):
+        if span.offset < b and a < span.offset + len(span.text):
+            yearless = "年" not in span.text and span.grain in ("day", "month")
+            return show_date(span) if yearless and span.start.year == span.end.year else ""
+    return ""
 
 
 def _within_gaps(text: str, start: int, end: int, sent: _Sentence) -> tuple[int, int]:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from newsqa.index.bm25 import bigram_tokens
@@ -255,6 +255,17 @@ def _coverage(words: set[str], folded: str) -> float:
     return sum(1 for w in words if w in folded) / len(words) if words else 0.0
 
 
+def passage_times(text: str, story_day: dt.date | None) -> list[TimeSpan]:
+    """The times a passage states, read as its story's: a year-less date (「8月11日」) takes
+    the story's year, also when it falls after the story's date (a July story's 「将于9月1日
+    生效」 is that September, not the last), and relative ones (「昨天」) are read against the
+    story's date. Offsets are into ``text``."""
+    if story_day is None:
+        return find_times(text)
+    head = f"{story_day.year}年："
+    return [replace(t, offset=t.offset - len(head)) for t in find_times(head + text, story_day) if t.offset >= len(head)]
+
+
 def event_date(name: str, hit: RetrievedChunk, words: set[str] | None = None) -> DatedEvent:
     """When ``hit`` says the event ``name`` happened: the first date stated in the sentence
     that tells it best (relative dates read against the story's date), else the passage's
@@ -268,7 +279,7 @@ def event_date(name: str, hit: RetrievedChunk, words: set[str] | None = None) ->
         return DatedEvent(name, hit, None, coverage)
     best = max(sentences, key=lambda sp: _coverage(words, fold(text[sp.start : sp.end])))
     # Read over the whole passage: a year-less 「8月8日」 takes the year of a date before it.
-    times = [t for t in find_times(text, story_day) if t.grain in ("day", "month")]
+    times = [t for t in passage_times(text, story_day) if t.grain in ("day", "month")]
     stated = [t for t in times if best.start <= t.offset < best.end]
     if stated:
         return DatedEvent(name, hit, stated[0], coverage, best.start, best.end)

@@ -407,3 +407,28 @@ def test_an_answer_never_quotes_across_a_blanked_credit(answerer):
     answer = answerer.run("MU6958航班备降在哪个机场？", [passage(sentence)])
     assert answer.answer == "据飞常准显示，8月13日的MU6958航班备降武汉天河国际机场。[1]"
     assert answer.citations[0].highlight_start == sentence.index("据飞常准")
+
+
+# --------------------------------------------------------------------------- a date without its year
+
+
+def _dated(text: str, date: str | None, doc_id: str = "fin.txt") -> RetrievedChunk:
+    hit = passage(text, doc_id=doc_id, title="芬兰与美国防务合作协议")
+    hit.document.date = date
+    return hit
+
+
+def test_a_when_answer_quoting_a_date_without_its_year_leads_with_the_full_date(answerer):
+    text = "芬兰总统斯图布签署了芬兰与美国防务合作协议，该协议预计将于9月1日生效，并允许美军使用芬兰的军事基地。"
+    answer = answerer.run("芬兰与美国的防务合作协议将在何时生效？", [_dated(text, "2024-07-05")])
+    # the story is of July 2024: its 「9月1日」 is that September, not the year before
+    assert answer.answer.startswith("2024年9月1日：")
+    assert "9月1日生效" in answer.answer
+
+
+def test_no_full_date_is_added_when_the_quote_states_its_year_or_the_story_has_no_date(answerer):
+    with_year = "芬兰总统签署了芬兰与美国防务合作协议，该协议预计将于2024年9月1日生效。"
+    undated = "芬兰总统签署了芬兰与美国防务合作协议，该协议预计将于9月1日生效。"
+    question = "芬兰与美国的防务合作协议将在何时生效？"
+    assert answerer.run(question, [_dated(with_year, "2024-07-05")]).answer.startswith("芬兰总统")
+    assert answerer.run(question, [_dated(undated, None)]).answer.startswith("芬兰总统")
