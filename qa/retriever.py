@@ -209,8 +209,11 @@ class HybridRetriever:
         keep = {c.vid for c in holders}
         return holders + [c for c in fused if c.vid not in keep], keep
 
-    def as_langchain(self, k: int = 5) -> "NewsRetriever":
-        return NewsRetriever(retriever=self, k=k)
+    def as_langchain(
+        self, k: int = 5, *, as_of: dt.date | None = None, within: DateRange | None = None
+    ) -> "NewsRetriever":
+        """This retriever as a LangChain ``BaseRetriever`` (``as_of``, ``within``: as in ``run``)."""
+        return NewsRetriever(retriever=self, k=k, as_of=as_of, within=within)
 
 
 def _rank_among(candidates: list, dense_depth: int, bm25_depth: int) -> list:
@@ -260,12 +263,21 @@ def to_langchain_document(hit: RetrievedChunk) -> LCDocument:
 
 
 class NewsRetriever(BaseRetriever):
-    """LangChain ``BaseRetriever`` over newsqa's hybrid search, so it drops into users' chains."""
+    """LangChain ``BaseRetriever`` over newsqa's hybrid search, so it drops into users' chains.
+
+    ``as_of`` is the day 「去年」「上周」 in a query are read against (None: today); ``within``
+    keeps only articles dated in a ``DateRange``. Both can also be given per call, as
+    LangChain passes keyword arguments of ``invoke`` through:
+    ``lc.invoke("去年9月利比亚飓风", as_of=datetime.date(2024, 11, 12))``."""
 
     retriever: Any
     k: int = 5
+    as_of: Any = None  # datetime.date | None
+    within: Any = None  # DateRange | None
 
     def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
     ) -> list[LCDocument]:
-        return [to_langchain_document(hit) for hit in self.retriever.run(query, self.k)]
+        as_of, within = kwargs.get("as_of", self.as_of), kwargs.get("within", self.within)
+        hits = self.retriever.run(query, kwargs.get("k", self.k), as_of=as_of, within=within)
+        return [to_langchain_document(hit) for hit in hits]

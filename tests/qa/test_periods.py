@@ -168,3 +168,12 @@ def test_a_date_range_searches_deeper_when_the_first_candidates_are_outside_it(r
 
 def test_an_empty_range_returns_nothing(race_qa):
     assert race_qa.retriever.run("滨江城市马拉松", k=5, within=DateRange.parse("1990-01-01", "1990-12-31")) == []
+
+
+def test_the_langchain_retriever_takes_as_of_and_a_range(race_qa):
+    lc = race_qa.retriever.as_langchain(k=2, within=DateRange.parse("2022-01-01", "2022-12-31"))
+    docs = lc.invoke("滨江城市马拉松男子全程冠军是谁？")
+    assert docs and {d.metadata["date"] for d in docs} == {"2022-04-17"}
+    # as_of per call, as LangChain passes invoke's keyword arguments through: 「去年」 is 2023 as of 2024
+    docs = race_qa.retriever.as_langchain(k=1).invoke("去年滨江城市马拉松男子全程冠军是谁？", as_of=AS_OF)
+    assert docs[0].metadata["date"] == RACE_DAYS[2023]
