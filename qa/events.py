@@ -46,6 +46,8 @@ MAX_EVENTS = 5
 MIN_EVENT_CHARS = 2
 EVENT_DEPTH = 5  # passages retrieved per event
 MIN_COVERAGE = 0.3  # share of an event's words its passage must hold to date the event
+LEAD_SENTENCES = 2  # a story's first sentences tell the event of its date
+BRIEF_CHARS = 400  # ... and so does all of a story this short
 SWITCH_MARGIN = 0.1  # another passage must cover an event this much more than the first to date it
 
 # What asks for an order, a same-period judgement or an interval (on the folded question).
@@ -149,6 +151,9 @@ def _event_spans(folded: str) -> list[list[tuple[int, int]]]:
         start, end = ask + 1, len(folded)
     elif colon >= 0 and len(folded[colon + 1 :].strip(" 。.！!？?")) >= 2 * MIN_EVENT_CHARS:
         start, end = colon + 1, len(folded)  # 「以下事件中，哪个最早发生：A、B、C？」
+        clause = _LIST_END.search(folded, start)
+        if clause is not None and clause.start() > start:  # 「以下四个事件：A、B、C，哪一个最早？」
+            end = clause.start()
     else:
         clause = _LIST_END.search(folded)
         if clause is None or clause.start() == 0:
@@ -267,10 +272,13 @@ def passage_times(text: str, story_day: dt.date | None) -> list[TimeSpan]:
 
 
 def event_date(name: str, hit: RetrievedChunk, words: set[str] | None = None) -> DatedEvent:
-    """When ``hit`` says the event ``name`` happened: the first date stated in the sentence
-    that tells it best (relative dates read against the story's date), else the passage's
-    dateline (a date opening its first sentence), else the story's date. ``words``: the
-    event's words (``event_words``), for how well the passage covers it."""
+    """When ``hit`` says the event ``name`` happened: the first day or month stated in the
+    sentence that tells it best (relative dates read against the story's date), else the
+    passage's dateline (a date opening its first sentence), else — when that sentence is
+    the story's lead, or the story is a brief — the story's date, else a year the sentence
+    states. ``words``: the event's words (``event_words``), for how well the passage covers
+    it. A sentence deep in a story that states no date is not dated by the story's date:
+    that is when it was reported."""
     words = words if words is not None else event_words(name)
     text, story_day = hit.chunk.text, as_date(hit.document.date)
     coverage = _coverage(words, fold(f"{hit.document.title}\n{text}"))
@@ -279,17 +287,25 @@ def event_date(name: str, hit: RetrievedChunk, words: set[str] | None = None) ->
         return DatedEvent(name, hit, None, coverage)
     best = max(sentences, key=lambda sp: _coverage(words, fold(text[sp.start : sp.end])))
     # Read over the whole passage: a year-less 「8月8日」 takes the year of a date before it.
-    times = [t for t in passage_times(text, story_day) if t.grain in ("day", "month")]
+    times = passage_times(text, story_day)
     stated = [t for t in times if best.start <= t.offset < best.end]
+    stated.sort(key=lambda t: t.grain == "year")  # a day or month before a year; stable otherwise
+    if stated and stated[0].grain != "year":
+        return DatedEvent(name, hit, stated[0], coverage, best.start, best.end)
+    first = sentences[0]
+    opening = [t for t in times if t.grain != "year" and t.offset <= first.start + 2]  # a dateline
+    finer = None
+    if opening:
+        finer = DatedEvent(name, hit, opening[0], coverage, first.start, first.end)
+    elif story_day is not None and hit.chunk.start == 0 and (
+        len(hit.document.text) <= BRIEF_CHARS or best in sentences[:LEAD_SENTENCES]  # a brief tells one event
+    ):
+        day = TimeSpan(story_day, story_day, "day", hit.document.date or "", False)
+        finer = DatedEvent(name, hit, day, coverage, best.start, best.end)
+    if finer is not None:  # a year the sentence names may be background (「成立于1927年的沃尔沃」)
+        return finer
     if stated:
         return DatedEvent(name, hit, stated[0], coverage, best.start, best.end)
-    opening = [t for t in times if t.offset <= sentences[0].start + 2]  # a dateline opening the passage
-    if opening:
-        first = sentences[0]
-        return DatedEvent(name, hit, opening[0], coverage, first.start, first.end)
-    if story_day is not None:
-        day = TimeSpan(story_day, story_day, "day", hit.document.date or "", False)
-        return DatedEvent(name, hit, day, coverage, best.start, best.end)
     return DatedEvent(name, hit, None, coverage, best.start, best.end)
 
 

@@ -98,6 +98,23 @@ def test_an_event_without_a_date_in_its_passage_takes_the_story_date():
     assert dated.coverage > 0.5
 
 
+def test_a_year_the_sentence_states_dates_the_event_at_that_grain():
+    text = "上海自贸区于2013年9月29日挂牌。2014年，自贸区扩区到120.72平方公里，范围包括陆家嘴。"
+    deep = _hit(text, "2021-01-10")
+    deep.chunk.start = 900  # not the story's lead: the story's date is not the event's
+    dated = event_date("自贸区扩区到120.72平方公里", deep)
+    assert (dated.when.start, dated.when.grain) == (dt.date(2014, 1, 1), "year")
+
+
+def test_a_sentence_deep_in_a_story_is_not_dated_by_the_story_date():
+    text = "浦东新区区委认为，自贸区扩区是落实全面深化改革的重要机遇。外高桥有大量监管部门。陆家嘴有一行三会。"
+    deep = _hit(text, "2021-01-10")
+    deep.chunk.start = 900  # a passage from the middle of a long story
+    assert event_date("陆家嘴有一行三会", deep).when is None  # reported on 2021-01-10, not done then
+    lead = _hit(text, "2021-01-10")
+    assert event_date("浦东新区区委认为自贸区扩区是重要机遇", lead).when.start == dt.date(2021, 1, 10)
+
+
 def test_dates_are_shown_at_their_grain():
     day = dt.date(2024, 1, 1)
     assert show_date(TimeSpan(day, day, "day", "", False)) == "2024年1月1日"
