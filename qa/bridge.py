@@ -27,9 +27,12 @@ from newsqa.script import Script, detect_script, fold
 from newsqa.timex import DateRange, TimeSpan, as_date
 from newsqa.types import Answer, Citation, RetrievedChunk
 
+# 「X当天，…」: the anchor word closes a clause of its own (「…夺得了当年NCAA冠军」 is no anchor),
+# and the anchor names an event, not what is asked (no 哪/谁/什么, no quotation).
 _ANCHOR = re.compile(
-    r"^(?P<anchor>.{3,60}?)(?:的)?(?P<word>当天|当日|同一天|那一天|那天|当月|同月|那个月|当年|同年|那一年)[，,]?\s*(?P<rest>.{4,})$"
+    r"^(?P<anchor>[^，,。？?「」“”\"]{3,60}?)(?:的)?(?P<word>当天|当日|同一天|那一天|那天|当月|同月|那个月|当年|同年|那一年)[，,]\s*(?P<rest>.{4,})$"
 )
+_ASKING = re.compile(r"哪|谁|什么|何|多少|几|怎")
 _GRAINS: dict[str, Grain] = {
     "当天": "day", "当日": "day", "同一天": "day", "那一天": "day", "那天": "day",
     "当月": "month", "同月": "month", "那个月": "month", "当年": "year", "同年": "year", "那一年": "year",
@@ -72,7 +75,7 @@ class AnchoredQuestion:
         lead = len(folded) - len(folded.lstrip())
         anchor = question[lead + m.start("anchor") : lead + m.end("anchor")].strip(" ，,")
         rest = question[lead + m.start("rest") :].strip()
-        if len(anchor) < 3 or len(fold(rest).strip("？?。 ")) < 3:
+        if len(anchor) < 3 or len(fold(rest).strip("？?。 ")) < 3 or _ASKING.search(m.group("anchor")):
             return None
         return cls(question, anchor, _GRAINS[m.group("word")], rest)
 

@@ -43,6 +43,10 @@ def test_reads_the_anchor_the_period_and_the_question_proper():
     assert (asked.anchor, asked.grain, asked.rest) == ("神舟十三号成功返回", "day", "江苏省新增了多少本土确诊病例？")
     assert AnchoredQuestion.read("我國全面實現不動產統一登記當年，諾貝爾醫學獎歸誰所獲？").grain == "year"
     assert AnchoredQuestion.read("上海自貿區是哪一天掛牌的？") is None
+    # 当年 inside a sentence, or after what is asked, anchors nothing (CMRC, DRCD)
+    assert AnchoredQuestion.read("1990年，约翰逊率队击败了哪个教练执教的杜克大学，夺得了当年NCAA冠军？") is None
+    assert AnchoredQuestion.read("戚务生当年以什么特点著称？") is None
+    assert AnchoredQuestion.read("艾里森创作的哪一集当年，赢得了美国编剧工会奖？") is None
 
 
 def test_the_period_is_the_anchor_s_day_month_or_year():
