@@ -568,8 +568,8 @@ class ExtractiveAnswerer:
 
 def full_date(q: QuestionType, hit: RetrievedChunk, sent: _Sentence) -> str:
     """The date a when-question's quote gives without its year (「该方案于3月13日发布」),
-    with the year its story's date gives (2024年3月13日), at the grain the quote states;
-    "" when the quote states its year itself or gives no date where the answer is."""
+    with the year its story's date gives (2024年3月13日); "" when the quote states its year
+    itself, gives no day where the answer is, or the story has no date."""
     top = next((f for f in sent.fillers if f.typed), None)
     if top is None:
         return ""
@@ -577,7 +577,7 @@ def full_date(q: QuestionType, hit: RetrievedChunk, sent: _Sentence) -> str:
     a, b = sent.start + a, sent.start + b
     for span in passage_times(hit.chunk.text, as_date(hit.document.date)):
         if span.offset < b and a < span.offset + len(span.text):
-            yearless = "年" not in span.text and span.grain in ("day", "month")
+            yearless = "年" not in span.text and span.grain == "day"  # 「生日在7月、8月」 is no date
             return show_date(span) if yearless and span.start.year == span.end.year else ""
     return ""
 
