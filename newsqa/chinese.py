@@ -197,10 +197,20 @@ SEX_WORDS: tuple[str, ...] = tuple(OTHER_SEX)
 _ORDINAL = re.compile(rf"第\s*(\d{{1,4}}|[{NUMERAL_DIGITS}十百]{{1,5}})\s*([届次期轮季场])|首([届期轮季场])")
 
 
+# A serial name: 神舟十三号, 嫦娥五号, 长征五号, 10号线 (two characters of name before the number;
+# not a date's 「月3号」, not 号码/号楼/号院).
+_SERIAL = re.compile(rf"([\u4e00-\u9fff]{{2}}|[a-z]{{2,}})\s*(\d{{1,3}}|[{NUMERAL_DIGITS}十百]{{1,4}})\s*号(?![码楼院房])")
+
+
 def ordinals(folded: str) -> set[tuple[str, int]]:
     """``(counter, n)`` of every ordinal in a folded (Simplified) text: 「第9次」 → ("次", 9),
-    「第八届」 → ("届", 8), 「首届」 → ("届", 1)."""
+    「第八届」 → ("届", 8), 「首届」 → ("届", 1), and of every serial name: 「神舟十三号」 →
+    ("神舟号", 13) (the name is part of the counter: 嫦娥五号 and 长征五号 are not rivals)."""
     found: set[tuple[str, int]] = set()
+    for m in _SERIAL.finditer(folded):
+        name, n = m.group(1), numeral_value(m.group(2))
+        if n is not None and not name.endswith(("月", "第")):
+            found.add((name + "号", n))
     for m in _ORDINAL.finditer(folded):
         if m.group(3):
             found.add((m.group(3), 1))

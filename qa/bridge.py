@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from newsqa.index.bm25 import query_tokens
 from newsqa.qa.events import DatedEvent, Grain, show_date
 from newsqa.script import Script, detect_script, fold
 from newsqa.timex import DateRange, TimeSpan, as_date
@@ -41,6 +42,7 @@ _MARKER = re.compile(r"\[(\d+)\]")
 ANCHOR_DEPTH = 10  # passages searched for the anchor event and for the question proper
 PROPER_DAYS = 3  # the days of this many passages for the question proper are searched for the anchor
 IN_PERIOD_COST = 5  # the rank an anchor passage found only within such a day counts as
+MIN_PROPER_SHARE = 0.4  # of the question proper's words, the sentence quoted from the anchor's day must hold
 
 _WORDS: dict[Script, dict[str, str]] = {
     "hans": {"at": "在", "day": "当天", "month": "当月", "year": "当年",
@@ -125,6 +127,20 @@ def pick_anchor(
     if pairs:
         return min(pairs, key=lambda pair: pair[0])[1]
     return anchors[0] if anchors else None
+
+
+def answers_the_question(asked: AnchoredQuestion, answer: Answer, min_share: float = MIN_PROPER_SHARE) -> bool:
+    """Whether ``answer`` (to the question proper, from the anchor's period) quotes a sentence
+    that holds at least ``min_share`` of the question proper's words (its headline counted):
+    from a day with few articles the answerer may quote whatever is there."""
+    if answer.abstained or not answer.citations:
+        return False
+    words = set(query_tokens(fold(asked.rest)))
+    if not words:
+        return True
+    cited = answer.citations[0]
+    said = fold(cited.title + "\n" + cited.text[cited.highlight_start : cited.highlight_end])
+    return sum(1 for w in words if w in said) / len(words) >= min_share
 
 
 def within_both(first: DateRange | None, second: DateRange) -> DateRange | None:

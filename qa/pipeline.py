@@ -35,7 +35,14 @@ from newsqa.index.dense import DenseConfig
 from newsqa.index.store import CURRENT_FILE, NewsIndex
 from newsqa.ingest.pipeline import build_components
 from newsqa.qa.answerer import ExtractiveAnswerer
-from newsqa.qa.bridge import ANCHOR_DEPTH, AnchoredQuestion, anchored_answer, pick_anchor, within_both
+from newsqa.qa.bridge import (
+    ANCHOR_DEPTH,
+    AnchoredQuestion,
+    anchored_answer,
+    answers_the_question,
+    pick_anchor,
+    within_both,
+)
 from newsqa.qa.events import EventAnswerer, EventQuestion
 from newsqa.qa.retriever import HybridRetriever
 from newsqa.question import MAX_QUESTION_CHARS, QuestionError, validate_question
@@ -147,8 +154,9 @@ class NewsQA:
             retrieved = self._retriever.run(asked.rest, max(k, EVAL_DEPTH), as_of=as_of, within=period) if period else []
             on_the_day = self.answerer.run(asked.rest, retrieved[:k], term_weights=self.index.term_weights)
             on_the_day.retrieved = retrieved
-            if not on_the_day.abstained:
+            if answers_the_question(asked, on_the_day):
                 return anchored_answer(asked, anchor, on_the_day)
+            on_the_day.abstained = True  # what that day has does not answer it
         any_day = self.answerer.run(asked.rest, proper[:k], term_weights=self.index.term_weights)
         any_day.retrieved = proper
         return anchored_answer(asked, anchor, on_the_day, any_day)

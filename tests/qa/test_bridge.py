@@ -87,3 +87,11 @@ def test_an_anchor_no_article_dates_is_said_and_any_day_is_marked(qa):
     assert answer.answer.startswith("在资料中找不到「嫦娥七号登陆月球背面」的日期")
     assert "不限日期的话" in answer.answer  # what the archive has, marked as not pinned to that day
     assert "[1]" in answer.answer and answer.citations[0].doc_id == "port.txt"
+
+
+def test_a_day_whose_articles_do_not_answer_falls_back_to_any_day_marked(qa):
+    # 天问一号's day has a rain warning but no port figure: the port's day is offered, marked
+    answer = qa.ask("天问一号着陆火星当天，宁波舟山港单日作业量突破多少标准箱？")
+    assert answer.answer.startswith("天问一号着陆火星在2021年5月15日[1]。")
+    assert "不限日期的话" in answer.answer and "十万" in answer.answer
+    assert [c.doc_id for c in answer.citations] == ["landing.txt", "port.txt"]

@@ -114,3 +114,12 @@ def test_a_code_the_question_names_must_be_in_the_story() -> None:
     # Measures and terminal junk are not codes.
     assert not Qualifiers.of("男子100m的冠軍是誰？").codes
     assert not Qualifiers.of("上海自貿區是哪一天\x1b[31m掛牌的？").codes
+
+
+def test_a_serial_name_with_another_number_is_another_thing():
+    assert ordinals("神舟十三号成功返回") == {("神舟号", 13)}
+    assert ordinals("长征五号和嫦娥五号") == {("长征号", 5), ("嫦娥号", 5)}  # the name is part of the counter
+    assert ordinals("8月3号") == set()  # a date, not a name
+    asked = Qualifiers.of("神舟十三号成功返回当天发生了什么？")
+    assert not asked.held_by(Document(doc_id="a", title="神舟十四号乘组出舱", text="神舟十四号航天员乘组完成出舱。"))
+    assert asked.held_by(Document(doc_id="b", title="神舟十三号返回", text="神舟十三号载人飞船返回舱成功着陆。"))
