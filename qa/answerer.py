@@ -567,18 +567,22 @@ class ExtractiveAnswerer:
 
 
 def full_date(q: QuestionType, hit: RetrievedChunk, sent: _Sentence) -> str:
-    """The date a when-question's quote gives without its year (「该方案于3月13日发布」),
-    with the year its story's date gives (2024年3月13日); "" when the quote states its year
-    itself, gives no day where the answer is, or the story has no date."""
-    top = next((f for f in sent.fillers if f.typed), None)
-    if top is None:
+    """The day a when-question's quote gives without its year (「该方案于3月13日发布」,
+    「28日9时55分…登陆」), with the month and year its story's date gives (2024年3月13日):
+    the date of the best phrase that fills the question's gap and is a date (a typed one
+    first); "" when the quote states its year itself, gives no such day, or the story has
+    no date."""
+    story_day = as_date(hit.document.date)
+    if story_day is None or not sent.fillers:
         return ""
-    a, b = sent.folded.span(top.start, top.end)
-    a, b = sent.start + a, sent.start + b
-    for span in passage_times(hit.chunk.text, as_date(hit.document.date)):
-        if span.offset < b and a < span.offset + len(span.text):
-            yearless = "年" not in span.text and span.grain == "day"  # 「生日在7月、8月」 is no date
-            return show_date(span) if yearless and span.start.year == span.end.year else ""
+    times = passage_times(hit.chunk.text, story_day)
+    for filler in sorted(sent.fillers, key=lambda f: not f.typed):  # typed first, in rank order
+        a, b = sent.folded.span(filler.start, filler.end)
+        a, b = sent.start + a, sent.start + b
+        for span in times:
+            if span.offset < b and a < span.offset + len(span.text):
+                yearless = "年" not in span.text and span.grain == "day"  # 「生日在7月、8月」 is no date
+                return show_date(span) if yearless and span.start.year == span.end.year else ""
     return ""
 
 

@@ -432,3 +432,11 @@ def test_no_full_date_is_added_when_the_quote_states_its_year_or_the_story_has_n
     question = "芬兰与美国的防务合作协议将在何时生效？"
     assert answerer.run(question, [_dated(with_year, "2024-07-05")]).answer.startswith("芬兰总统")
     assert answerer.run(question, [_dated(undated, None)]).answer.startswith("芬兰总统")
+
+
+def test_a_day_without_its_month_gets_the_month_and_year_of_its_story(answerer):
+    text = "28日9时55分前后，台风杜苏芮在福建省晋江市沿海登陆，登陆时中心附近最大风力有15级。"
+    hit = passage(text, doc_id="doksuri.txt", title="台风杜苏芮登陆福建")
+    hit.document.date = "2023-07-28"
+    answer = answerer.run("台风杜苏芮是哪一天登陆的？", [hit])
+    assert answer.answer.startswith("2023年7月28日：")

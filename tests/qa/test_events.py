@@ -115,6 +115,23 @@ def test_a_sentence_deep_in_a_story_is_not_dated_by_the_story_date():
     assert event_date("浦东新区区委认为自贸区扩区是重要机遇", lead).when.start == dt.date(2021, 1, 10)
 
 
+@pytest.mark.parametrize(
+    ("text", "story", "day"),
+    [
+        ("28日9时55分，台风杜苏芮在福建晋江沿海登陆。", "2023-07-28", "2023-07-28"),
+        ("预计台风将于28日登陆福建。", "2023-07-27", "2023-07-28"),  # a forecast: the day after
+        ("28日，大运会在成都开幕。", "2023-08-02", "2023-07-28"),  # the month before
+        ("新规3日起实施。", "2023-12-28", "2024-01-03"),  # the month (and year) after
+        ("该方案于3月13日发布。", "2024-03-14", "2024-03-13"),
+    ],
+)
+def test_a_passage_s_days_without_month_or_year_are_read_near_its_story_date(text, story, day):
+    from newsqa.qa.events import passage_times
+
+    times = passage_times(text, dt.date.fromisoformat(story))
+    assert [t.start.isoformat() for t in times] == [day]
+
+
 def test_dates_are_shown_at_their_grain():
     day = dt.date(2024, 1, 1)
     assert show_date(TimeSpan(day, day, "day", "", False)) == "2024年1月1日"
