@@ -56,6 +56,7 @@ _ORDER = re.compile(
     rf"(?:哪|谁|何者)[^，,？?。]{{0,12}}?(?P<word>{_ORDER_WORDS})"
     rf"|(?P<word2>{_ORDER_WORDS})(?:发生|举行|出现|发布|宣布|开始|进行)?(?:的|一个|一件)?(?:事件|事情|活动)?(?:是|为)(?:哪|谁)"
     r"|(?P<seq>先后顺序|时间顺序|谁先谁后|哪个先哪个后)"
+    r"|(?:谁|哪个|哪一个|哪件事?|哪一件)(?P<first>先)(?:发生|举行|开始)?[？?]?$"  # 「A和B谁先？」
 )
 _SAME = re.compile(
     r"(?:是|都是|均是|都|均)?(?:否)?(?:在|发生在|发生于|于)?同一(?:个)?(?P<grain>年|年份|月|月份|天|日|周|星期)"
@@ -69,6 +70,7 @@ _DATES = re.compile(
     r"(?:分别|各自)(?:是|在|发生在|发生于|于)?(?:什么时候|何时|哪一天|哪天|什么日期|什么时间|哪一年|哪年|几月几日|几号)"
     r"|(?:的时间|的日期|的时候)分别是"
 )
+_SUPERLATIVE = re.compile(r"最早|最晚|最先|最后发生|最近发生|(?:三|四|五)(?:个|件|项)")
 _LATER_WORDS = ("晚", "后", "近")
 
 # Where the list of events ends: the question clause that follows it.
@@ -103,6 +105,11 @@ class EventQuestion:
     direction: Literal["earliest", "latest"] = "earliest"
     grain: Grain = "day"
     alternatives: tuple[tuple[str, ...], ...] = ()  # other readings of an ambiguous list (「A和B和C」)
+
+    @property
+    def superlative(self) -> bool:
+        """「…哪个最早」: the question compares three or more events."""
+        return self.kind == "order" and bool(_SUPERLATIVE.search(fold(self.question)))
 
     @classmethod
     def read(cls, question: str) -> EventQuestion | None:
@@ -170,7 +177,21 @@ def _event_spans(folded: str) -> list[list[tuple[int, int]]]:
     readings = [parts]
     if parts and (len(parts) == 1 or (wanted or 0) > len(parts) or (wanted is None and len(parts) >= 2)):
         readings = [parts[:-1] + last for last in _split_last(folded, *parts[-1], only_and=len(parts) >= 2)]
+        if len(parts) == 1:  # 「A和B和C」: also every 和 a split
+            every = _split_every(folded, *parts[0])
+            if len(every) > 2:
+                readings.append(every)
     return [[p for p in r if not _ONLY_TIME.match(folded[p[0] : p[1]])] for r in readings]
+
+
+def _split_every(folded: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``[start, end)`` split at every 以及/和 (「杜苏芮和卡努和梅花」)."""
+    spans, at = [], start
+    for m in _CONJ[0].finditer(folded, start, end):
+        spans.append(_trim(folded, at, m.start()))
+        at = m.end()
+    spans.append(_trim(folded, at, end))
+    return [p for p in spans if p[1] - p[0] >= MIN_EVENT_CHARS]
 
 
 def _split_list(folded: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -410,16 +431,18 @@ class EventAnswerer:
     def date_events(
         self, asked: EventQuestion, *, as_of: dt.date | None = None, within: DateRange | None = None
     ) -> tuple[list[DatedEvent], list[list[RetrievedChunk]]]:
-        """Each event dated from the passage that covers it best among its top ``depth``."""
-        return self.date_events_named(asked.events, *asked.alternatives, as_of=as_of, within=within)
-
-    def date_events_named(
-        self, *readings: tuple[str, ...], as_of: dt.date | None = None, within: DateRange | None = None
-    ) -> tuple[list[DatedEvent], list[list[RetrievedChunk]]]:
-        """The events of the reading (a tuple of event names) whose events are best covered."""
+        """Each event dated from the passage that covers it best among its top ``depth``, for
+        the reading of an ambiguous list (「A和B和C」) whose events are all dated, of the
+        number a superlative (最早) implies (three or more), and best covered."""
+        readings = (asked.events, *asked.alternatives)
         tried = [self._date_reading(reading, as_of, within) for reading in readings]
-        best = max(range(len(tried)), key=lambda i: (min(e.coverage for e in tried[i][0]), -i))
-        return tried[best]
+
+        def preference(i: int) -> tuple:
+            dated = tried[i][0]
+            degree = len(dated) >= 3 if asked.superlative else True
+            return all(e.when is not None for e in dated), degree, min(e.coverage for e in dated), -i
+
+        return tried[max(range(len(tried)), key=preference)]
 
     def candidates(
         self, name: str, *, depth: int | None = None, as_of: dt.date | None = None, within: DateRange | None = None

@@ -34,6 +34,8 @@ from newsqa.types import Chunk, Document, RetrievedChunk
         ("英國脫歐協議生效與武漢解除離漢離鄂通道管控是同一年發生的嗎？", "same", ("英國脫歐協議生效", "武漢解除離漢離鄂通道管控"), "year"),
         ("米舒斯京被任命为俄罗斯总理和辽宁辽阳婴儿被救事件是发生在同一天吗？", "same", ("米舒斯京被任命为俄罗斯总理", "辽宁辽阳婴儿被救事件"), "day"),
         ("嫦娥五号发射和返回器着陆相隔多少天？", "interval", ("嫦娥五号发射", "返回器着陆"), "day"),
+        ("杜苏芮登陆和卡努登陆谁先？", "order", ("杜苏芮登陆", "卡努登陆"), "earliest"),
+        ("杜蘇芮登陸跟卡努登陸哪個先發生？", "order", ("杜蘇芮登陸", "卡努登陸"), "earliest"),
         ("何平和露丝·巴德·金斯伯格分别于什么时候去世？", "dates", ("何平", "露丝·巴德·金斯伯格"), None),
         # 和 inside a name is not a split: 中华人民共和国, 羲和号
         ("长春机场启动预警和中华人民共和国人大常委会审议草案，哪个事件发生得更早？", "order",
@@ -51,6 +53,12 @@ def test_reads_the_events_and_what_is_asked(question, kind, events, extra):
         assert asked.direction == extra
     elif extra is not None:
         assert asked.grain == extra
+
+
+def test_three_events_joined_by_he_can_be_read_as_three():
+    asked = EventQuestion.read("杜苏芮登陆和卡努登陆和梅花登陆哪个最早？")
+    assert asked.superlative
+    assert ("杜苏芮登陆", "卡努登陆", "梅花登陆") in (asked.events, *asked.alternatives)
 
 
 def test_an_ambiguous_list_keeps_its_other_readings():
