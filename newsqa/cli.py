@@ -444,11 +444,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print exactly one JSON object (see README, 'ask --json')")
     p.add_argument("-k", "--k", type=int, default=None, help="passages the answerer sees (default: settings)")
     p.add_argument(
-        "--as-of", type=_day, metavar="YYYY-MM-DD",
+        "--as-of", metavar="YYYY-MM-DD",
         help="the day the question is asked: 「去年」「上周」「三年前」 are read against it (default today)",
     )
-    p.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="only articles dated on or after this day")
-    p.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="only articles dated on or before this day")
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="only articles dated on or after this day")
+    p.add_argument("--until", metavar="YYYY-MM-DD", help="only articles dated on or before this day")
     p.add_argument(
         "--stream", action="store_true",
         help="with a generative answerer, print the model's text as it is written, then the checked answer "
@@ -556,14 +556,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _day(text: str):
-    """An argparse type: a ``YYYY-MM-DD`` date, or a message that says what is wrong."""
-    try:
-        return parse_day(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors a user can fix: one line on stderr, exit code 2."""
     from pydantic import ValidationError
@@ -590,12 +582,34 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
             args.question = " ".join(extras)
         else:
             parser.error(f"unrecognized arguments: {' '.join(extras)}")
-    if args.command == "ask":  # --since/--until as one typed range
+    if getattr(args, "index", None):  # a folder given on the command line is where the user is
+        args.index = str(Path(args.index).expanduser().resolve())
+    if args.command == "ask":
+        _ask_dates(args)
+    return args
+
+
+def _ask_dates(args: argparse.Namespace) -> None:
+    """``ask``'s --as-of/--since/--until read as dates, and --since/--until as one range; a
+    bad one is an error with ask's usage, or with --json the one JSON object (exit 2)."""
+    try:
+        for name in ("as_of", "since", "until"):
+            value = getattr(args, name)
+            try:
+                setattr(args, name, parse_day(value) if value else None)
+            except ValueError as exc:
+                raise ValueError(f"--{name.replace('_', '-')}: {exc}") from None
         try:
             args.within = DateRange(args.since, args.until) if args.since or args.until else None
         except ValueError as exc:
-            args.command_parser.error(f"--since/--until: {exc}")  # with ask's usage, not newsqa's
-    return args
+            raise ValueError(f"--since/--until: {exc}") from None
+    except ValueError as exc:
+        if args.json:
+            error = _json_error(args.question if isinstance(args.question, str) else "", exc)
+            error["error_kind"] = "bad_date"
+            print(json.dumps(error, ensure_ascii=False))
+            sys.exit(EXIT_USER_ERROR)
+        args.command_parser.error(str(exc))  # with ask's usage, not newsqa's
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,6 +29,21 @@ def test_a_bad_date_is_a_usage_error(options, message, capsys):
     assert message in err and err.startswith("usage: newsqa ask")  # ask's usage, not the top-level one
 
 
+@pytest.mark.parametrize("options", [["--as-of", "2023-13-01"], ["--since", "2024-02-01", "--until", "2024-01-01"]])
+def test_with_json_a_bad_date_is_one_json_object(options, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["ask", "--json", "去年的冠軍是誰？", *options])
+    assert exit_.value.code == 2
+    out = json.loads(capsys.readouterr().out)  # exactly one object, no usage text
+    assert out["error_kind"] == "bad_date" and out["answer"] is None and out["question"] == "去年的冠軍是誰？"
+
+
+def test_a_relative_index_folder_is_where_the_user_is(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["ask", "--json", "去年的冠軍是誰？", "--index", "my-index"]) == 2
+    assert str(tmp_path / "my-index") in json.loads(capsys.readouterr().out)["error"]
+
+
 def test_the_dates_reach_the_pipeline_typed(tmp_path, monkeypatch, capsys):
     from newsqa.qa import pipeline
     from newsqa.types import Answer
