@@ -368,14 +368,16 @@ _WORDS: dict[Script, dict[str, str]] = {
         "yes": "是的", "no": "不是", "same_day": "同一天", "same_month": "同一个月", "same_year": "同一年",
         "all_in": "都在", "apart": "相隔", "days": "天", "months": "个月", "years": "年",
         "tie": "同时发生，都在", "unknown": "无法判断先后：", "coarse": "只知道在",
-        "missing": "在资料中找不到这些事件的日期：", "cannot": "所以无法回答。", "found": "找到的：",
+        "missing": "在资料中找不到这些事件的日期：", "missing_one": "在资料中找不到这个事件的日期：",
+        "cannot": "所以无法回答。", "found": "找到的：",
     },
     "hant": {
         "earliest2": "更早", "latest2": "更晚", "earliest": "最早", "latest": "最晚", "at": "在",
         "yes": "是的", "no": "不是", "same_day": "同一天", "same_month": "同一個月", "same_year": "同一年",
         "all_in": "都在", "apart": "相隔", "days": "天", "months": "個月", "years": "年",
         "tie": "同時發生，都在", "unknown": "無法判斷先後：", "coarse": "只知道在",
-        "missing": "在資料中找不到這些事件的日期：", "cannot": "所以無法回答。", "found": "找到的：",
+        "missing": "在資料中找不到這些事件的日期：", "missing_one": "在資料中找不到這個事件的日期：",
+        "cannot": "所以無法回答。", "found": "找到的：",
     },
 }
 
@@ -489,7 +491,8 @@ class EventAnswerer:
             marks[i] = f"{show_date(event.when)}[{n}]"
         missing = [e.name for e in dated if e.when is None]
         if missing:
-            text = words["missing"] + "、".join(f"「{m}」" for m in missing) + "，" + words["cannot"]
+            text = words["missing_one" if len(missing) == 1 else "missing"] + "、".join(f"「{m}」" for m in missing)
+            text += "，" + words["cannot"]
             if marks:
                 text += words["found"] + "，".join(f"{dated[i].name}{words['at']}{m}" for i, m in marks.items()) + "。"
             answer_text, abstained = text, True
