@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 
 from newsqa.index.bm25 import query_tokens
 from newsqa.qa.events import DatedEvent, Grain, show_date
-from newsqa.script import Script, detect_script, fold
+from newsqa.script import Script, detect_script, fold, in_script
 from newsqa.timex import DateRange, TimeSpan, as_date
 from newsqa.types import Answer, Citation, RetrievedChunk
 
@@ -44,15 +44,15 @@ PROPER_DAYS = 3  # the days of this many passages for the question proper are se
 IN_PERIOD_COST = 5  # the rank an anchor passage found only within such a day counts as
 MIN_PROPER_SHARE = 0.4  # of the question proper's words, the sentence quoted from the anchor's day must hold
 
+_HANS_WORDS = {
+    "at": "在", "day": "当天", "month": "当月", "year": "当年",
+    "undated": "在资料中找不到「{}」的日期，不知道是哪一天。",
+    "nothing": "但那段时间的文章里找不到这个问题的答案。",
+    "any_day": "不限日期的话，资料中有：", "cannot": "无法回答。",
+}
 _WORDS: dict[Script, dict[str, str]] = {
-    "hans": {"at": "在", "day": "当天", "month": "当月", "year": "当年",
-             "undated": "在资料中找不到「{}」的日期，不知道是哪一天。",
-             "nothing": "但那段时间的文章里找不到这个问题的答案。",
-             "any_day": "不限日期的话，资料中有：", "cannot": "无法回答。"},
-    "hant": {"at": "在", "day": "當天", "month": "當月", "year": "當年",
-             "undated": "在資料中找不到「{}」的日期，不知道是哪一天。",
-             "nothing": "但那段時間的文章裡找不到這個問題的答案。",
-             "any_day": "不限日期的話，資料中有：", "cannot": "無法回答。"},
+    "hans": _HANS_WORDS,
+    "hant": {key: in_script(text, "hant") for key, text in _HANS_WORDS.items()},
 }
 
 

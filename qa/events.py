@@ -35,7 +35,7 @@ from typing import Literal
 from newsqa.index.bm25 import bigram_tokens
 from newsqa.ingest.chunker import split_sentences
 from newsqa.qa.qualifiers import Qualifiers
-from newsqa.script import Script, detect_script, fold
+from newsqa.script import Script, detect_script, fold, in_script
 from newsqa.timex import DateRange, TimeSpan, as_date, find_times
 from newsqa.types import Answer, Citation, RetrievedChunk
 
@@ -361,24 +361,17 @@ def event_date(name: str, hit: RetrievedChunk, words: set[str] | None = None) ->
 
 # --------------------------------------------------------------------------- the answer
 
+_HANS_WORDS = {
+    "earliest2": "更早", "latest2": "更晚", "earliest": "最早", "latest": "最晚", "at": "在",
+    "yes": "是的", "no": "不是", "apart": "相隔", "days": "天", "months": "个月", "years": "年",
+    "tie": "同时发生，都在", "unknown": "无法判断先后：", "coarse": "只知道在",
+    "missing": "在资料中找不到这些事件的日期：", "missing_one": "在资料中找不到这个事件的日期：",
+    "cannot": "所以无法回答。", "found": "找到的：",
+}
 # The words of an answer, per script (the events and dates come from the question and passages).
 _WORDS: dict[Script, dict[str, str]] = {
-    "hans": {
-        "earliest2": "更早", "latest2": "更晚", "earliest": "最早", "latest": "最晚", "at": "在",
-        "yes": "是的", "no": "不是", "same_day": "同一天", "same_month": "同一个月", "same_year": "同一年",
-        "all_in": "都在", "apart": "相隔", "days": "天", "months": "个月", "years": "年",
-        "tie": "同时发生，都在", "unknown": "无法判断先后：", "coarse": "只知道在",
-        "missing": "在资料中找不到这些事件的日期：", "missing_one": "在资料中找不到这个事件的日期：",
-        "cannot": "所以无法回答。", "found": "找到的：",
-    },
-    "hant": {
-        "earliest2": "更早", "latest2": "更晚", "earliest": "最早", "latest": "最晚", "at": "在",
-        "yes": "是的", "no": "不是", "same_day": "同一天", "same_month": "同一個月", "same_year": "同一年",
-        "all_in": "都在", "apart": "相隔", "days": "天", "months": "個月", "years": "年",
-        "tie": "同時發生，都在", "unknown": "無法判斷先後：", "coarse": "只知道在",
-        "missing": "在資料中找不到這些事件的日期：", "missing_one": "在資料中找不到這個事件的日期：",
-        "cannot": "所以無法回答。", "found": "找到的：",
-    },
+    "hans": _HANS_WORDS,
+    "hant": {key: in_script(text, "hant") for key, text in _HANS_WORDS.items()},
 }
 
 
