@@ -570,12 +570,12 @@ def full_date(q: QuestionType, hit: RetrievedChunk, sent: _Sentence) -> str:
     """The day a when-question's quote gives without its year (「该方案于3月13日发布」,
     「28日9时55分…登陆」), with the month and year its story's date gives (2024年3月13日):
     the date of the best phrase that fills the question's gap and is a date (a typed one
-    first); "" when the quote states its year itself, gives no such day, or the story has
-    no date."""
-    story_day = as_date(hit.document.date)
-    if story_day is None or not sent.fillers:
+    first). Without a story date, a year the passage states before the day gives it
+    (「1857年…。4月20日，巴麥尊任命…」). "" when the quote states its year itself, or
+    nothing gives the day its year."""
+    if not sent.fillers:
         return ""
-    times = passage_times(hit.chunk.text, story_day)
+    times = passage_times(hit.chunk.text, as_date(hit.document.date))
     for filler in sorted(sent.fillers, key=lambda f: not f.typed):  # typed first, in rank order
         a, b = sent.folded.span(filler.start, filler.end)
         a, b = sent.start + a, sent.start + b

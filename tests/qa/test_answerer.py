@@ -434,6 +434,12 @@ def test_no_full_date_is_added_when_the_quote_states_its_year_or_the_story_has_n
     assert answerer.run(question, [_dated(undated, None)]).answer.startswith("芬兰总统")
 
 
+def test_without_a_story_date_a_year_the_passage_states_earlier_dates_the_day(answerer):
+    text = "1857年，英國決定擴大侵華戰爭。4月20日，巴麥尊任命原駐加拿大總督額爾金為全權專使，率使團來華。"
+    answer = answerer.run("巴麥尊在哪一年任命額爾金為全權專使？", [_dated(text, None)])
+    assert answer.answer.startswith("1857年4月20日：")
+
+
 def test_a_day_without_its_month_gets_the_month_and_year_of_its_story(answerer):
     text = "28日9时55分前后，台风杜苏芮在福建省晋江市沿海登陆，登陆时中心附近最大风力有15级。"
     hit = passage(text, doc_id="doksuri.txt", title="台风杜苏芮登陆福建")
