@@ -528,7 +528,8 @@ def _compute(asked: EventQuestion, dated: list[DatedEvent], marks: dict[int, str
         return f"{words['apart']}{gap}：{listed}。"
     order = sorted(range(len(dated)), key=lambda i: (spans[i].start, spans[i].end), reverse=asked.direction == "latest")
     top, runner = order[0], order[1]
-    if spans[top].overlaps(spans[runner]) and (spans[top].grain != "day" or spans[runner].grain != "day"):
+    one_day = all(s.grain == "day" and s.start == s.end for s in (spans[top], spans[runner]))
+    if spans[top].overlaps(spans[runner]) and not one_day:  # 2023年7月 and 7月20日, or a range holding the other day
         return words["unknown"] + listed + "。"
     if _key(spans[top], "day") == _key(spans[runner], "day"):
         return f"{dated[top].name}和{dated[runner].name}{words['tie']}{show_date(spans[top])}：{listed}。"

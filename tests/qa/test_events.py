@@ -4,6 +4,7 @@ computed answers (order, same period, interval, dates, a missing event) over the
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -208,3 +209,15 @@ def test_a_date_range_limits_the_events_too(qa):
     answer = qa.ask("嫦娥五号发射升空和杭州亚运会开幕，哪个事件更早？", within=DateRange.parse("2023-01-01", None))
     assert answer.abstained  # the 2020 story is outside the range: its event is not dated from another
     assert "嫦娥五号发射升空" in answer.answer
+
+
+def test_a_period_that_holds_the_other_event_s_day_gives_no_order():
+    from newsqa.qa.events import _WORDS, _compute
+
+    asked = EventQuestion.read("台风山竹登陆和台风杜苏芮登陆哪个更早？")
+    july = TimeSpan(dt.date(2023, 7, 2), dt.date(2023, 8, 1), "day", "7月2日至8月1日", False)
+    day = TimeSpan(dt.date(2023, 7, 28), dt.date(2023, 7, 28), "day", "28日", False)
+    dated = [event_date(asked.events[0], _hit("x", None)), event_date(asked.events[1], _hit("y", None))]
+    dated = [replace(dated[0], when=july), replace(dated[1], when=day)]
+    text = _compute(asked, dated, {0: "2023年7月2日至2023年8月1日[1]", 1: "2023年7月28日[2]"}, _WORDS["hans"])
+    assert text.startswith("无法判断先后：")
