@@ -19,6 +19,10 @@ and full-width digits count as digits.
 
 What stands inside 《…》 is a title, not a time the text names, and is not read.
 
+``story_times(text, story_day)`` reads a news passage as its story's: a year-less date takes
+the story's year (also after the story's date: a July story's 「将于9月1日生效」), and a
+month-less day (「28日9时55分」) the month around the story's date it falls nearest to.
+
 Weeks start on Monday (「上周」 on Thursday 2025-01-02 is 2024-12-23 … 2024-12-29).
 Without a reference date only explicit expressions that state their year are read.
 
@@ -38,7 +42,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from newsqa.chinese import NUMERAL_DIGITS, numeral_value
@@ -429,3 +433,43 @@ def _join(first: TimeSpan, second: TimeSpan, text: str) -> TimeSpan:
     end = second.offset + len(second.text)
     return TimeSpan(first.start, second.end, grain, text[first.offset : end], first.relative or second.relative,
                     first.offset)
+
+
+# A day without its month (「28日9时55分」「将于10日登陆」), as news writes days near its own date.
+_DAY_ONLY = re.compile(r"(?<![\d.．月号])(\d{1,2})\s*日(?![本报報元内內前电電讯訊])")
+DAY_AHEAD = 10  # a month-less day at most this far after the story's date is in its month ...
+DAY_BEHIND = 20  # ... and at most this far before it; otherwise in the month next to it
+
+
+def story_times(text: str, story_day: dt.date | None) -> list[TimeSpan]:
+    """The times a passage states, read as its story's: a year-less date (「8月11日」) takes
+    the story's year, also when it falls after the story's date (a July story's 「将于9月1日
+    生效」 is that September, not the last); a month-less day (「28日」) the month around the
+    story's date it falls nearest to; relative ones (「昨天」) are read against the story's
+    date. Offsets are into ``text``."""
+    if story_day is None:
+        return find_times(text)
+    head = f"{story_day.year}年："
+    times = [replace(t, offset=t.offset - len(head)) for t in find_times(head + text, story_day) if t.offset >= len(head)]
+    taken = [(t.offset, t.offset + len(t.text)) for t in times]
+    for m in _DAY_ONLY.finditer(text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        day = _near_day(int(m.group(1)), story_day)
+        if day is not None:
+            times.append(TimeSpan(day, day, "day", m.group(0), True, m.start()))
+    return sorted(times, key=lambda t: t.offset)
+
+
+def _near_day(day: int, story_day: dt.date) -> dt.date | None:
+    """The date of 「{day}日」 in a story of ``story_day``: in its month when that is at most
+    ``DAY_AHEAD`` days after and ``DAY_BEHIND`` before it, else the month before or after."""
+    for shift in (0, -1, 1):
+        months = story_day.year * 12 + story_day.month - 1 + shift
+        try:
+            candidate = dt.date(months // 12, months % 12 + 1, day)
+        except ValueError:
+            continue
+        if -DAY_BEHIND <= (candidate - story_day).days <= DAY_AHEAD:
+            return candidate
+    return None

@@ -69,11 +69,11 @@ from newsqa.ingest.news_pieces import lead_end
 from newsqa.qa import spans as sp
 from newsqa.qa.abstain import AbstentionModel
 from newsqa.qa.answer_types import QuestionType, detect_answer_type
-from newsqa.qa.events import passage_times, show_date
+from newsqa.qa.events import show_date
 from newsqa.qa.places import regions_in
 from newsqa.qa.qualifiers import Qualifiers
 from newsqa.script import Script, TraditionalVariant, detect_script, fold, to_reader_script
-from newsqa.timex import as_date
+from newsqa.timex import as_date, story_times
 from newsqa.types import Answer, Citation, RetrievedChunk
 
 TermWeights = Callable[[list[str]], dict[str, float]]
@@ -575,7 +575,7 @@ def full_date(q: QuestionType, hit: RetrievedChunk, sent: _Sentence) -> str:
     nothing gives the day its year."""
     if not sent.fillers:
         return ""
-    times = passage_times(hit.chunk.text, as_date(hit.document.date))
+    times = story_times(hit.chunk.text, as_date(hit.document.date))
     for filler in sorted(sent.fillers, key=lambda f: not f.typed):  # typed first, in rank order
         a, b = sent.folded.span(filler.start, filler.end)
         a, b = sent.start + a, sent.start + b

@@ -36,7 +36,7 @@ from newsqa.index.bm25 import bigram_tokens
 from newsqa.ingest.chunker import split_sentences
 from newsqa.qa.qualifiers import Qualifiers
 from newsqa.script import Script, detect_script, fold, in_script
-from newsqa.timex import DateRange, TimeSpan, as_date, find_times
+from newsqa.timex import DateRange, TimeSpan, as_date, story_times
 from newsqa.types import Answer, Citation, RetrievedChunk
 
 Kind = Literal["order", "same", "interval", "dates"]
@@ -281,46 +281,6 @@ def _coverage(words: set[str], folded: str) -> float:
     return sum(1 for w in words if w in folded) / len(words) if words else 0.0
 
 
-# A day without its month (「28日9时55分」「将于10日登陆」), as news writes days near its own date.
-_DAY_ONLY = re.compile(r"(?<![\d.．月号])(\d{1,2})\s*日(?![本报報元内內前电電讯訊])")
-DAY_AHEAD = 10  # a month-less day at most this far after the story's date is in its month ...
-DAY_BEHIND = 20  # ... and at most this far before it; otherwise in the month next to it
-
-
-def passage_times(text: str, story_day: dt.date | None) -> list[TimeSpan]:
-    """The times a passage states, read as its story's: a year-less date (「8月11日」) takes
-    the story's year, also when it falls after the story's date (a July story's 「将于9月1日
-    生效」 is that September, not the last); a month-less day (「28日」) the month around the
-    story's date it falls nearest to; relative ones (「昨天」) are read against the story's
-    date. Offsets are into ``text``."""
-    if story_day is None:
-        return find_times(text)
-    head = f"{story_day.year}年："
-    times = [replace(t, offset=t.offset - len(head)) for t in find_times(head + text, story_day) if t.offset >= len(head)]
-    taken = [(t.offset, t.offset + len(t.text)) for t in times]
-    for m in _DAY_ONLY.finditer(text):
-        if any(a <= m.start() < b for a, b in taken):
-            continue
-        day = _near_day(int(m.group(1)), story_day)
-        if day is not None:
-            times.append(TimeSpan(day, day, "day", m.group(0), True, m.start()))
-    return sorted(times, key=lambda t: t.offset)
-
-
-def _near_day(day: int, story_day: dt.date) -> dt.date | None:
-    """The date of 「{day}日」 in a story of ``story_day``: in its month when that is at most
-    ``DAY_AHEAD`` days after and ``DAY_BEHIND`` before it, else the month before or after."""
-    for shift in (0, -1, 1):
-        months = story_day.year * 12 + story_day.month - 1 + shift
-        try:
-            candidate = dt.date(months // 12, months % 12 + 1, day)
-        except ValueError:
-            continue
-        if -DAY_BEHIND <= (candidate - story_day).days <= DAY_AHEAD:
-            return candidate
-    return None
-
-
 def event_date(name: str, hit: RetrievedChunk, words: set[str] | None = None) -> DatedEvent:
     """When ``hit`` says the event ``name`` happened: the first day or month stated in the
     sentence that tells it best (relative dates read against the story's date), else the
@@ -337,7 +297,7 @@ def event_date(name: str, hit: RetrievedChunk, words: set[str] | None = None) ->
         return DatedEvent(name, hit, None, coverage)
     best = max(sentences, key=lambda sp: _coverage(words, fold(text[sp.start : sp.end])))
     # Read over the whole passage: a year-less 「8月8日」 takes the year of a date before it.
-    times = passage_times(text, story_day)
+    times = story_times(text, story_day)
     stated = [t for t in times if best.start <= t.offset < best.end]
     stated.sort(key=lambda t: t.grain == "year")  # a day or month before a year; stable otherwise
     if stated and stated[0].grain != "year":

@@ -135,9 +135,9 @@ def test_a_sentence_deep_in_a_story_is_not_dated_by_the_story_date():
     ],
 )
 def test_a_passage_s_days_without_month_or_year_are_read_near_its_story_date(text, story, day):
-    from newsqa.qa.events import passage_times
+    from newsqa.timex import story_times
 
-    times = passage_times(text, dt.date.fromisoformat(story))
+    times = story_times(text, dt.date.fromisoformat(story))
     assert [t.start.isoformat() for t in times] == [day]
 
 
