@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from newsqa.chinese import ordinals
@@ -123,3 +125,18 @@ def test_a_serial_name_with_another_number_is_another_thing():
     asked = Qualifiers.of("神舟十三号成功返回当天发生了什么？")
     assert not asked.held_by(Document(doc_id="a", title="神舟十四号乘组出舱", text="神舟十四号航天员乘组完成出舱。"))
     assert asked.held_by(Document(doc_id="b", title="神舟十三号返回", text="神舟十三号载人飞船返回舱成功着陆。"))
+
+
+def test_a_day_asked_with_its_year_must_be_the_story_s_or_named_in_it():
+    asked = Qualifiers.of("2023年5月19日A股市场的人工智能概念股表现如何？")
+    assert asked.days == (dt.date(2023, 5, 19),)
+
+    def story(text: str, date: str | None) -> Document:
+        return Document(doc_id="s", title="A股", text=text, date=date)
+
+    assert asked.held_by(story("A股人工智能概念股卷土重来。", "2023-05-19"))
+    assert asked.held_by(story("周五A股人工智能概念股卷土重来。", "2023-05-21"))  # a report of the next days
+    assert asked.held_by(story("5月19日，A股人工智能概念股卷土重来。", "2023-06-01"))  # names the day
+    assert asked.held_by(story("19日，A股人工智能概念股卷土重来。", "2023-05-25"))  # 「19日」 in a story of that month
+    assert not asked.held_by(story("A股人工智能概念股震荡下跌。", "2023-10-23"))  # another day's story
+    assert Qualifiers.of("上海自貿區是哪一天掛牌的？").days == ()  # no day asked: nothing checked
