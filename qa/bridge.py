@@ -29,9 +29,9 @@ from newsqa.timex import DateRange, TimeSpan, as_date
 from newsqa.types import Answer, Citation, RetrievedChunk
 
 # 「X当天，…」: the anchor word closes a clause of its own (「…夺得了当年NCAA冠军」 is no anchor),
-# and the anchor names an event, not what is asked (no 哪/谁/什么, no quotation).
+# and the anchor names an event, not what is asked (no 哪/谁/什么) nor a sentence (no 。？).
 _ANCHOR = re.compile(
-    r"^(?P<anchor>[^，,。？?「」“”\"]{3,60}?)(?:的)?(?P<word>当天|当日|同一天|那一天|那天|当月|同月|那个月|当年|同年|那一年)[，,]\s*(?P<rest>.{4,})$"
+    r"^(?P<anchor>[^。？?]{3,60}?)(?:的)?(?P<word>当天|当日|同一天|那一天|那天|当月|同月|那个月|当年|同年|那一年)[，,]\s*(?P<rest>.{4,})$"
 )
 _ASKING = re.compile(r"哪|谁|什么|何|多少|几|怎")
 _GRAINS: dict[str, Grain] = {

@@ -47,6 +47,9 @@ def test_reads_the_anchor_the_period_and_the_question_proper():
     assert AnchoredQuestion.read("1990年，约翰逊率队击败了哪个教练执教的杜克大学，夺得了当年NCAA冠军？") is None
     assert AnchoredQuestion.read("戚务生当年以什么特点著称？") is None
     assert AnchoredQuestion.read("艾里森创作的哪一集当年，赢得了美国编剧工会奖？") is None
+    # quotes and commas inside the anchor are the event's own
+    assert AnchoredQuestion.read("“红通人员”周权回国投案当天，郑钦文赢了谁？").anchor == "“红通人员”周权回国投案"
+    assert AnchoredQuestion.read("世界水日，小麦返青和春浇关键期当天，保险资金买了什么？").anchor == "世界水日，小麦返青和春浇关键期"
 
 
 def test_the_period_is_the_anchor_s_day_month_or_year():
