@@ -115,6 +115,12 @@ def in_script(text: str, script: Script) -> str:
     return to_simplified(text) if script == "hans" else _converter("s2tw").convert(text)
 
 
+def in_both_scripts(words: dict[str, str]) -> dict[Script, dict[str, str]]:
+    """Fixed words written once in Simplified (``words``), per script: Simplified as
+    given, Traditional converted (``in_script``)."""
+    return {"hans": dict(words), "hant": {key: in_script(text, "hant") for key, text in words.items()}}
+
+
 def width_fold(text: str) -> str:
     """NFKC: full-width letters/digits/punctuation to half-width; keeps the length per char mostly."""
     return unicodedata.normalize("NFKC", text)

@@ -50,7 +50,7 @@ from newsqa.dates import DATE_SEP, MAX_YEAR, MIN_YEAR
 
 Grain = Literal["year", "month", "day"]
 _Resolved = tuple[dt.date, dt.date, Grain, bool]  # start, end, grain, relative
-_GRAIN_ORDER = {"year": 0, "month": 1, "day": 2}
+GRAIN_ORDER = {"year": 0, "month": 1, "day": 2}  # coarse to fine
 
 RECENT_DAYS = 90  # 「最近」「近期」「近来」: this many days up to the reference date
 LATELY_DAYS = 30  # 「近日」「日前」
@@ -429,7 +429,7 @@ def _join(first: TimeSpan, second: TimeSpan, text: str) -> TimeSpan:
     """「2019年至2021年」: one span from the first's start to the second's end."""
     if second.end < first.start:  # not a range after all (「2021年-2019年」): keep the first
         return first
-    grain = first.grain if _GRAIN_ORDER[first.grain] >= _GRAIN_ORDER[second.grain] else second.grain
+    grain = first.grain if GRAIN_ORDER[first.grain] >= GRAIN_ORDER[second.grain] else second.grain
     end = second.offset + len(second.text)
     return TimeSpan(first.start, second.end, grain, text[first.offset : end], first.relative or second.relative,
                     first.offset)
@@ -465,11 +465,34 @@ def _near_day(day: int, story_day: dt.date) -> dt.date | None:
     """The date of 「{day}日」 in a story of ``story_day``: in its month when that is at most
     ``DAY_AHEAD`` days after and ``DAY_BEHIND`` before it, else the month before or after."""
     for shift in (0, -1, 1):
-        months = story_day.year * 12 + story_day.month - 1 + shift
         try:
-            candidate = dt.date(months // 12, months % 12 + 1, day)
+            candidate = dt.date(*_add_months(story_day, shift), day)
         except ValueError:
             continue
         if -DAY_BEHIND <= (candidate - story_day).days <= DAY_AHEAD:
             return candidate
     return None
+
+
+def grain_period(day: dt.date, grain: Grain) -> tuple[dt.date, dt.date]:
+    """The first and last day of ``day``'s year, month or the day itself (``grain``)."""
+    if grain == "year":
+        return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
+    if grain == "month":
+        return dt.date(day.year, day.month, 1), _month_end(day.year, day.month)
+    return day, day
+
+
+def show_date(span: TimeSpan) -> str:
+    """``span`` as a reader writes it, at its grain: 2019年11月5日, 2019年11月, 2019年, or
+    「2024年1月至2024年6月」 for a period of several."""
+    first, last = _at_grain(span.start, span.grain), _at_grain(span.end, span.grain)
+    return first if first == last else f"{first}至{last}"
+
+
+def _at_grain(day: dt.date, grain: Grain) -> str:
+    if grain == "year":
+        return f"{day.year}年"
+    if grain == "month":
+        return f"{day.year}年{day.month}月"
+    return f"{day.year}年{day.month}月{day.day}日"

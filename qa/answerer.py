@@ -69,11 +69,10 @@ from newsqa.ingest.news_pieces import lead_end
 from newsqa.qa import spans as sp
 from newsqa.qa.abstain import AbstentionModel
 from newsqa.qa.answer_types import QuestionType, detect_answer_type
-from newsqa.qa.events import show_date
 from newsqa.qa.places import regions_in
 from newsqa.qa.qualifiers import Qualifiers
 from newsqa.script import Script, TraditionalVariant, detect_script, fold, to_reader_script
-from newsqa.timex import as_date, story_times
+from newsqa.timex import as_date, show_date, story_times
 from newsqa.types import Answer, Citation, RetrievedChunk
 
 TermWeights = Callable[[list[str]], dict[str, float]]

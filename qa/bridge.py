@@ -17,15 +17,14 @@ Example::
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from newsqa.index.bm25 import query_tokens
-from newsqa.qa.events import DatedEvent, Grain, show_date
-from newsqa.script import Script, detect_script, fold, in_script
-from newsqa.timex import DateRange, TimeSpan, as_date
+from newsqa.qa.events import DatedEvent, word_share
+from newsqa.script import Script, detect_script, fold, in_both_scripts
+from newsqa.timex import GRAIN_ORDER, DateRange, Grain, TimeSpan, as_date, grain_period, show_date
 from newsqa.types import Answer, Citation, RetrievedChunk
 
 # 「X当天，…」: the anchor word closes a clause of its own (「…夺得了当年NCAA冠军」 is no anchor),
@@ -44,16 +43,12 @@ PROPER_DAYS = 3  # the days of this many passages for the question proper are se
 IN_PERIOD_COST = 5  # the rank an anchor passage found only within such a day counts as
 MIN_PROPER_SHARE = 0.4  # of the question proper's words, the sentence quoted from the anchor's day must hold
 
-_HANS_WORDS = {
+_WORDS: dict[Script, dict[str, str]] = in_both_scripts({
     "at": "在", "day": "当天", "month": "当月", "year": "当年",
     "undated": "在资料中找不到「{}」的日期，不知道是哪一天。",
     "nothing": "但那段时间的文章里找不到这个问题的答案。",
     "any_day": "不限日期的话，资料中有：", "cannot": "无法回答。",
-}
-_WORDS: dict[Script, dict[str, str]] = {
-    "hans": _HANS_WORDS,
-    "hant": {key: in_script(text, "hant") for key, text in _HANS_WORDS.items()},
-}
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,18 +78,11 @@ class AnchoredQuestion:
 
     def period(self, when: TimeSpan) -> DateRange:
         """The anchor's day, month or year (the grain asked), as a date range."""
-        day = when.start
-        if self.grain == "year":
-            return DateRange.parse(day.replace(month=1, day=1), day.replace(month=12, day=31))
-        if self.grain == "month":
-            last = calendar.monthrange(day.year, day.month)[1]
-            return DateRange.parse(day.replace(day=1), day.replace(day=last))
-        return DateRange.parse(day, day)
+        return DateRange.parse(*grain_period(when.start, self.grain))
 
     def fine_enough(self, when: TimeSpan) -> bool:
         """Whether the anchor's date is at least as fine as the period asked (a month is no 当天)."""
-        order = {"year": 0, "month": 1, "day": 2}
-        return order[when.grain] >= order[self.grain] and when.start.year == when.end.year
+        return GRAIN_ORDER[when.grain] >= GRAIN_ORDER[self.grain] and when.start.year == when.end.year
 
 
 def pick_anchor(
@@ -139,8 +127,7 @@ def answers_the_question(asked: AnchoredQuestion, answer: Answer, min_share: flo
     if not words:
         return True
     cited = answer.citations[0]
-    said = fold(cited.title + "\n" + cited.text[cited.highlight_start : cited.highlight_end])
-    return sum(1 for w in words if w in said) / len(words) >= min_share
+    return word_share(words, fold(cited.title + "\n" + cited.text[cited.highlight_start : cited.highlight_end])) >= min_share
 
 
 def within_both(first: DateRange | None, second: DateRange) -> DateRange | None:

@@ -29,18 +29,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 from newsqa.index.bm25 import bigram_tokens
 from newsqa.ingest.chunker import split_sentences
 from newsqa.qa.qualifiers import Qualifiers
-from newsqa.script import Script, detect_script, fold, in_script
-from newsqa.timex import DateRange, TimeSpan, as_date, story_times
+from newsqa.script import Script, detect_script, fold, in_both_scripts
+from newsqa.timex import GRAIN_ORDER, DateRange, Grain, TimeSpan, as_date, grain_period, show_date, story_times
 from newsqa.types import Answer, Citation, RetrievedChunk
 
 Kind = Literal["order", "same", "interval", "dates"]
-Grain = Literal["year", "month", "day"]
 
 MAX_EVENTS = 5
 MIN_EVENT_CHARS = 2
@@ -171,42 +170,29 @@ def _event_spans(folded: str) -> list[list[tuple[int, int]]]:
     head = _LIST_HEAD.match(folded, start)
     if head is not None and head.end() < end:
         start = head.end()
-    parts = _split_list(folded, start, end)
+    parts = _split_at(_TOP_SPLIT, folded, start, end)  # at 、，；
     stated = _COUNT.search(folded)
     wanted = _COUNTS[stated.group(1)] if stated else None
     readings = [parts]
     if parts and (len(parts) == 1 or (wanted or 0) > len(parts) or (wanted is None and len(parts) >= 2)):
         readings = [parts[:-1] + last for last in _split_last(folded, *parts[-1], only_and=len(parts) >= 2)]
         if len(parts) == 1:  # 「A和B和C」: also every 和 a split
-            every = _split_every(folded, *parts[0])
+            every = _split_at(_CONJ[0], folded, *parts[0])
             if len(every) > 2:
                 readings.append(every)
     return [[p for p in r if not _ONLY_TIME.match(folded[p[0] : p[1]])] for r in readings]
 
 
-def _split_every(folded: str, start: int, end: int) -> list[tuple[int, int]]:
-    """``[start, end)`` split at every 以及/和 (「杜苏芮和卡努和梅花」)."""
-    spans, at = [], start
-    for m in _CONJ[0].finditer(folded, start, end):
-        spans.append(_trim(folded, at, m.start()))
+def _split_at(separator: re.Pattern, folded: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``[start, end)`` split at every ``separator``, each part trimmed (a leading 以及/和
+    dropped) and kept when it is at least ``MIN_EVENT_CHARS`` long."""
+    bounds, at = [], start
+    for m in separator.finditer(folded, start, end):
+        bounds.append((at, m.start()))
         at = m.end()
-    spans.append(_trim(folded, at, end))
-    return [p for p in spans if p[1] - p[0] >= MIN_EVENT_CHARS]
-
-
-def _split_list(folded: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The list split at 、，；, each part trimmed (a leading 以及/和 dropped)."""
-    spans, at = [], start
-    for m in _TOP_SPLIT.finditer(folded, start, end):
-        spans.append((at, m.start()))
-        at = m.end()
-    spans.append((at, end))
-    parts = []
-    for a, b in spans:
-        a, b = _trim(folded, a, b)
-        if b - a >= MIN_EVENT_CHARS:
-            parts.append((a, b))
-    return parts
+    bounds.append((at, end))
+    parts = [_trim(folded, a, b) for a, b in bounds]
+    return [p for p in parts if p[1] - p[0] >= MIN_EVENT_CHARS]
 
 
 def _split_last(folded: str, start: int, end: int, *, only_and: bool) -> list[list[tuple[int, int]]]:
@@ -277,7 +263,8 @@ def event_words(name: str) -> set[str]:
     return {t for t in bigram_tokens(fold(name)) if not (len(t) == 1 and t in _STOP)}
 
 
-def _coverage(words: set[str], folded: str) -> float:
+def word_share(words: set[str], folded: str) -> float:
+    """The share of ``words`` that stand in ``folded``."""
     return sum(1 for w in words if w in folded) / len(words) if words else 0.0
 
 
@@ -291,11 +278,11 @@ def event_date(name: str, hit: RetrievedChunk, words: set[str] | None = None) ->
     that is when it was reported."""
     words = words if words is not None else event_words(name)
     text, story_day = hit.chunk.text, as_date(hit.document.date)
-    coverage = _coverage(words, fold(f"{hit.document.title}\n{text}"))
+    coverage = word_share(words, fold(f"{hit.document.title}\n{text}"))
     sentences = split_sentences(text) or []
     if not sentences:
         return DatedEvent(name, hit, None, coverage)
-    best = max(sentences, key=lambda sp: _coverage(words, fold(text[sp.start : sp.end])))
+    best = max(sentences, key=lambda sp: word_share(words, fold(text[sp.start : sp.end])))
     # Read over the whole passage: a year-less 「8月8日」 takes the year of a date before it.
     times = story_times(text, story_day)
     stated = [t for t in times if best.start <= t.offset < best.end]
@@ -321,40 +308,14 @@ def event_date(name: str, hit: RetrievedChunk, words: set[str] | None = None) ->
 
 # --------------------------------------------------------------------------- the answer
 
-_HANS_WORDS = {
+# The words of an answer, written once (the events and dates come from the question and passages).
+_WORDS: dict[Script, dict[str, str]] = in_both_scripts({
     "earliest2": "更早", "latest2": "更晚", "earliest": "最早", "latest": "最晚", "at": "在",
     "yes": "是的", "no": "不是", "apart": "相隔", "days": "天", "months": "个月", "years": "年",
     "tie": "同时发生，都在", "unknown": "无法判断先后：", "coarse": "只知道在",
     "missing": "在资料中找不到这些事件的日期：", "missing_one": "在资料中找不到这个事件的日期：",
     "cannot": "所以无法回答。", "found": "找到的：",
-}
-# The words of an answer, per script (the events and dates come from the question and passages).
-_WORDS: dict[Script, dict[str, str]] = {
-    "hans": _HANS_WORDS,
-    "hant": {key: in_script(text, "hant") for key, text in _HANS_WORDS.items()},
-}
-
-
-def show_date(span: TimeSpan) -> str:
-    """``span`` as a reader writes it, at its grain: 2019年11月5日, 2019年11月, 2019年."""
-    first, last = _at_grain(span.start, span.grain), _at_grain(span.end, span.grain)
-    return first if first == last else f"{first}至{last}"
-
-
-def _at_grain(day: dt.date, grain: Grain) -> str:
-    if grain == "year":
-        return f"{day.year}年"
-    if grain == "month":
-        return f"{day.year}年{day.month}月"
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _key(span: TimeSpan, grain: Grain) -> tuple[int, ...]:
-    day = span.start
-    return (day.year,) if grain == "year" else (day.year, day.month) if grain == "month" else (day.year, day.month, day.day)
-
-
-_GRAIN_RANK = {"year": 0, "month": 1, "day": 2}
+})
 
 
 class EventAnswerer:
@@ -470,14 +431,15 @@ def _compute(asked: EventQuestion, dated: list[DatedEvent], marks: dict[int, str
     if asked.kind == "dates":
         return listed + "。"
     if asked.kind == "same":
-        coarse = [i for i, s in enumerate(spans) if _GRAIN_RANK[s.grain] < _GRAIN_RANK[asked.grain]]
+        coarse = [i for i, s in enumerate(spans) if GRAIN_ORDER[s.grain] < GRAIN_ORDER[asked.grain]]
         if coarse:
             return words["unknown"].replace("先后", "") + "，".join(
                 f"{dated[i].name}{words['coarse']}{marks[i]}" for i in coarse) + "。"
-        same = len({_key(s, asked.grain) for s in spans}) == 1
+        same = len({grain_period(s.start, asked.grain) for s in spans}) == 1
         return f"{words['yes'] if same else words['no']}：{listed}。"
     if asked.kind == "interval":
-        first, last = sorted(spans, key=lambda s: s.start)[0], sorted(spans, key=lambda s: s.start)[-1]
+        ordered = sorted(spans, key=lambda s: s.start)
+        first, last = ordered[0], ordered[-1]
         days = (last.start - first.start).days
         if asked.grain == "year":
             gap = f"{last.start.year - first.start.year}{words['years']}"
@@ -491,7 +453,7 @@ def _compute(asked: EventQuestion, dated: list[DatedEvent], marks: dict[int, str
     one_day = all(s.grain == "day" and s.start == s.end for s in (spans[top], spans[runner]))
     if spans[top].overlaps(spans[runner]) and not one_day:  # 2023年7月 and 7月20日, or a range holding the other day
         return words["unknown"] + listed + "。"
-    if _key(spans[top], "day") == _key(spans[runner], "day"):
+    if spans[top].start == spans[runner].start:
         return f"{dated[top].name}和{dated[runner].name}{words['tie']}{show_date(spans[top])}：{listed}。"
     which = words[asked.direction + ("2" if len(dated) == 2 else "")]
     rest = "，".join(f"{dated[i].name}{words['at']}{marks[i]}" for i in order[1:])

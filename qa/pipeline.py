@@ -120,7 +120,8 @@ class NewsQA:
         self, question: str, as_of: dt.date | None, within: DateRange | None
     ) -> Answer | None:
         """The computed answer to a question about several events' dates (which came first,
-        the same month?, how far apart: ``newsqa.qa.events``), else None."""
+        the same month?, how far apart: ``newsqa.qa.events``) or asked of another event's day
+        (「X当天，…」: ``newsqa.qa.bridge``), else None."""
         asked = EventQuestion.read(question)
         anchored = AnchoredQuestion.read(question) if asked is None else None
         if asked is None and anchored is None:
@@ -161,18 +162,24 @@ class NewsQA:
         any_day.retrieved = proper
         return anchored_answer(asked, anchor, on_the_day, any_day)
 
+    def _validated(self, question: str) -> str:
+        """The question through the one gate (``newsqa.question``), with the question encoder
+        loaded first: ``latency_ms`` measures answering, not loading."""
+        question = validate_question(question)
+        self.index.embedder.warmup()
+        return question
+
     def _retrieve(
         self, question: str, top_k: int | None, as_of: dt.date | None = None, within: DateRange | None = None
-    ) -> tuple[str, list, int, float]:
-        """(question, retrieved, k, start time); the retrieval time is kept for ``_finish``."""
-        question = validate_question(question)
-        self.index.embedder.warmup()  # load the question encoder first: latency_ms measures answering, not loading
+    ) -> tuple[list, int, float]:
+        """(retrieved, k, start time) for a validated question; the retrieval time is kept
+        for ``_finish``."""
         started = time.perf_counter()
         self.refresh()
         k = top_k or self.settings.retrieval_top_k
         retrieved = self._retriever.run(question, max(k, EVAL_DEPTH), as_of=as_of, within=within)
         self._retrieval_ms.value = (time.perf_counter() - started) * 1000
-        return question, retrieved, k, started
+        return retrieved, k, started
 
     def _finish(self, answer: Answer, retrieved: list, started: float) -> Answer:
         answer.retrieved = retrieved
@@ -194,12 +201,11 @@ class NewsQA:
         ``as_of``: the day the question is asked, which 「去年」「上周」 are read against
         (default today); ``within``: only articles dated in this range. A question about
         several events' dates (「A和B哪个更早？」) gets a computed answer, one citation per event."""
-        question = validate_question(question)
-        self.index.embedder.warmup()
+        question = self._validated(question)
         events = self._about_events(question, as_of, within)
         if events is not None:
             return events
-        question, retrieved, k, started = self._retrieve(question, top_k, as_of, within)
+        retrieved, k, started = self._retrieve(question, top_k, as_of, within)
         answer = self.answerer.run(question, retrieved[:k], term_weights=self.index.term_weights)
         return self._finish(answer, retrieved, started)
 
@@ -209,13 +215,12 @@ class NewsQA:
         """Like :meth:`ask`, but yields the generated text in pieces as the model writes it
         (unchecked), then the checked ``Answer`` (always last). The extractive answerer, and
         a question about several events' dates, yield only the ``Answer``."""
-        question = validate_question(question)
-        self.index.embedder.warmup()
+        question = self._validated(question)
         events = self._about_events(question, as_of, within)
         if events is not None:
             yield events
             return
-        question, retrieved, k, started = self._retrieve(question, top_k, as_of, within)
+        retrieved, k, started = self._retrieve(question, top_k, as_of, within)
         stream = getattr(self.answerer, "stream", None)
         if stream is None:
             answer = self.answerer.run(question, retrieved[:k], term_weights=self.index.term_weights)

@@ -10,9 +10,9 @@ import pytest
 
 from newsqa.chinese import polarity
 from newsqa.config import Settings
-from newsqa.qa.events import EventQuestion, event_date, show_date
+from newsqa.qa.events import EventQuestion, event_date
 from newsqa.qa.pipeline import NewsQA
-from newsqa.timex import TimeSpan
+from newsqa.timex import TimeSpan, show_date
 from newsqa.types import Chunk, Document, RetrievedChunk
 
 # ---------------------------------------------------------------------------- reading the question
