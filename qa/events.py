@@ -312,7 +312,7 @@ def event_date(name: str, hit: RetrievedChunk, words: set[str] | None = None) ->
 _WORDS: dict[Script, dict[str, str]] = in_both_scripts({
     "earliest2": "更早", "latest2": "更晚", "earliest": "最早", "latest": "最晚", "at": "在",
     "yes": "是的", "no": "不是", "apart": "相隔", "days": "天", "months": "个月", "years": "年",
-    "tie": "同时发生，都在", "unknown": "无法判断先后：", "coarse": "只知道在",
+    "tie": "同时发生，都在", "unknown": "无法判断先后：", "undecided": "无法判断：", "coarse": "只知道在",
     "missing": "在资料中找不到这些事件的日期：", "missing_one": "在资料中找不到这个事件的日期：",
     "cannot": "所以无法回答。", "found": "找到的：",
 })
@@ -433,7 +433,7 @@ def _compute(asked: EventQuestion, dated: list[DatedEvent], marks: dict[int, str
     if asked.kind == "same":
         coarse = [i for i, s in enumerate(spans) if GRAIN_ORDER[s.grain] < GRAIN_ORDER[asked.grain]]
         if coarse:
-            return words["unknown"].replace("先后", "") + "，".join(
+            return words["undecided"] + "，".join(
                 f"{dated[i].name}{words['coarse']}{marks[i]}" for i in coarse) + "。"
         same = len({grain_period(s.start, asked.grain) for s in spans}) == 1
         return f"{words['yes'] if same else words['no']}：{listed}。"

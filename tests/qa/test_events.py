@@ -221,3 +221,20 @@ def test_a_period_that_holds_the_other_event_s_day_gives_no_order():
     dated = [replace(dated[0], when=july), replace(dated[1], when=day)]
     text = _compute(asked, dated, {0: "2023年7月2日至2023年8月1日[1]", 1: "2023年7月28日[2]"}, _WORDS["hans"])
     assert text.startswith("无法判断先后：")
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    ("台风山竹登陆和台风杜苏芮登陆是同一天吗？", "无法判断："),
+    ("颱風山竹登陸和颱風杜蘇芮登陸是同一天嗎？", "無法判斷："),  # not 「無法判斷先後」
+])
+def test_a_judgement_on_a_coarse_date_says_it_cannot_tell(question, said):
+    from newsqa.qa.events import _WORDS, _compute
+
+    asked = EventQuestion.read(question)
+    month = TimeSpan(dt.date(2023, 7, 1), dt.date(2023, 7, 31), "month", "7月", False)
+    day = TimeSpan(dt.date(2023, 7, 28), dt.date(2023, 7, 28), "day", "28日", False)
+    dated = [replace(event_date(asked.events[0], _hit("x", None)), when=month),
+             replace(event_date(asked.events[1], _hit("y", None)), when=day)]
+    script = "hant" if said.startswith("無") else "hans"
+    text = _compute(asked, dated, {0: "2023年7月[1]", 1: "2023年7月28日[2]"}, _WORDS[script])
+    assert text.startswith(said) and "先" not in text
