@@ -1,1 +1,2 @@
-"""The index: FAISS vectors, BM25 and the docstore behind one facade (``NewsIndex``)."""
+"""The index: FAISS vectors, BM25 and the docstore behind one facade (``NewsIndex``), opened
+by ``newsqa.index.access`` and cut into passages by ``newsqa.index.chunker``."""

@@ -1,10 +1,10 @@
 """BM25 over script-folded character bigrams (``bm25s`` does the scoring).
 
-Chinese has no spaces, and on this news text character bigrams of the OpenCC-t2s
-folded text beat jieba words (see README, "Retrieval"). Latin words and numbers are
-kept whole. Both the corpus and the query are folded, so a Traditional question
-matches a Simplified article. Question words (哪一, 什么, 多少 …) are dropped from
-queries: they carry no content.
+The tokens are those of ``newsqa.text``: character bigrams of the OpenCC-t2s folded text
+(on this news text they beat jieba words, see README, "Retrieval"), latin words and numbers
+kept whole. Both the corpus and the query are folded, so a Traditional question matches a
+Simplified article. Question words (哪一, 什么, 多少 …) are dropped from queries
+(``newsqa.text.query_tokens``): they carry no content.
 
 Example::
 
@@ -23,21 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-logger = logging.getLogger(__name__)
+from newsqa.text import HAN_TOKEN_RANGES, LATIN_WORD, query_tokens
 
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN_RE = re.compile(rf"[{_CJK}]+|[a-z0-9]+(?:[.%][0-9]+)?")
-# Folded (Simplified) question words whose bigrams say what is asked, not what about.
-# 哪/哪一 + a measure word (哪一门, 哪座, 哪一类 …) asks "which"; the noun after it stays.
-_QUESTION_WORDS = (
-    *(f"哪{one}{m}" for one in ("一", "") for m in "个位种门座类项部条家场本份支所届次名首段间组件样批处"),
-    "哪一天", "哪一年", "哪一", "哪些", "哪里", "哪儿", "哪年", "哪天", "哪边", "哪方面",
-    "什么时候", "什么样", "什么", "甚么", "为什么", "为甚么", "多少", "多久", "多大", "多长", "多高", "多远",
-    "几个", "几位", "几种", "几次", "几岁", "几年", "几月", "几日",
-    "何时", "何地", "何人", "何年", "何处", "何种", "何者", "为何", "如何", "怎么", "怎样",
-    "是谁", "谁是", "谁", "是否", "是不是", "有没有", "吗", "呢",
-)
-_QUESTION_RE = re.compile("|".join(sorted(_QUESTION_WORDS, key=len, reverse=True)))
+logger = logging.getLogger(__name__)
 
 
 def _bm25s():
@@ -48,34 +36,12 @@ def _bm25s():
     return bm25s
 
 
-def bigram_tokens(folded: str) -> list[str]:
-    """Character bigrams of CJK runs (a lone character stays a unigram) plus latin/number words."""
-    tokens: list[str] = []
-    for match in _TOKEN_RE.finditer(folded):
-        run = match.group()
-        if run[0].isascii():
-            tokens.append(run)
-        elif len(run) == 1:
-            tokens.append(run)
-        else:
-            tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
-    return tokens
-
-
-def query_tokens(folded_query: str) -> list[str]:
-    """Tokens of a folded question with question words removed (falls back to all tokens)."""
-    stripped = _QUESTION_RE.sub(" ", folded_query)
-    tokens = bigram_tokens(stripped)
-    return tokens or bigram_tokens(folded_query)
-
-
-_LATIN_RE = re.compile(r"[a-z0-9]+(?:[.%][0-9]+)?")
-_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_LATIN_RE = re.compile(LATIN_WORD)
 _BIGRAM_SHIFT = 21  # code points fit in 21 bits: a bigram key is (first << 21) | second
 
 
 def _batch_tokens(texts: list[str], latin_vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The tokens of ``texts`` (same as ``bigram_tokens``), vectorised: ``(doc, key, length)``.
+    """The tokens of ``texts`` (same as ``newsqa.text.bigram_tokens``), vectorised: ``(doc, key, length)``.
 
     ``doc``/``key`` list each token occurrence (CJK bigrams and lone characters as code-point
     keys >= 0; latin/number words as ``-(1 + id)`` with ids from ``latin_vocab``, which
@@ -87,7 +53,7 @@ def _batch_tokens(texts: list[str], latin_vocab: dict[str, int]) -> tuple[np.nda
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
     starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
     cjk = np.zeros(len(codes), dtype=bool)
-    for lo, hi in _CJK_RANGES:
+    for lo, hi in HAN_TOKEN_RANGES:
         cjk |= (codes >= lo) & (codes <= hi)
     before = np.concatenate([[False], cjk[:-1]])
     after = np.concatenate([cjk[1:], [False]])
@@ -262,3 +228,42 @@ class BM25Index:
         if (folder / "bm25s").exists():
             index._bm25 = bm25s.BM25.load(str(folder / "bm25s"))
         return index
+
+
+class ChunkBM25:
+    """BM25 over an index's chunks: built from their folded texts the first time it is needed
+    after a change (``invalidate``), its positions mapped back to the chunks' vector ids.
+
+    On disk (one generation folder): ``bm25/`` (the ``BM25Index``) and ``bm25_ids.npy``.
+    """
+
+    def __init__(self, bm25: BM25Index | None = None, ids: np.ndarray | None = None):
+        self.bm25 = bm25
+        self.ids: np.ndarray = ids if ids is not None else np.zeros(0, dtype=np.int64)
+
+    def invalidate(self) -> None:
+        """The chunks changed: rebuild before the next use."""
+        self.bm25 = None
+
+    def ready(self, folded: dict[int, str]) -> BM25Index:
+        """The BM25 index over ``folded`` (vector id -> folded text), built now if stale."""
+        if self.bm25 is None:
+            ids = np.fromiter(sorted(folded), dtype=np.int64, count=len(folded))
+            bm25 = BM25Index()
+            bm25.build([folded[int(i)] for i in ids])
+            self.bm25, self.ids = bm25, ids
+        return self.bm25
+
+    def search(self, folded: dict[int, str], folded_query: str, k: int) -> list[tuple[int, float]]:
+        """``(vector id, score)`` of the best ``k`` chunks with a positive score."""
+        bm25 = self.ready(folded)
+        return [(int(self.ids[pos]), score) for pos, score in bm25.search(folded_query, k)]
+
+    def save(self, folder: Path) -> None:
+        """Write the (ready) index into a generation folder."""
+        self.bm25.save(folder / "bm25")
+        np.save(folder / "bm25_ids.npy", self.ids)
+
+    @classmethod
+    def load(cls, folder: Path) -> "ChunkBM25":
+        return cls(BM25Index.load(folder / "bm25"), np.load(folder / "bm25_ids.npy"))

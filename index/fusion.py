@@ -149,8 +149,9 @@ def fuse_candidates(
     return out
 
 
-def to_retrieved(candidate: Candidate, score: float) -> RetrievedChunk:
-    """The public record of a candidate, with ``score`` as its final score."""
+def to_retrieved(candidate: Candidate, score: float, rerank_score: float | None = None) -> RetrievedChunk:
+    """The public record of a candidate, with ``score`` as its final score (and the second
+    stage's own score, when it re-scored the candidate)."""
     return RetrievedChunk(
         chunk=candidate.chunk,
         document=candidate.document,
@@ -159,4 +160,5 @@ def to_retrieved(candidate: Candidate, score: float) -> RetrievedChunk:
         bm25_rank=candidate.bm25_rank,
         dense_score=candidate.dense_score,
         bm25_score=candidate.bm25_score,
+        rerank_score=None if rerank_score is None else float(rerank_score),
     )

@@ -1,7 +1,9 @@
 """``NewsIndex``: the one facade over FAISS vectors, BM25 and the docstore.
 
 Callers never touch FAISS or BM25 directly: they ``upsert`` documents, ``delete``
-them, ``search`` with a question and ``save``/``load`` the whole thing.
+them, ask for a question's first-stage ``search_candidates`` and ``save``/``load`` the
+whole thing. Fusing and re-ranking the candidates is the served retriever's work
+(``newsqa.qa.retriever.HybridRetriever``), the one way passages are found.
 
 On disk an index folder holds numbered *generations*; ``CURRENT`` names the live
 one. ``save()`` writes a complete new generation beside the old one and swaps
@@ -22,17 +24,14 @@ Example::
     index = NewsIndex.create(path, embedder, chunker)
     index.upsert(documents)
     index.save()
-    hits = NewsIndex.load(path, embedder, chunker).search("上海自貿區是哪一天掛牌的？", k=5)
+    candidates = NewsIndex.load(path, embedder, chunker).search_candidates("上海自貿區是哪一天掛牌的？")
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
-import os
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,20 +39,25 @@ from pathlib import Path
 import numpy as np
 
 from newsqa.faults import crash_point
-from newsqa.index.bm25 import BM25Index
-from newsqa.index.dense import DenseConfig, DenseIndex, DenseMeta
-from newsqa.index.docstore import DocstoreContents, read_docstore, write_docstore
+from newsqa.index.bm25 import BM25Index, ChunkBM25
+from newsqa.index.catalog import DocumentCatalog, document_reference, text_key
+from newsqa.index.dense import DenseConfig, DenseMeta
+from newsqa.index.docstore import read_docstore, write_docstore
 from newsqa.index.embedder import Embedder
-from newsqa.index.fusion import Candidate, fuse_candidates, to_retrieved
-from newsqa.ingest.chunker import SentenceChunker
+from newsqa.index.fusion import Candidate
+from newsqa.index.generations import CURRENT_FILE, MANIFEST_FILE, GenerationFolder
+from newsqa.index.vectors import ChunkVectors
 from newsqa.script import fold, in_script, written_script
-from newsqa.types import Chunk, Document, RetrievedChunk
+from newsqa.types import Chunk, Chunker, Document
 
 logger = logging.getLogger(__name__)
 
+__all__ = [
+    "CURRENT_FILE", "FORMAT_VERSION", "MANIFEST_FILE", "IndexMismatchError", "IndexNotFoundError",
+    "NewsIndex", "NewsIndexError", "UpsertResult", "document_reference", "text_key",
+]
+
 FORMAT_VERSION = 2
-CURRENT_FILE = "CURRENT"
-MANIFEST_FILE = "manifest.json"
 SCRIPT_SAMPLE = 1000  # passages read to tell which script the archive is written in
 
 
@@ -81,58 +85,71 @@ class UpsertResult:
     chunks_removed: int = 0
 
 
-def text_key(text: str) -> str:
-    """Hash of the normalised text (folded, no whitespace or punctuation): equal for wire copies."""
-    folded = fold(text)
-    return hashlib.sha256("".join(ch for ch in folded if ch.isalnum()).encode("utf-8")).hexdigest()[:24]
-
-
-def document_reference(doc: Document) -> dict:
-    """What identifies a document to a user: id, title, date, source, URL, file (kept for copies)."""
-    return {
-        "doc_id": doc.doc_id,
-        "title": doc.title,
-        "date": doc.date,
-        "source": doc.source,
-        "url": doc.url,
-        "source_file": doc.source_file,
-    }
-
-
 class NewsIndex:
     """Documents, their chunks, a FAISS inner-product index and a BM25 index.
 
     ``dense_config`` (``index_*`` settings) says which FAISS index to keep: exact
     (``flat``) or approximate (``ivf``/``hnsw``) and how vectors are stored; the index
     is converted to it when saved (see ``newsqa.index.dense``). Default: ``auto``/fp32.
+
+    A facade over four parts, each in its own module: the documents and chunks
+    (:class:`~newsqa.index.catalog.DocumentCatalog`), their vectors
+    (:class:`~newsqa.index.vectors.ChunkVectors`), BM25 over them
+    (:class:`~newsqa.index.bm25.ChunkBM25`) and the folder of generations
+    (:class:`~newsqa.index.generations.GenerationFolder`).
     """
 
-    def __init__(self, path: Path, embedder: Embedder, chunker: SentenceChunker,
+    def __init__(self, path: Path, embedder: Embedder, chunker: Chunker,
                  dense_config: DenseConfig | None = None):
         self.path = Path(path)
         self.embedder = embedder
         self.chunker = chunker
-        self.dense_config = dense_config or DenseConfig()
-        self.documents: dict[str, Document] = {}
-        self.chunks: dict[int, Chunk] = {}
-        self._folded: dict[int, str] = {}
+        self._catalog = DocumentCatalog()
+        self._vectors = ChunkVectors(dense_config or DenseConfig(), self.path)
+        self._lexical = ChunkBM25()
+        self._folder = GenerationFolder(self.path)
         self._passage_script: str | None = None  # what most passages are written in (lazy)
-        self._doc_chunks: dict[str, list[int]] = {}
-        self._text_keys: dict[str, str] = {}  # doc id -> normalised-text hash
-        self._by_text_key: dict[str, str] = {}  # normalised-text hash -> doc id
-        self._copies: dict[str, dict[str, dict]] = {}  # doc id -> {copy id: copy record}
-        self.aliases: dict[str, str] = {}  # copy id -> doc id
-        self._dense: DenseIndex | None = None
-        self._dimension: int | None = None
-        self._next_id = 0
-        self._bm25: BM25Index | None = None
-        self._bm25_ids: np.ndarray = np.zeros(0, dtype=np.int64)
         self.generation = 0
         self.manifest: dict = {}
 
+    # ------------------------------------------------------------------ the parts' state
+    @property
+    def dense_config(self) -> DenseConfig:
+        """Which dense index to keep (applies from the next ``save()`` on)."""
+        return self._vectors.config
+
+    @dense_config.setter
+    def dense_config(self, config: DenseConfig) -> None:
+        self._vectors.config = config
+
+    @property
+    def documents(self) -> dict[str, Document]:
+        """Stored documents by id (copies are not among them: see ``copies_of``)."""
+        return self._catalog.documents
+
+    @property
+    def chunks(self) -> dict[int, Chunk]:
+        """Every chunk by vector id."""
+        return self._catalog.chunks
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """Copy id -> the stored document's id."""
+        return self._catalog.aliases
+
+    @property
+    def _dense(self):
+        """The dense index itself (``DenseIndex`` or ``VectorStoreDense``), for tests and ``make bench``."""
+        return self._vectors.dense
+
+    @property
+    def _folded(self) -> dict[int, str]:
+        """Folded chunk texts by vector id, for ``make bench``."""
+        return self._catalog.folded
+
     # ------------------------------------------------------------------ lifecycle
     @classmethod
-    def create(cls, path: Path, embedder: Embedder, chunker: SentenceChunker,
+    def create(cls, path: Path, embedder: Embedder, chunker: Chunker,
                dense_config: DenseConfig | None = None) -> "NewsIndex":
         """A new, empty index that will be saved at ``path``."""
         return cls(path, embedder, chunker, dense_config)
@@ -162,7 +179,7 @@ class NewsIndex:
             ) from exc
 
     @classmethod
-    def load(cls, path: Path, embedder: Embedder, chunker: SentenceChunker,
+    def load(cls, path: Path, embedder: Embedder, chunker: Chunker,
              dense_config: DenseConfig | None = None) -> "NewsIndex":
         """Load the live generation, refusing one built with other model/chunking settings.
 
@@ -173,18 +190,9 @@ class NewsIndex:
         manifest = cls.read_manifest(path)
         index.check_compatible(manifest)
         gen_dir = index.path / manifest["generation_dir"]
-        contents = read_docstore(gen_dir / "docstore.sqlite")
-        index.documents, index.chunks, index._folded = contents.documents, contents.chunks, contents.folded
-        index._text_keys, index._copies = contents.text_keys, contents.copies
-        index._by_text_key = {key: doc_id for doc_id, key in contents.text_keys.items()}
-        index.aliases = {copy: doc_id for doc_id, copies in contents.copies.items() for copy in copies}
-        for vid, chunk in index.chunks.items():
-            index._doc_chunks.setdefault(chunk.doc_id, []).append(vid)
-        index._dimension = manifest["dimension"]
-        index._dense = _read_dense(gen_dir, index._dimension, DenseMeta.from_dict(manifest.get("dense")))
-        index._next_id = manifest["next_vector_id"]
-        index._bm25 = BM25Index.load(gen_dir / "bm25")
-        index._bm25_ids = np.load(gen_dir / "bm25_ids.npy")
+        index._catalog = DocumentCatalog(read_docstore(gen_dir / "docstore.sqlite"))
+        index._vectors = ChunkVectors.read(gen_dir, manifest, index.dense_config, index.path)
+        index._lexical = ChunkBM25.load(gen_dir)
         index.generation = manifest["generation"]
         index.manifest = manifest
         if index._dense.kind != "milvus" and index._dense.ntotal != len(index.chunks):
@@ -197,6 +205,16 @@ class NewsIndex:
             path, manifest["generation_dir"], len(index.documents), len(index.chunks),
         )
         return index
+
+    def reopen(self) -> "NewsIndex":
+        """The live generation of this index's folder, loaded with this index's embedder,
+        chunker and dense config (a newer one a writer swapped in; ``self`` is not changed).
+
+        Example::
+
+            index = index.reopen()   # after `newsqa ingest` saved a new generation
+        """
+        return type(self).load(self.path, self.embedder, self.chunker, self.dense_config)
 
     def settings_fingerprint(self) -> dict:
         fingerprint = {
@@ -229,27 +247,12 @@ class NewsIndex:
     # ------------------------------------------------------------------ writes
     def _ensure_dense(self, dimension: int, first: np.ndarray | None = None) -> None:
         """Create the dense index (of the configured kind, trained on ``first``) if there is none."""
-        if self._dense is None and self.dense_config.backend == "milvus":
-            from newsqa.index.vectorstore import VectorStoreDense
-
-            self._dense = VectorStoreDense.for_config(dimension, self.dense_config, self.path)
-            self._dimension = dimension
-        elif self._dense is None:
-            n = 0 if first is None else len(first)
-            self._dense = DenseIndex.empty(
-                dimension,
-                self.dense_config.wanted(n) if first is not None else "flat",
-                self.dense_config.storage if first is not None else "fp32",
-                self.dense_config,
-                training=first,
-                expected_size=n,
-            )
-            self._dimension = dimension
-        elif dimension != self._dimension:
+        if self._vectors.dense is not None and dimension != self._vectors.dimension:
             raise IndexMismatchError(
-                f"embedding dimension {dimension} differs from the index's {self._dimension}; "
+                f"embedding dimension {dimension} differs from the index's {self._vectors.dimension}; "
                 "re-index with `newsqa ingest --rebuild`"
             )
+        self._vectors.ensure(dimension, first)
 
     def upsert(self, documents: Iterable[Document], *, show_progress: bool | None = None) -> UpsertResult:
         """Add new documents, replace changed ones (same id, other content), skip unchanged ones.
@@ -259,40 +262,37 @@ class NewsIndex:
         Only the chunks of new or changed documents are embedded, in one length-sorted batch.
         """
         result = UpsertResult()
+        catalog = self._catalog
         pending: list[tuple[Chunk, str]] = []
         for doc in documents:
-            old = self.documents.get(doc.doc_id)
+            old = catalog.documents.get(doc.doc_id)
             if old is not None and old == doc:  # the common re-index case: no folding, no hashing
                 result.unchanged.append(doc.doc_id)
                 continue
             key = text_key(doc.text)
-            canonical_id = self.aliases.get(doc.doc_id)
+            canonical_id = catalog.aliases.get(doc.doc_id)
             if canonical_id is not None:  # a known copy: unchanged, or now a story of its own
-                if self._text_keys.get(canonical_id) == key:
-                    self._copies[canonical_id][doc.doc_id] = document_reference(doc)
+                if catalog.text_keys.get(canonical_id) == key:
+                    catalog.record_copy(canonical_id, doc)
                     result.unchanged.append(doc.doc_id)
                     continue
-                self._drop_alias(doc.doc_id)
-            same_text = self._by_text_key.get(key)
+                catalog.drop_alias(doc.doc_id)
+            same_text = catalog.by_text_key.get(key)
             if same_text is not None and same_text != doc.doc_id:
                 if old is not None:  # edited into a copy of another story
                     self._remove_document(doc.doc_id)
                     result.updated.append(doc.doc_id)
-                self._copies.setdefault(same_text, {})[doc.doc_id] = document_reference(doc)
-                self.aliases[doc.doc_id] = same_text
+                catalog.record_copy(same_text, doc)
                 result.duplicates.append(doc.doc_id)
                 logger.info("%s has the same text as %s: recorded as a copy", doc.doc_id, same_text)
                 continue
             if old is not None:
                 result.chunks_removed += self._remove_chunks(doc.doc_id)
-                self._by_text_key.pop(self._text_keys.pop(doc.doc_id, None), None)
+                catalog.forget_text(doc.doc_id)
                 result.updated.append(doc.doc_id)
             else:
                 result.added.append(doc.doc_id)
-            self.documents[doc.doc_id] = doc
-            self._text_keys[doc.doc_id] = key
-            self._by_text_key[key] = doc.doc_id
-            self._doc_chunks[doc.doc_id] = []
+            catalog.add_document(doc, key)
             for chunk in self.chunker.run(doc):
                 pending.append((chunk, fold(chunk.embed_text)))
         if pending:
@@ -300,20 +300,15 @@ class NewsIndex:
             self._add_vectors([c for c, _ in pending], [f for _, f in pending], vectors)
             result.chunks_added = len(pending)
         if result.added or result.updated or result.chunks_removed:
-            self._bm25 = None  # rebuilt lazily
+            self._lexical.invalidate()  # rebuilt lazily
         return result
 
     def _add_vectors(self, chunks: list[Chunk], folded: list[str], vectors: np.ndarray) -> np.ndarray:
         """Store chunks with their folded texts and vectors under new vector ids (returned)."""
         self._ensure_dense(vectors.shape[1], vectors)
-        ids = np.arange(self._next_id, self._next_id + len(chunks), dtype=np.int64)
-        self._next_id += len(chunks)
-        self._dense.add(vectors, ids)
+        ids = self._vectors.add(vectors)
         self._passage_script = None
-        for vid, chunk, text in zip(ids.tolist(), chunks, folded):
-            self.chunks[vid] = chunk
-            self._folded[vid] = text
-            self._doc_chunks.setdefault(chunk.doc_id, []).append(vid)
+        self._catalog.add_chunks(ids.tolist(), chunks, folded)
         return ids
 
     def add_prepared(
@@ -334,49 +329,30 @@ class NewsIndex:
         for doc, key in zip(documents, keys):
             if doc.doc_id in self.documents:
                 raise ValueError(f"{doc.doc_id} is already in the index; use upsert to replace it")
-            self.documents[doc.doc_id] = doc
-            self._text_keys[doc.doc_id] = key
-            self._by_text_key.setdefault(key, doc.doc_id)
-            self._doc_chunks.setdefault(doc.doc_id, [])
+            self._catalog.add_document(doc, key, owns_text=False)
         if chunks:
             self._add_vectors(chunks, folded, vectors)
-        self._bm25 = None
+        self._lexical.invalidate()
         return len(chunks)
 
     def _remove_chunks(self, doc_id: str) -> int:
-        ids = self._doc_chunks.pop(doc_id, [])
+        ids = self._catalog.remove_chunks(doc_id)
         self._passage_script = None
-        if ids and self._dense is not None:
-            self._dense.remove(ids)
-        for vid in ids:
-            self.chunks.pop(vid, None)
-            self._folded.pop(vid, None)
+        self._vectors.remove(ids)
         return len(ids)
 
     def _remove_document(self, doc_id: str) -> None:
-        self._remove_chunks(doc_id)
-        self.documents.pop(doc_id, None)
-        key = self._text_keys.pop(doc_id, None)
-        if self._by_text_key.get(key) == doc_id:
-            del self._by_text_key[key]
-        self._bm25 = None
-
-    def _drop_alias(self, alias_id: str) -> None:
-        canonical_id = self.aliases.pop(alias_id)
-        copies = self._copies.get(canonical_id, {})
-        copies.pop(alias_id, None)
-        if not copies:
-            self._copies.pop(canonical_id, None)
+        self._passage_script = None
+        self._vectors.remove(self._catalog.remove_document(doc_id))
+        self._lexical.invalidate()
 
     def copies_of(self, doc_id: str) -> list[dict]:
         """The other names (ids, sources, files) under which the same story arrived."""
-        return list(self._copies.get(doc_id, {}).values())
+        return self._catalog.copies_of(doc_id)
 
     def resolve(self, doc_id: str) -> str | None:
         """The stored document id for ``doc_id`` (itself, or the story it is a copy of)."""
-        if doc_id in self.documents:
-            return doc_id
-        return self.aliases.get(doc_id)
+        return self._catalog.resolve(doc_id)
 
     def delete(self, doc_ids: Iterable[str]) -> list[str]:
         """Remove documents with their 相關焦點 children and their copies; returns every id removed.
@@ -388,155 +364,87 @@ class NewsIndex:
         removed: list[str] = []
         for doc_id in sorted(wanted):
             if doc_id in self.aliases:
-                self._drop_alias(doc_id)
+                self._catalog.drop_alias(doc_id)
                 removed.append(doc_id)
             elif doc_id in self.documents:
-                for copy_id in self._copies.pop(doc_id, {}):
-                    self.aliases.pop(copy_id, None)
-                    removed.append(copy_id)
+                removed += self._catalog.drop_copies(doc_id)
                 self._remove_document(doc_id)
                 removed.append(doc_id)
         return removed
 
     # ------------------------------------------------------------------ persistence
     def corpus_fingerprint(self) -> str:
-        digest = hashlib.sha256()
-        for doc_id in sorted(self.documents):
-            digest.update(f"{doc_id}\0{self.documents[doc_id].content_hash}\n".encode())
-        return digest.hexdigest()[:16]
+        return self._catalog.corpus_fingerprint()
 
     def _bm25_ready(self) -> BM25Index:
-        if self._bm25 is None:
-            ids = np.fromiter(sorted(self.chunks), dtype=np.int64, count=len(self.chunks))
-            bm25 = BM25Index()
-            bm25.build([self._folded[int(i)] for i in ids])
-            self._bm25, self._bm25_ids = bm25, ids
-        return self._bm25
+        return self._lexical.ready(self._catalog.folded)
 
     def save(self, extra_manifest: dict | None = None) -> Path:
         """Write a new generation and make it live atomically; returns its folder."""
         self.path.mkdir(parents=True, exist_ok=True)
-        if self._dense is None:
+        if self._vectors.dense is None:
             self._ensure_dense(self.embedder.dimension)
         self.optimize_dense()
-        bm25 = self._bm25_ready()
-        generation = max(self.generation, self._latest_generation_number()) + 1
-        name = f"gen-{generation:06d}"
-        final_dir = self.path / name
-        tmp_dir = self.path / f".{name}.tmp-{os.getpid()}"
-        shutil.rmtree(tmp_dir, ignore_errors=True)
-        tmp_dir.mkdir()
-        self._dense.write(tmp_dir)
+        self._bm25_ready()
+        generation = max(self.generation, self._folder.latest_number()) + 1
+        name = self._folder.name_for(generation)
+        tmp_dir = self._folder.begin(name)
+        self._vectors.dense.write(tmp_dir)
         crash_point("save:vectors-written")
-        write_docstore(
-            tmp_dir / "docstore.sqlite",
-            DocstoreContents(self.documents, self._text_keys, self._copies, self.chunks, self._folded),
-        )
-        bm25.save(tmp_dir / "bm25")
-        np.save(tmp_dir / "bm25_ids.npy", self._bm25_ids)
-        manifest = {
+        write_docstore(tmp_dir / "docstore.sqlite", self._catalog.contents())
+        self._lexical.save(tmp_dir)
+        manifest = self._new_manifest(generation, name) | (extra_manifest or {})
+        (tmp_dir / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
+        live_manifest = self.manifest or (self.read_manifest(self.path) if self.exists(self.path) else {})
+        previous_dense = DenseMeta.from_dict(live_manifest.get("dense")) if live_manifest else None
+        final_dir = self._folder.publish(tmp_dir, name)
+        previous = self.manifest.get("generation_dir")
+        self._vectors.dense.after_save(previous_dense)
+        self.generation = generation
+        self.manifest = manifest
+        self._folder.prune(keep={name, previous})
+        logger.info("saved index generation %s: %d documents, %d chunks", name, len(self.documents), len(self.chunks))
+        return final_dir
+
+    def _new_manifest(self, generation: int, name: str) -> dict:
+        """What ``manifest.json`` of generation ``name`` says (a save adds its extras)."""
+        return {
             "format": FORMAT_VERSION,
             "generation": generation,
             "generation_dir": name,
             "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "model_ref": self.embedder.model_ref,
-            "dimension": self._dimension,
-            "dense": self._dense.meta.to_dict(),
+            "dimension": self._vectors.dimension,
+            "dense": self._vectors.dense.meta.to_dict(),
             "settings": self.settings_fingerprint(),
             "documents": len(self.documents),
             "chunks": len(self.chunks),
-            "next_vector_id": self._next_id,
+            "next_vector_id": self._vectors.next_id,
             "corpus_fingerprint": self.corpus_fingerprint(),
-            **(extra_manifest or {}),
         }
-        (tmp_dir / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
-        live_manifest = self.manifest or (self.read_manifest(self.path) if self.exists(self.path) else {})
-        previous_dense = DenseMeta.from_dict(live_manifest.get("dense")) if live_manifest else None
-        _fsync_tree(tmp_dir)
-        crash_point("save:generation-written")
-        os.replace(tmp_dir, final_dir)
-        crash_point("save:generation-renamed")
-        pointer_tmp = self.path / f".{CURRENT_FILE}.tmp-{os.getpid()}"
-        pointer_tmp.write_text(name + "\n")
-        _fsync_file(pointer_tmp)
-        os.replace(pointer_tmp, self.path / CURRENT_FILE)
-        crash_point("save:pointer-swapped")
-        _fsync_dir(self.path)
-        previous = self.manifest.get("generation_dir")
-        self._dense.after_save(previous_dense)
-        self.generation = generation
-        self.manifest = manifest
-        self._prune(keep={name, previous})
-        logger.info("saved index generation %s: %d documents, %d chunks", name, len(self.documents), len(self.chunks))
-        return final_dir
 
     def optimize_dense(self) -> bool:
         """Convert the dense index to the kind/storage ``dense_config`` wants for the current size
         (e.g. exact -> IVF past ``index_approx_min_chunks``); no embedding. True if it rebuilt."""
-        if self._dense is None:
+        if self._vectors.dense is None:
             return False
         live = np.fromiter(self.chunks, dtype=np.int64, count=len(self.chunks))
         live.sort()
-        config = self.dense_config
-        if (config.backend == "milvus") != (self._dense.kind == "milvus"):  # move the vectors across
-            vectors = self._dense.reconstruct_many(live)
-            logger.info("moving %d vectors to the %s backend", len(live), config.backend)
-            if config.backend == "milvus":
-                from newsqa.index.vectorstore import VectorStoreDense
-
-                adapted = VectorStoreDense.for_config(self._dense.dimension, config, self.path)
-                adapted.add(vectors, live)
-            else:
-                adapted = DenseIndex.build(vectors, live, config.wanted(len(live)), config.storage, config)
-        elif self._dense.kind == "milvus":
-            adapted = self._dense
-        else:
-            adapted = self._dense.adapted(config, live)
-        rebuilt = adapted is not self._dense
-        self._dense = adapted
-        return rebuilt
-
-    def _latest_generation_number(self) -> int:
-        numbers = [n for p in self.path.glob("gen-*") if (n := _generation_number(p.name)) is not None]
-        return max(numbers, default=0)
-
-    def _prune(self, keep: set[str]) -> None:
-        """Remove generations other than ``keep`` (the live one and the one live before it,
-        which a reader may still be loading) and leftovers of interrupted saves."""
-        old = [p for p in self.path.glob("gen-*") if p.is_dir() and p.name not in keep]
-        _remove_paths([*old, *_temporary_leftovers(self.path)])
+        return self._vectors.optimize(live)
 
     @staticmethod
     def remove_crash_leftovers(path: Path) -> tuple[list[str], int]:
         """Remove what interrupted saves left in the index folder ``path``: (names removed, bytes freed).
 
-        Call it only while holding the ingest lock, when no other writer runs. It removes the
-        temporary generation folders and pointer files (``.gen-NNNNNN.tmp-PID``,
-        ``.CURRENT.tmp-PID``) of writers that are no longer running (never this process's
-        own), and generation folders newer than the one ``CURRENT`` names (renamed into place
-        by a save that died before the pointer swap, so never live). The live generation and
-        older ones (a reader may still be loading the previous one) are left to ``save()``.
+        Call it only while holding the ingest lock, when no other writer runs; see
+        :meth:`GenerationFolder.remove_crash_leftovers <newsqa.index.generations.GenerationFolder.remove_crash_leftovers>`
+        for what goes (never the live generation, nor the one before it).
         """
-        path = Path(path)
-        if not path.is_dir():
-            return [], 0
-        doomed = [p for p in _temporary_leftovers(path) if not _writer_alive(p.name)]
-        current_file = path / CURRENT_FILE
-        try:
-            current = _generation_number(current_file.read_text().strip()) if current_file.is_file() else 0
-        except OSError:
-            current = None
-        if current is not None:  # a CURRENT that names no generation: none is called unused
-            doomed += [
-                p for p in path.glob("gen-*")
-                if p.is_dir() and (n := _generation_number(p.name)) is not None and n > current
-            ]
-        doomed.sort()
-        freed = _remove_paths(doomed)
+        doomed, freed = GenerationFolder(path).remove_crash_leftovers()
         if doomed:
             logger.warning(
                 "removed what interrupted saves left in %s: %s (%s freed)",
-                path, ", ".join(p.name for p in doomed), f"{freed / 1e6:.1f} MB",
+                Path(path), ", ".join(p.name for p in doomed), f"{freed / 1e6:.1f} MB",
             )
         return [p.name for p in doomed], freed
 
@@ -545,16 +453,17 @@ class NewsIndex:
         return self.documents.get(doc_id)
 
     def chunks_of(self, doc_id: str) -> list[Chunk]:
-        return [self.chunks[v] for v in self._doc_chunks.get(doc_id, [])]
+        return self._catalog.chunks_of(doc_id)
 
     def stats(self) -> dict:
+        dense = self._vectors.dense
         return {
             "documents": len(self.documents),
             "chunks": len(self.chunks),
             "model": self.embedder.name,
-            "dimension": self._dimension,
-            "dense_kind": self._dense.kind if self._dense is not None else None,
-            "dense_storage": self._dense.storage if self._dense is not None else None,
+            "dimension": self._vectors.dimension,
+            "dense_kind": dense.kind if dense is not None else None,
+            "dense_storage": dense.storage if dense is not None else None,
             "generation": self.generation,
             "built_at": self.manifest.get("built_at"),
             "path": str(self.path),
@@ -569,23 +478,19 @@ class NewsIndex:
         return self._bm25_ready().idf(tokens)
 
     def search_dense(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        if self._dense is None or self._dense.ntotal == 0 or k <= 0:
-            return []
-        ids, scores = self._dense.search(query_vector, k)
-        # Only ids the live docstore knows (a shared vector store may hold newer or older ones).
-        return [(int(i), float(s)) for i, s in zip(ids.tolist(), scores.tolist()) if int(i) in self.chunks]
+        return self._vectors.search(query_vector, k, known=self.chunks)
 
     def search_bm25(self, query: str, k: int) -> list[tuple[int, float]]:
-        bm25 = self._bm25_ready()
-        return [(int(self._bm25_ids[pos]), score) for pos, score in bm25.search(fold(query), k)]
+        return self._lexical.search(self._catalog.folded, fold(query), k)
 
     @property
     def passage_script(self) -> str:
         """The script most passages are written in (``written_script`` over about
         ``SCRIPT_SAMPLE`` of them, once per change): questions are embedded in it."""
         if self._passage_script is None:
-            vids = list(self._folded)[:: max(1, len(self._folded) // SCRIPT_SAMPLE)]
-            self._passage_script = written_script((self.chunks[v].embed_text, self._folded[v]) for v in vids)
+            folded = self._catalog.folded
+            vids = list(folded)[:: max(1, len(folded) // SCRIPT_SAMPLE)]
+            self._passage_script = written_script((self.chunks[v].embed_text, folded[v]) for v in vids)
         return self._passage_script
 
     def search_candidates(
@@ -615,7 +520,7 @@ class NewsIndex:
 
         def candidate(vid: int) -> Candidate:
             chunk = self.chunks[vid]
-            return Candidate(vid, chunk, self.documents[chunk.doc_id], self._folded[vid])
+            return Candidate(vid, chunk, self.documents[chunk.doc_id], self._catalog.folded[vid])
 
         candidates: dict[int, Candidate] = {}
         for rank, (vid, score) in enumerate(dense, 1):
@@ -629,113 +534,6 @@ class NewsIndex:
                 sparse_only.append(vid)
             cand.bm25_score, cand.bm25_rank = score, rank
         if sparse_only and query_vector is not None:  # their cosine too, in one batch
-            vectors = self._dense.reconstruct_many(np.asarray(sparse_only, dtype=np.int64))
-            for vid, cosine in zip(sparse_only, (vectors @ query_vector).tolist()):
+            for vid, cosine in zip(sparse_only, self._vectors.cosines(sparse_only, query_vector)):
                 candidates[vid].dense_score = float(cosine)
         return list(candidates.values())
-
-    def search(
-        self,
-        query: str,
-        k: int = 5,
-        *,
-        depth: int = 50,
-        rrf_k: int = 60,
-        dense_weight: float = 1.0,
-        bm25_weight: float = 1.0,
-        fusion: str = "rrf",
-        bm25_depth: int | None = None,
-    ) -> list[RetrievedChunk]:
-        """Hybrid search without a second stage: dense (``depth``) and BM25 (``bm25_depth``,
-        default ``depth``) candidates fused by ``fusion`` (``"rrf"``: weighted reciprocal
-        rank fusion; ``"score"``: weighted sum of min-max normalised scores). A weight of 0
-        turns a retriever off."""
-        candidates = self.search_candidates(
-            query,
-            dense_depth=depth if dense_weight > 0 else 0,
-            bm25_depth=(depth if bm25_depth is None else bm25_depth) if bm25_weight > 0 else 0,
-        )
-        fused = fuse_candidates(candidates, fusion, dense_weight=dense_weight, bm25_weight=bm25_weight, rrf_k=rrf_k)
-        return [to_retrieved(c, c.fused) for c in fused[:k]]
-
-
-def _read_dense(gen_dir: Path, dimension: int, meta: DenseMeta):
-    """The generation's dense index: a FAISS file, or the vector store its manifest names."""
-    if meta.kind == "milvus":
-        from newsqa.index.vectorstore import VectorStoreDense
-
-        return VectorStoreDense.read(gen_dir, dimension, meta)
-    return DenseIndex.read(gen_dir, dimension, meta)
-
-
-def _generation_number(name: str) -> int | None:
-    """6 for ``gen-000006``; None for any other name."""
-    digits = name[4:]
-    return int(digits) if name.startswith("gen-") and digits.isdigit() else None
-
-
-def _temporary_leftovers(path: Path) -> list[Path]:
-    """Temporary generation folders and pointer files of saves (``.gen-*.tmp-PID``, ``.CURRENT.tmp-PID``)."""
-    return [*path.glob(".gen-*.tmp-*"), *path.glob(f".{CURRENT_FILE}.tmp-*")]
-
-
-def _writer_alive(name: str) -> bool:
-    """Whether the process whose id ends a temporary name (``….tmp-PID``) is this one or still runs."""
-    pid = name.rpartition(".tmp-")[2]
-    if not pid.isdigit() or int(pid) <= 0:
-        return False
-    if int(pid) == os.getpid():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # it runs, as another user
-        return True
-    except OSError:
-        return False
-    return True
-
-
-def _remove_paths(paths: Iterable[Path]) -> int:
-    """Remove folders and files; returns the bytes freed."""
-    freed = 0
-    for path in paths:
-        size = _size_on_disk(path)
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-        if not os.path.lexists(path):
-            freed += size
-    return freed
-
-
-def _size_on_disk(path: Path) -> int:
-    try:
-        files = [path] if path.is_symlink() or not path.is_dir() else [path, *path.rglob("*")]
-        return sum(f.lstat().st_size for f in files if not f.is_dir() or f.is_symlink())
-    except OSError:
-        return 0
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        _fsync_file(path)
-    except OSError:  # pragma: no cover - some filesystems refuse directory fsync
-        pass
-
-
-def _fsync_tree(folder: Path) -> None:
-    for file in folder.rglob("*"):
-        if file.is_file():
-            _fsync_file(file)
-    _fsync_dir(folder)

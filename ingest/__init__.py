@@ -1,1 +1,1 @@
-"""Files → normalised documents → chunks."""
+"""Files → normalised documents → the index (cut into chunks by ``newsqa.index.chunker``)."""

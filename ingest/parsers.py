@@ -209,7 +209,8 @@ class ArticleParser:
             body_start = first.end
             if len(lines) > 1:
                 m = _DATE_SOURCE_LINE.match(lines[1].text)
-                if m and len(m.group(4)) <= 30:
+                # 「2021-01-10 人民網」, not a lead sentence that opens with its date (「2019年8月28日，日本…。」)
+                if m and len(m.group(4)) <= 30 and not re.search(r"[，,。！？!?]", m.group(4)):
                     date = normalize_date(m.group(0))
                     source = _SOURCE_LABEL.sub("", m.group(4)) or None
                     body_start = lines[1].end
@@ -225,6 +226,10 @@ class ArticleParser:
             title = _title_from_body(text[max(b_start, title_start) : b_end])
             metadata["title_from"] = "lead"
         metadata = {"offset_in_file": b_start, **metadata}
+        lead = _DATED_BODY.match(text[b_start:b_end]) if date is None else None
+        if lead:  # 「# 标题」 then 「2019年8月28日，…」: the lead's date, as for a dated body
+            date = normalize_date(f"{lead.group(1)}年{lead.group(2)}月{lead.group(3)}日")
+            metadata["date_from"] = "lead"
         if date is None:
             window = text[b_start : min(b_end, b_start + DATELINE_WINDOW)]
             date = dateline_date(window, self.dates, metadata, source_file)

@@ -15,21 +15,16 @@ Example::
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsqa.config import Settings
 from newsqa.faults import crash_point
-from newsqa.index.dense import DenseConfig
-from newsqa.index.embedder import Embedder
+from newsqa.index.access import index_writer, open_index
 from newsqa.index.store import IndexMismatchError, NewsIndex, NewsIndexError
-from newsqa.ingest.chunker import SentenceChunker
 from newsqa.ingest.loaders import failure_reason, load_file
 from newsqa.ingest.parsers import DateDefaults
 from newsqa.ingest.readers import iter_article_files
@@ -37,10 +32,6 @@ from newsqa.progress import Progress
 from newsqa.types import Document
 
 logger = logging.getLogger(__name__)
-
-
-class IndexBusyError(NewsIndexError):
-    """Another ingest holds the index folder's lock."""
 
 
 def missing_metadata(doc: Document) -> set[str]:
@@ -107,42 +98,6 @@ class IngestReport:
             if self.no_date or self.no_title or self.no_source:
                 line += " (newsqa docs list --missing date|title|source)"
         return line
-
-
-def build_components(settings: Settings) -> tuple[Embedder, SentenceChunker]:
-    """The embedder and chunker that ``settings`` describe."""
-    embedder = Embedder.from_settings(settings)
-    chunker = SentenceChunker(
-        max_chars=settings.chunk_size, overlap=settings.chunk_overlap, min_chars=settings.chunk_min_size
-    )
-    return embedder, chunker
-
-
-@contextmanager
-def index_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index folder's ingest lock, or fail at once with a clear message.
-
-    Once it holds the lock it removes what interrupted saves left there (temporary
-    generation folders of dead writers, generations never made live), so consecutive
-    crashes do not pile up full-size copies of the index.
-    """
-    index_dir.mkdir(parents=True, exist_ok=True)
-    lock_path = index_dir / "ingest.lock"
-    with lock_path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise IndexBusyError(
-                f"another `newsqa ingest` is writing {index_dir}; wait for it to finish and run again"
-            ) from exc
-        try:
-            try:  # no other writer runs now: what crashed ones left can go
-                NewsIndex.remove_crash_leftovers(index_dir)
-            except OSError as exc:
-                logger.warning("could not remove what interrupted saves left in %s: %s", index_dir, exc)
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _document_name(file: Path, root: Path, corpus: Path) -> str:
@@ -275,13 +230,7 @@ def ingest_paths(
     started = time.perf_counter()
     index_dir = settings.index_path
     report = IngestReport()
-    embedder, chunker = build_components(settings)
-    with index_lock(index_dir):
-        dense_config = DenseConfig.from_settings(settings)
-        if rebuild or not NewsIndex.exists(index_dir):
-            index = NewsIndex.create(index_dir, embedder, chunker, dense_config)
-        else:
-            index = NewsIndex.load(index_dir, embedder, chunker, dense_config)
+    with index_writer(settings, rebuild=rebuild, create_missing=True) as index:
         documents = load_documents(paths, settings, report, show_progress, dates)
         if not rebuild:
             _keep_dates_given_by_option(index, documents, report)
@@ -317,7 +266,9 @@ def ensure_index(settings: Settings) -> IngestReport | None:
     """Build or refresh the index from the corpus folder when it is missing or stale.
 
     Stale means the corpus folder's files changed since the index last saw it; only
-    changed documents are re-embedded. Returns None when nothing had to be done.
+    changed documents are re-embedded. An index built from other files only (``newsqa
+    ingest --index DIR your/folder``) is left as it is: the corpus folder is not added to it.
+    Returns None when nothing had to be done.
     """
     index_dir, corpus = settings.index_path, settings.corpus_path
     if not corpus.is_dir():
@@ -325,9 +276,12 @@ def ensure_index(settings: Settings) -> IngestReport | None:
     rebuild = False
     if NewsIndex.exists(index_dir):
         manifest = NewsIndex.read_manifest(index_dir)
-        embedder, chunker = build_components(settings)
+        if manifest.get("corpus_stat") is None and manifest.get("only_corpus") is False:
+            # Built with `newsqa ingest` from the user's own files: the bundled corpus is not theirs to add.
+            logger.info("the index at %s holds your own articles, not %s: serving it as it is", index_dir, corpus)
+            return None
         try:
-            NewsIndex(index_dir, embedder, chunker).check_compatible(manifest)
+            open_index(settings, create=True).check_compatible(manifest)
         except IndexMismatchError:
             if not manifest.get("only_corpus"):
                 raise  # it holds articles from elsewhere: the user decides (the message says how)
@@ -340,22 +294,3 @@ def ensure_index(settings: Settings) -> IngestReport | None:
     else:
         logger.info("no index at %s: building it from %s", index_dir, corpus)
     return ingest_paths([corpus], settings, rebuild=rebuild)
-
-
-def delete_documents(doc_ids: list[str], settings: Settings) -> list[str]:
-    """Remove stories (with their 相關焦點 items and copies) from the index; returns the ids removed.
-
-    Raises ``NewsIndexError`` naming the ids that are not in the index (nothing is removed then).
-    """
-    embedder, chunker = build_components(settings)
-    with index_lock(settings.index_path):
-        index = NewsIndex.load(settings.index_path, embedder, chunker, DenseConfig.from_settings(settings))
-        unknown = [d for d in doc_ids if index.resolve(d) is None]
-        if unknown:
-            raise NewsIndexError(
-                f"not in the index: {', '.join(unknown)} (see `newsqa docs list` for the ids)"
-            )
-        removed = index.delete(doc_ids)
-        index.save(extra_manifest={"corpus_stat": index.manifest.get("corpus_stat")})
-    logger.info("deleted %s", ", ".join(removed))
-    return removed

@@ -65,31 +65,60 @@ def iter_article_files(
     on; a path that does not exist is one of them. Without ``failures`` a missing path
     raises ``IngestError`` and the other problems are logged as warnings.
     """
+    walk = _FileWalk(failures)
+    for path in paths:
+        path = Path(path)
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            reason = _stat_failure(path, exc) or "no such file or folder"
+            if failures is None:
+                raise IngestError(path, reason) from exc
+            walk.fail(path, reason)
+            continue
+        key = (st.st_dev, st.st_ino)
+        if stat.S_ISDIR(st.st_mode):
+            if key not in walk.walked_dirs:
+                walk.walked_dirs.add(key)
+                yield from walk.folder(path, key)
+        elif key not in walk.seen_files:  # a file named explicitly: taken whatever its name
+            walk.seen_files.add(key)
+            yield path, path.parent
 
-    def fail(where: Path | str, reason: str) -> None:
-        if failures is None:
+
+class _FileWalk:
+    """One ``iter_article_files`` walk: the files already yielded and the folders already
+    entered (by device and inode, so each is reached once whatever links lead to it), and
+    where its problems go (``failures``, else a warning)."""
+
+    def __init__(self, failures: list[tuple[str, str]] | None):
+        self.failures = failures
+        self.seen_files: set[tuple[int, int]] = set()
+        self.walked_dirs: set[tuple[int, int]] = set()
+
+    def fail(self, where: Path | str, reason: str) -> None:
+        if self.failures is None:
             logger.warning("skipped %s: %s", where, reason)
         else:
-            failures.append((str(where), reason))
+            self.failures.append((str(where), reason))
 
-    seen_files: set[tuple[int, int]] = set()
-    walked_dirs: set[tuple[int, int]] = set()
-
-    def listing(folder: Path) -> Iterator[os.DirEntry]:
+    def listing(self, folder: Path) -> Iterator[os.DirEntry]:
+        """A folder's entries by name; none (and a failure) when it cannot be listed."""
         try:
             with os.scandir(folder) as it:
                 return iter(sorted(it, key=lambda e: e.name))
         except PermissionError:
-            fail(folder, "permission denied: cannot list the folder (check its permissions)")
+            self.fail(folder, "permission denied: cannot list the folder (check its permissions)")
         except OSError as exc:
-            fail(folder, f"cannot list the folder ({exc.strerror})")
+            self.fail(folder, f"cannot list the folder ({exc.strerror})")
         return iter(())
 
-    def walk(top: Path, root: Path, top_key: tuple[int, int]) -> Iterator[tuple[Path, Path]]:
+    def folder(self, top: Path, top_key: tuple[int, int]) -> Iterator[tuple[Path, Path]]:
+        """``(file, top)`` for the supported files under the folder ``top``."""
         # Depth-first over an explicit stack (folders may nest deeper than Python's recursion
         # limit); ``active`` holds the folders being walked, to tell a symlink loop.
         active = {top_key: top}
-        stack = [(top_key, listing(top))]
+        stack = [(top_key, self.listing(top))]
         while stack:
             folder_key, entries = stack[-1]
             entry = next(entries, None)
@@ -105,40 +134,21 @@ def iter_article_files(
             except OSError as exc:
                 reason = _stat_failure(path, exc)
                 if reason and (path.suffix.lower() in SUPPORTED_SUFFIXES or not path.suffix):
-                    fail(path, reason)
+                    self.fail(path, reason)
                 continue
             key = (st.st_dev, st.st_ino)
             if stat.S_ISDIR(st.st_mode):
                 if key in active:
-                    fail(path, f"symlink loop: it leads back to {active[key]}; not followed")
+                    self.fail(path, f"symlink loop: it leads back to {active[key]}; not followed")
                     continue
-                if key in walked_dirs:  # the same folder reached through another link
+                if key in self.walked_dirs:  # the same folder reached through another link
                     continue
-                walked_dirs.add(key)
+                self.walked_dirs.add(key)
                 active[key] = path
-                stack.append((key, listing(path)))
-            elif stat.S_ISREG(st.st_mode) and path.suffix.lower() in SUPPORTED_SUFFIXES and key not in seen_files:
-                seen_files.add(key)
-                yield path, root
-
-    for path in paths:
-        path = Path(path)
-        try:
-            st = os.stat(path)
-        except OSError as exc:
-            reason = _stat_failure(path, exc) or "no such file or folder"
-            if failures is None:
-                raise IngestError(path, reason) from exc
-            fail(path, reason)
-            continue
-        key = (st.st_dev, st.st_ino)
-        if stat.S_ISDIR(st.st_mode):
-            if key not in walked_dirs:
-                walked_dirs.add(key)
-                yield from walk(path, path, key)
-        elif key not in seen_files:  # a file named explicitly: taken whatever its name
-            seen_files.add(key)
-            yield path, path.parent
+                stack.append((key, self.listing(path)))
+            elif stat.S_ISREG(st.st_mode) and path.suffix.lower() in SUPPORTED_SUFFIXES and key not in self.seen_files:
+                self.seen_files.add(key)
+                yield path, top
 
 
 def _stat_failure(path: Path, exc: OSError) -> str | None:

@@ -1,16 +1,5 @@
-from newsqa.index.bm25 import BM25Index, bigram_tokens, query_tokens
+from newsqa.index.bm25 import BM25Index
 from newsqa.script import fold
-
-
-def test_bigrams_of_cjk_runs_and_whole_latin_words():
-    assert bigram_tokens("上海自贸区 2013年 abc") == ["上海", "海自", "自贸", "贸区", "2013", "年", "abc"]
-
-
-def test_question_words_are_dropped_from_queries():
-    tokens = query_tokens(fold("上海自貿區是哪一天掛牌的？"))
-    assert "哪一" not in tokens and "一天" not in tokens
-    assert "挂牌" in tokens and "自贸" in tokens
-    assert query_tokens("什么") == ["什么"]  # nothing but question words: keep them
 
 
 def test_bm25_ranks_the_matching_text_first_across_scripts(tmp_path):

@@ -3,8 +3,9 @@
 import bm25s
 import numpy as np
 
-from newsqa.index.bm25 import BM25Index, bigram_tokens, build_scores, query_tokens
+from newsqa.index.bm25 import BM25Index, build_scores
 from newsqa.script import fold
+from newsqa.text import bigram_tokens, query_tokens
 
 TEXTS = [
     "2013年9月29日上海自貿區掛牌。",

@@ -12,9 +12,10 @@ import pytest
 from pydantic import ValidationError
 
 from newsqa.config import Settings
+from newsqa.index.access import build_components
 from newsqa.index.dense import DenseConfig, DenseIndex, DenseMeta, ivf_cells, ivf_nprobe
 from newsqa.index.store import CURRENT_FILE, MANIFEST_FILE, NewsIndex
-from newsqa.ingest.pipeline import build_components, ingest_paths
+from newsqa.ingest.pipeline import ingest_paths
 
 KINDS = [("flat", "fp32"), ("flat", "fp16"), ("flat", "pq"), ("ivf", "fp32"), ("ivf", "fp16"), ("ivf", "pq"),
          ("hnsw", "fp32"), ("hnsw", "fp16")]
@@ -153,6 +154,12 @@ def _kind_settings(kind, storage):
     return {"index_dense_kind": kind, "index_storage": storage}
 
 
+def _dense_top(index, question):
+    """The passage the index's dense vectors rank first for ``question``: BM25 is left out,
+    these tests are about the vectors (fusion and re-ranking: tests/qa)."""
+    return index.search_candidates(question, dense_depth=1, bm25_depth=0)[0]
+
+
 @pytest.mark.parametrize("kind,storage", BACKENDS)
 def test_ingest_search_edit_and_reload_with_each_kind(kind, storage, tmp_path, corpus, e5_model_dir):
     settings = _settings(tmp_path, corpus, e5_model_dir, **_kind_settings(kind, storage))
@@ -161,13 +168,13 @@ def test_ingest_search_edit_and_reload_with_each_kind(kind, storage, tmp_path, c
     assert _manifest(settings)["dense"]["storage"] == storage
     embedder, chunker = build_components(settings)
     index = NewsIndex.load(settings.index_path, embedder, chunker)
-    assert index.search("蘇州工業園區是哪一年設立的？", k=1)[0].document.doc_id == "suzhou.txt"
+    assert _dense_top(index, "蘇州工業園區是哪一年設立的？").document.doc_id == "suzhou.txt"
 
     (corpus / "suzhou.txt").write_text(ARTICLES["suzhou.txt"].replace("1994年2月", "1994年5月"), encoding="utf-8")
     report = ingest_paths([corpus], settings)
     assert report.updated == ["suzhou.txt"] and report.chunks_embedded == 1
     index = NewsIndex.load(settings.index_path, embedder, chunker)
-    hits = index.search("蘇州工業園區是哪一年設立的？", k=3, bm25_weight=0)  # dense only
+    hits = index.search_candidates("蘇州工業園區是哪一年設立的？", dense_depth=3, bm25_depth=0)
     assert hits[0].document.doc_id == "suzhou.txt" and "1994年5月" in hits[0].chunk.text
     assert len({h.chunk.chunk_id for h in hits}) == len(hits)  # the replaced chunk is gone, not duplicated
 
@@ -179,8 +186,8 @@ def test_changing_the_kind_in_settings_converts_without_embedding(tmp_path, corp
     assert report.chunks_embedded == 0
     assert (_manifest(settings)["dense"]["kind"], _manifest(settings)["dense"]["storage"]) == ("hnsw", "fp16")
     embedder, chunker = build_components(settings)
-    assert NewsIndex.load(settings.index_path, embedder, chunker).search("海南自由貿易港方案何時公布？", k=1)[
-        0].document.doc_id == "hainan.txt"
+    index = NewsIndex.load(settings.index_path, embedder, chunker)
+    assert _dense_top(index, "海南自由貿易港方案何時公布？").document.doc_id == "hainan.txt"
 
 
 def test_an_index_written_before_dense_kinds_still_loads(tmp_path, corpus, e5_model_dir):
@@ -194,7 +201,7 @@ def test_an_index_written_before_dense_kinds_still_loads(tmp_path, corpus, e5_mo
     embedder, chunker = build_components(settings)
     index = NewsIndex.load(path, embedder, chunker)
     assert (index._dense.kind, index._dense.storage) == ("flat", "fp32")
-    assert index.search("浦東開發開放始於哪一天？", k=1)[0].document.doc_id == "pudong.txt"
+    assert _dense_top(index, "浦東開發開放始於哪一天？").document.doc_id == "pudong.txt"
 
 
 @needs_milvus
@@ -207,8 +214,8 @@ def test_milvus_backend_moves_vectors_both_ways_and_rebuild_drops_the_old_collec
     assert first["kind"] == "milvus" and first["collection"].startswith("newsqa_")
     embedder, chunker = build_components(settings)
     index = NewsIndex.load(settings.index_path, embedder, chunker)
-    hits = index.search("海南自由貿易港方案何時公布？", k=3)
-    assert hits[0].document.doc_id == "hainan.txt"
+    hits = index.search_candidates("海南自由貿易港方案何時公布？", dense_depth=3, bm25_depth=3)
+    assert hits[0].document.doc_id == "hainan.txt"  # the dense top comes first
     assert all(h.dense_rank is not None or h.bm25_rank is not None for h in hits)
     client = index._dense.store.client
 
@@ -221,4 +228,4 @@ def test_milvus_backend_moves_vectors_both_ways_and_rebuild_drops_the_old_collec
     assert ingest_paths([corpus], back).chunks_embedded == 0
     assert _manifest(back)["dense"]["kind"] == "flat"
     index = NewsIndex.load(back.index_path, embedder, chunker)
-    assert index.search("蘇州工業園區是哪一年設立的？", k=1)[0].document.doc_id == "suzhou.txt"
+    assert _dense_top(index, "蘇州工業園區是哪一年設立的？").document.doc_id == "suzhou.txt"

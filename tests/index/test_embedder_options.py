@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from newsqa.config import Settings
+from newsqa.index.access import build_components
 from newsqa.index.embedder import Embedder
 from newsqa.index.store import IndexMismatchError, NewsIndex
-from newsqa.ingest.pipeline import build_components, ingest_paths
+from newsqa.ingest.pipeline import ingest_paths
 
 TEXTS = ["2013年9月29日上海自貿區掛牌。", "蘇州工業園區設立於1994年2月。"]
 

@@ -7,8 +7,8 @@ A recording encoder stands in for the model."""
 import numpy as np
 import pytest
 
+from newsqa.index.chunker import SentenceChunker
 from newsqa.index.store import NewsIndex
-from newsqa.ingest.chunker import SentenceChunker
 from newsqa.types import Document
 
 

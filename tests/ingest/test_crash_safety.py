@@ -16,24 +16,21 @@ import time
 import pytest
 
 from newsqa.config import Settings
+from newsqa.index.access import build_components
 from newsqa.index.store import NewsIndex
-from newsqa.ingest.pipeline import build_components, ingest_paths
+from newsqa.ingest.pipeline import ingest_paths
 from newsqa.qa.pipeline import NewsQA
 
 pytestmark = pytest.mark.slow
 
-ARTICLE = "上海浦東新區\n\n2021-01-10 人民網\n\n浦東開發開放始於1990年4月18日。陸家嘴是浦東的金融中心。\n"
 NEW_ARTICLE = "蘇州工業園區\n\n2024-02-26 新華網\n\n蘇州工業園區設立於1994年2月，是中國和新加坡兩國政府的合作項目。\n"
 
 
 @pytest.fixture()
-def setup(tmp_path, e5_model_dir):
-    corpus = tmp_path / "articles"
-    corpus.mkdir()
-    (corpus / "pudong.txt").write_text(ARTICLE, encoding="utf-8")
-    settings = Settings.load(index_dir=tmp_path / "index", corpus_dir=corpus, embedding_model=str(e5_model_dir))
-    ingest_paths([corpus], settings)
-    return corpus, settings
+def setup(tmp_path, pudong_corpus, e5_model_dir):
+    settings = Settings.load(index_dir=tmp_path / "index", corpus_dir=pudong_corpus, embedding_model=str(e5_model_dir))
+    ingest_paths([pudong_corpus], settings)
+    return pudong_corpus, settings
 
 
 def _ingest_process(corpus, settings, crash_at=None):

@@ -12,11 +12,14 @@ from pathlib import Path
 import pytest
 
 from newsqa.config import Settings
+from newsqa.index.access import build_components
 from newsqa.index.store import NewsIndex
 from newsqa.ingest import loaders
-from newsqa.ingest.loaders import MAX_HTML_DEPTH, HtmlTooDeepError, html_nesting_depth, html_to_text, load_file
-from newsqa.ingest.pipeline import IngestReport, build_components, ensure_index, ingest_paths, load_documents
+from newsqa.ingest.html_pages import MAX_HTML_DEPTH, HtmlTooDeepError, html_nesting_depth, html_to_text
+from newsqa.ingest.loaders import load_file
+from newsqa.ingest.pipeline import IngestReport, ensure_index, ingest_paths, load_documents
 from newsqa.ingest.readers import iter_article_files
+from newsqa.qa.retriever import HybridRetriever
 
 GOOD = "蘇州工業園區\n\n2024-02-26 新華網\n\n蘇州工業園區設立於1994年2月，是中國和新加坡兩國政府的合作項目。\n"
 DEEP_TEXT = "深圳前海片區於2015年4月27日掛牌成立，規劃面積28.2平方公里。"
@@ -204,7 +207,7 @@ def test_a_batch_with_nested_pages_ingests_the_good_file(settings):
     embedder, chunker = build_components(settings)
     index = NewsIndex.load(settings.index_path, embedder, chunker)
     assert index.documents["deep-1200.html"].text == DEEP_TEXT
-    assert index.search("蘇州工業園區設立於哪一年？", k=1)[0].chunk.doc_id == "good.txt"
+    assert HybridRetriever(index).run("蘇州工業園區設立於哪一年？", k=1)[0].chunk.doc_id == "good.txt"
 
 
 def test_serve_start_up_reports_a_nested_upload_instead_of_raising(settings):

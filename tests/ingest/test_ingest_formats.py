@@ -3,8 +3,9 @@
 import json
 
 from newsqa.config import Settings
+from newsqa.index.access import build_components
 from newsqa.index.store import NewsIndex
-from newsqa.ingest.pipeline import build_components, ingest_paths
+from newsqa.ingest.pipeline import ingest_paths
 
 TXT = "浦東新區\n2021-01-10 人民網\n\n浦東開發開放始於1990年4月18日。陸家嘴是浦東的金融中心。\n"
 MD = "# 春运开始\n\n新华社北京1月10日电 记者从交通运输部获悉，2021年春运将于1月28日开始，3月8日结束，共计40天。\n"

@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 
 from newsqa.config import Settings
+from newsqa.index.access import IndexBusyError, build_components, index_lock
 from newsqa.index.store import IndexMismatchError, NewsIndex
-from newsqa.ingest.pipeline import IndexBusyError, build_components, ensure_index, index_lock, ingest_paths
+from newsqa.ingest.pipeline import ensure_index, ingest_paths
 
 ARTICLE_A = "上海浦東新區\n\n2021-01-10 人民網\n\n浦東開發開放始於1990年4月18日。陸家嘴是浦東的金融中心。\n"
 ARTICLE_B = "# 杭州亚运会\n\n第19届亚运会于2023年9月23日在杭州开幕。\n\n共有45个国家和地区参赛。\n"
@@ -111,6 +112,15 @@ def test_ensure_index_builds_once_and_refreshes_when_the_corpus_changes(settings
     (corpus / "c.txt").write_text("蘇州工業園區\n\n蘇州工業園區設立於1994年。", encoding="utf-8")
     report = ensure_index(settings)
     assert report.added == ["c.txt"] and report.chunks_embedded == 1
+
+
+def test_ensure_index_leaves_an_index_of_the_user_s_own_files_as_it_is(settings, tmp_path):
+    own = tmp_path / "my-news"
+    own.mkdir()
+    (own / "mine.txt").write_text("蘇州工業園區\n\n蘇州工業園區設立於1994年。", encoding="utf-8")
+    ingest_paths([own], settings)  # `newsqa ingest --index DIR my-news`
+    assert ensure_index(settings) is None  # what `newsqa serve --index DIR` runs first
+    assert set(_index(settings).documents) == {"mine.txt"}  # the bundled corpus was not added
 
 
 def _index(settings):

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from newsqa.ingest.loaders import LoadResult, html_to_text, load_file, strip_site_suffix
+from newsqa.ingest.html_pages import html_to_text, strip_site_suffix
+from newsqa.ingest.loaders import LoadResult, load_file
 from newsqa.ingest.parsers import ArticleParser, DateDefaults
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "articles" / "000_8cf7c1ad8f2038b8.txt"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from newsqa.ingest.chunker import SentenceChunker
+from newsqa.index.chunker import SentenceChunker
 from newsqa.ingest.loaders import load_file
 from newsqa.ingest.parsers import ArticleParser, DateDefaults
 

@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from newsqa.ingest.parsers import ArticleParser, DateDefaults
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "articles" / "000_8cf7c1ad8f2038b8.txt"
@@ -57,6 +59,14 @@ def test_dated_body_layout():
     assert docs[0].text == "封面新闻记者 刘恪生7月28日晚，亮灯。"  # the byline opens the lead sentence
     assert docs[0].title == "7月28日晚，亮灯" and docs[0].metadata["title_from"] == "lead"  # but not the title
     assert (docs[0].source, docs[0].metadata["author"]) == ("封面新闻", "刘恪生")
+
+
+@pytest.mark.parametrize("first_line", ["# 日本將韓國移出白名單", "日本將韓國移出白名單"])
+def test_a_title_then_a_dated_lead_dates_the_article(first_line):
+    text = f"{first_line}\n\n2019年8月28日，日本正式將韓國移出出口管制「白名單」。\n\n韓方表示強烈不滿。\n"
+    doc = ArticleParser().run(text, source_file="jp.md")[0]
+    assert (doc.title, doc.date, doc.metadata["date_from"]) == ("日本將韓國移出白名單", "2019-08-28", "lead")
+    assert doc.text.startswith("2019年8月28日，日本正式")  # the date stays in the lead sentence
 
 
 def test_plain_text_without_header():

@@ -1,7 +1,7 @@
 """Chinese sentence-aware, paragraph-respecting chunking with exact character offsets.
 
-Sentences end at 。！？；… (and their half-width forms !?;), with closing quotes and
-brackets (」』”’）) kept on the sentence they close. Chunks are built from whole
+Sentences are those of ``newsqa.text.split_sentences`` (they end at 。！？；… and their
+half-width forms, closing quotes kept on the sentence they close). Chunks are built from whole
 sentences, prefer to end at a paragraph break, stay under ``max_chars`` (a sentence
 longer than that is cut at a clause comma, or hard-cut as a last resort), and
 repeat up to ``overlap`` characters of trailing sentences at the start of the next
@@ -17,59 +17,11 @@ Example::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from newsqa.text import Span, split_paragraphs, split_sentences
 from newsqa.types import Chunk, Document, content_hash
 
-_ENDERS = "。！？；!?;…"
-_CLOSERS = "」』”’\"')）】》〉]"
-# A sentence: anything up to and including a run of enders, then any closing quotes.
-# A half-width "." ends a sentence only when followed by whitespace/end and not between digits.
-_SENTENCE_RE = re.compile(
-    rf"[^{_ENDERS}\n]*?(?:[{_ENDERS}]+|(?<![0-9A-Za-z])\.(?=\s|$))[{re.escape(_CLOSERS)}]*|[^\n]+",
-    re.MULTILINE,
-)
 _CLAUSE_BREAK_RE = re.compile(r"[，,、：:]")
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A half-open ``[start, end)`` character range of a text."""
-
-    start: int
-    end: int
-
-    def __len__(self) -> int:
-        return self.end - self.start
-
-
-def split_paragraphs(text: str) -> list[Span]:
-    """Paragraphs are runs of non-blank lines; leading/trailing whitespace is excluded."""
-    spans = []
-    for match in re.finditer(r"[^\n]+", text):
-        start, end = match.span()
-        stripped = match.group()
-        lead = len(stripped) - len(stripped.lstrip())
-        trail = len(stripped) - len(stripped.rstrip())
-        if end - trail > start + lead:
-            spans.append(Span(start + lead, end - trail))
-    return spans
-
-
-def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
-    """Sentence spans of ``text[start:end]`` (offsets into ``text``), whitespace trimmed."""
-    end = len(text) if end is None else end
-    spans: list[Span] = []
-    segment = text[start:end]
-    for match in _SENTENCE_RE.finditer(segment):
-        s, e = match.span()
-        piece = match.group()
-        if not piece.strip():
-            continue
-        s += len(piece) - len(piece.lstrip())
-        e -= len(piece) - len(piece.rstrip())
-        spans.append(Span(start + s, start + e))
-    return spans
 
 
 def _cut_long(text: str, span: Span, max_chars: int) -> list[Span]:

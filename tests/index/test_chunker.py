@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from newsqa.ingest.chunker import SentenceChunker, split_sentences
+from newsqa.index.chunker import SentenceChunker
 from newsqa.ingest.parsers import ArticleParser
 from newsqa.types import Document
 
@@ -11,26 +11,6 @@ SEED = Path(__file__).resolve().parents[2] / "data" / "articles" / "000_8cf7c1ad
 
 def _texts(text, spans):
     return [text[s.start : s.end] for s in spans]
-
-
-def test_sentences_end_at_chinese_and_halfwidth_enders():
-    text = "第一句。第二句！第三句？第四句;第五句!最後一句"
-    assert _texts(text, split_sentences(text)) == ["第一句。", "第二句！", "第三句？", "第四句;", "第五句!", "最後一句"]
-
-
-def test_closing_quotes_stay_with_their_sentence():
-    text = "他說:「改革是急迫任務。」記者問:『為什麼?』然後離開……下一句。"
-    assert _texts(text, split_sentences(text)) == [
-        "他說:「改革是急迫任務。」",
-        "記者問:『為什麼?』",
-        "然後離開……",
-        "下一句。",
-    ]
-
-
-def test_decimal_points_do_not_end_sentences():
-    text = "面積28.78平方公裡。佔0.5%。"
-    assert _texts(text, split_sentences(text)) == ["面積28.78平方公裡。", "佔0.5%。"]
 
 
 def _doc(text, title="標題", date="2021-01-10"):
