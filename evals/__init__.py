@@ -17,8 +17,7 @@
   (``python -m newsqa.evals.calibrate RUN``).
 - ``newsqa.evals.compare`` — two settings files on the same questions
   (``newsqa eval --compare A.toml B.toml``).
-- ``newsqa.evals.answer_types`` — a question-word rule for per-answer-type breakdowns;
-  ``newsqa.evals.charts`` — the matplotlib charts.
+- ``newsqa.evals.charts`` — the matplotlib charts.
 
 Example::
 

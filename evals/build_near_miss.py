@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from newsqa.config import project_home
-from newsqa.ingest.chunker import split_sentences
+from newsqa.text import split_sentences
 
 from .metrics import load_questions, normalize_answer
 from .splits import split_of_key

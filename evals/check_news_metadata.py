@@ -240,7 +240,7 @@ class Report:
 
 def check_folder(folder: Path) -> Report:
     """Read every article file of ``folder`` with the project's reader and check each article."""
-    from newsqa.ingest.chunker import SentenceChunker
+    from newsqa.index.chunker import SentenceChunker
     from newsqa.ingest.loaders import load_file
     from newsqa.ingest.readers import IngestError, read_text
 

@@ -68,7 +68,7 @@ def sample(rows: Sequence[dict[str, Any]], answerable_every: int) -> list[dict[s
 
 def feature_rows(rows: Sequence[dict[str, Any]], settings: Settings, *, k: int = 5, progress: bool = True) -> list[dict[str, Any]]:
     """One record per question: id, split, answerable and the abstention features."""
-    from newsqa.qa.answer_types import detect_answer_type
+    from newsqa.answer_types import detect_answer_type
     from newsqa.qa.pipeline import EVAL_DEPTH, NewsQA
 
     qa = NewsQA.from_settings(settings)
@@ -82,7 +82,7 @@ def feature_rows(rows: Sequence[dict[str, Any]], settings: Settings, *, k: int =
                 qa.answerer.sentences(detect_answer_type(question), retrieved, qa.index.term_weights),
                 key=lambda s: -s.score,
             )
-            features = model.features(question, sentences, retrieved, term_weights=qa.index.term_weights)
+            features = model.features(sentences, retrieved)
             out.append({
                 "id": row.get("id"),
                 "split": split_of(row),

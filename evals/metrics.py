@@ -29,8 +29,9 @@ empty is ``None`` (``null`` in JSON), never 0.
 
 **Per row** (``RowScore``) besides the scores: ``confidence`` (``Answer.confidence``, also
 when the answerer abstained, for calibration), ``answer_type`` (``Answer.answer_type`` when
-the answerer sets one, else ``newsqa.evals.answer_types.classify_question``), ``split``
-("tune"/"check", ``newsqa.evals.splits``) and the top 3 retrieved passages, shortened.
+the answerer sets one, else the answerer's classifier on the question:
+``newsqa.answer_types.detect_answer_type``), ``split`` ("tune"/"check",
+``newsqa.evals.splits``) and the top 3 retrieved passages, shortened.
 
 Example::
 
@@ -44,19 +45,28 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import re
 import statistics
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from newsqa.chinese import polarity
+from newsqa.answer_types import detect_answer_type
 from newsqa.dates import read_date
 from newsqa.qa.spans import whole_span
-from newsqa.script import fold, from_taiwan_phrases, has_traditional, to_simplified
+from newsqa.evals.answer_match import (  # noqa: F401 - the answer tests, re-exported for the eval's callers
+    _normalised_cached,
+    answer_correct,
+    answer_matches,
+    first_clause,
+    is_judgement,
+    judgement_matches,
+    normalize_answer,
+    option_in_question,
+    parts_match,
+    strip_markers,
+)
 from newsqa.types import Answer, Document
 
 HIT_KS: tuple[int, ...] = (1, 3, 5, 10)
@@ -64,137 +74,13 @@ MRR_K = 10
 
 Lookup = Callable[[str], Document | None]
 
-# Citation markers as the answerer writes them: [1], [1,2], [1][2], full-width forms.
-_MARKER_RE = re.compile(r"[\[［【]\s*\d+(?:\s*[,，、;；\-–~]\s*\d+)*\s*[\]］】]")
-
-
 class QuestionFileError(ValueError):
     """A malformed eval file; the message names the file and line."""
-
-
-# --------------------------------------------------------------------------- normalising
-
-
-def strip_markers(text: str) -> str:
-    """``text`` without ``[n]`` citation markers."""
-    return _MARKER_RE.sub("", text)
-
-
-def _dropped(ch: str) -> bool:
-    # Punctuation, symbols, separators (whitespace) and control characters.
-    return unicodedata.category(ch)[0] in "PSZC"
-
-
-def _normalise_with_map(text: str) -> tuple[str, list[int]]:
-    """The matching form of ``text`` and, for each of its characters, the source offset.
-
-    Width-folded (NFKC), lower-cased, whitespace/punctuation/symbols removed (a "." between
-    two digits is kept: 24.1 stays 24.1), then converted to Simplified script.
-    """
-    folded: list[tuple[str, int]] = []
-    for i, ch in enumerate(text):
-        for c in unicodedata.normalize("NFKC", ch).lower():
-            folded.append((c, i))
-    chars: list[str] = []
-    offsets: list[int] = []
-    for j, (c, i) in enumerate(folded):
-        if _dropped(c):
-            if not (
-                c == "."
-                and chars
-                and chars[-1].isdigit()
-                and j + 1 < len(folded)
-                and folded[j + 1][0].isdigit()
-            ):
-                continue
-        chars.append(c)
-        offsets.append(i)
-    plain = "".join(chars)
-    simplified = to_simplified(plain)
-    if len(simplified) != len(plain):  # a phrase conversion changed the length: go char by char
-        simplified = "".join(
-            conv if len(conv := to_simplified(c)) == 1 else c for c in plain
-        )
-    return simplified, offsets
-
-
-@lru_cache(maxsize=512)
-def _normalised_cached(text: str) -> tuple[str, tuple[int, ...]]:
-    norm, offsets = _normalise_with_map(text)
-    return norm, tuple(offsets)
 
 
 def _label(value: Any) -> str | None:
     """A row's category field as a short label (None when absent or not text)."""
     return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def normalize_answer(text: str) -> str:
-    """The form answers are compared in: no ``[n]`` markers, width-folded, Simplified,
-    lower case, without whitespace and punctuation."""
-    return _normalise_with_map(strip_markers(text))[0]
-
-
-_TRAILING_NOTE = re.compile(r"\s*[（(][^（）()]{1,40}[）)][。.]?\s*$")
-_FIRST_CLAUSE = re.compile(r"[；;。！!？?]")
-_JUDGEMENT_WORDS = frozenset({"是", "是的", "对", "正确", "有", "不是", "不", "否", "不对", "没有", "并非", "错误"})
-
-
-def _gold_forms(gold: str) -> list[str]:
-    """A gold answer and, when it ends in a parenthesised note (「沪指下跌（2022年7月12日）」),
-    the answer without it: the note annotates the answer, it is not the answer."""
-    bare = _TRAILING_NOTE.sub("", gold)
-    return [gold, bare] if bare and bare != gold else [gold]
-
-
-def answer_matches(answer: str, gold: Sequence[str], mode: str = "any") -> bool:
-    """Whether the normalised ``answer`` contains a normalised gold answer (all, for "all");
-    a gold's trailing parenthesised note may be left out."""
-    norm = normalize_answer(answer)
-    golds = [[f for f in (normalize_answer(x) for x in _gold_forms(g)) if f] for g in gold]
-    golds = [forms for forms in golds if forms]
-    if not golds:
-        return False
-    # An answer in Taiwan phrases (軟體) is also read back with them (软件), as the reader would.
-    mainland = normalize_answer(from_taiwan_phrases(answer)) if has_traditional(answer) else norm
-    found = [any(f in norm or f in mainland for f in forms) for forms in golds]
-    return all(found) if mode == "all" else any(found)
-
-
-def is_judgement(golds: Sequence[str]) -> bool:
-    """Whether the gold answers are a yes or a no (「是的」, 「不是」): scored by polarity."""
-    return bool(golds) and all(normalize_answer(g) in _JUDGEMENT_WORDS for g in golds)
-
-
-def judgement_matches(answer: str, golds: Sequence[str]) -> bool:
-    """Whether the answer's first clause says the gold's yes or no (``newsqa.chinese.polarity``):
-    「不是：…」 does not match 「是的」 though it holds 是."""
-    said = polarity(fold(strip_markers(answer)))
-    return said is not None and said == polarity(fold(golds[0]))
-
-
-def first_clause(answer: str) -> str:
-    """The answer up to its first 「；」 or sentence end: where a comparison names its pick."""
-    text = strip_markers(answer)
-    cut = _FIRST_CLAUSE.search(text)
-    return text[: cut.start()] if cut else text
-
-
-def option_in_question(question: str, golds: Sequence[str]) -> bool:
-    """Whether a gold answer is one of the options the question names (「A和B哪个更早？」 → A):
-    an answer that repeats every option must name the gold one in its first clause."""
-    norm_q = normalize_answer(question)
-    return any(len(f) >= 2 and f in norm_q for g in golds for f in map(normalize_answer, _gold_forms(g)))
-
-
-def answer_correct(question: str, answer: str, golds: Sequence[str], mode: str = "any") -> bool:
-    """The ``answer_contains`` test of one answer: a judgement by its yes/no, an option the
-    question names by the answer's first clause, anything else by ``answer_matches``."""
-    if is_judgement(golds):
-        return judgement_matches(answer, golds)
-    if option_in_question(question, golds):
-        return answer_matches(first_clause(answer), golds, mode)
-    return answer_matches(answer, golds, mode)
 
 
 # --------------------------------------------------------------------------- gold spans
@@ -425,7 +311,6 @@ def score_row(row: dict[str, Any], answer: Answer, lookup: Lookup | None = None)
     ``lookup(doc_id)`` resolves the documents of cited passages that are not among
     ``answer.retrieved`` (it may return ``None``).
     """
-    from .answer_types import classify_question
     from .splits import split_of
 
     row = _row_defaults(row)
@@ -456,7 +341,7 @@ def score_row(row: dict[str, Any], answer: Answer, lookup: Lookup | None = None)
     if answer_type:
         score.answer_type, score.answer_type_source = str(answer_type), "answerer"
     else:
-        score.answer_type = classify_question(score.question)
+        score.answer_type = detect_answer_type(score.question).type
         score.answer_type_source = "question rule"
     if not answer.abstained:
         score.answer_chars = len(strip_markers(answer.answer).strip())

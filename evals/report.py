@@ -183,7 +183,7 @@ def _breakdown_sections(report: dict[str, Any]) -> list[str]:
         how = ", ".join(f"{src}: {n}" for src, n in sources.items())
         out += ["", "## By answer type", "",
                 "The answer type comes from the answerer (`Answer.answer_type`) when it sets one, "
-                "else from the question by the rule in `newsqa.evals.answer_types`"
+                "else from the question by the answerer's classifier (`newsqa.answer_types`)"
                 + (f" ({how})." if how else "."), ""]
         out += _breakdown_table(by_type, "answer type")
     for key, heading, note, label in (
@@ -213,21 +213,43 @@ def format_markdown(
     """report.md; ``images`` maps "hit_at_k"/"calibration" to PNG file names next to it."""
     images = images or {}
     run = report.get("run", {})
-    settings = report.get("settings", {})
     out = ["# newsqa eval report", ""]
-    if run:
-        extras = []
-        if run.get("split") and run["split"] != "all":
-            extras.append(f"split **{str(run['split']).upper()}**")
-        if run.get("to_script"):
-            extras.append(f"questions converted to `{run['to_script']}`")
-        out.append(
-            f"{run.get('created', '')} · questions `{run.get('questions', '')}` · "
-            f"index `{run.get('index_dir', '')}` · k = {run.get('k', '')}"
-            + (" · " + " · ".join(extras) if extras else "")
-        )
-        out.append("")
-    out += ["## Metrics", "", "| metric | value |", "| --- | ---: |"]
+    out += _run_line_markdown(run)
+    out += _metrics_markdown(report, images)
+    out += _breakdown_sections(report)
+    out += [""]
+    if calibration_result is not None:
+        out += calibration.format_markdown(calibration_result, images.get("calibration"))
+    else:
+        out += ["## Abstention calibration", "",
+                "n/a: this question set has no unanswerable questions (see "
+                "`python -m newsqa.evals.build_unanswerable`)."]
+    out += _settings_markdown(report.get("settings", {}), run)
+    out += _failed_rows_markdown(scores)
+    out += _worst_misses_markdown(worst_misses(scores))
+    return "\n".join(out) + "\n"
+
+
+def _run_line_markdown(run: dict[str, Any]) -> list[str]:
+    """When, on which questions and index, with which k, split and script (none without a run)."""
+    if not run:
+        return []
+    extras = []
+    if run.get("split") and run["split"] != "all":
+        extras.append(f"split **{str(run['split']).upper()}**")
+    if run.get("to_script"):
+        extras.append(f"questions converted to `{run['to_script']}`")
+    return [
+        f"{run.get('created', '')} · questions `{run.get('questions', '')}` · "
+        f"index `{run.get('index_dir', '')}` · k = {run.get('k', '')}"
+        + (" · " + " · ".join(extras) if extras else ""),
+        "",
+    ]
+
+
+def _metrics_markdown(report: dict[str, Any], images: dict[str, str]) -> list[str]:
+    """The metrics table, then hit@k for each reported k (with its chart when there is one)."""
+    out = ["## Metrics", "", "| metric | value |", "| --- | ---: |"]
     out += [f"| {label} | {value} |" for label, value in _table_rows(report)]
     out += [
         "",
@@ -242,50 +264,43 @@ def format_markdown(
                 "| hit@k | " + " | ".join(_fmt(v, "ratio") for _, v in hits) + " |"]
         if images.get("hit_at_k"):
             out += ["", f"![hit@k for k = 1..10]({images['hit_at_k']})"]
-    out += _breakdown_sections(report)
-    out += [""]
-    if calibration_result is not None:
-        out += calibration.format_markdown(calibration_result, images.get("calibration"))
-    else:
-        out += ["## Abstention calibration", "",
-                "n/a: this question set has no unanswerable questions (see "
-                "`python -m newsqa.evals.build_unanswerable`)."]
-    out += [
-        "",
-        "## Settings",
-        "",
-        "| setting | value |",
-        "| --- | --- |",
-    ]
+    return out
+
+
+def _settings_markdown(settings: dict[str, Any], run: dict[str, Any]) -> list[str]:
+    """Every setting, then the run's own parameters."""
+    out = ["", "## Settings", "", "| setting | value |", "| --- | --- |"]
     for key in sorted(settings):
         out.append(f"| {key} | {_md_cell(settings[key])} |")
     if run:
         for key in ("corpus", "index_dir", "questions", "split", "to_script", "k", "limit", "duration_s"):
             if run.get(key) is not None:
                 out.append(f"| run.{key} | {_md_cell(run[key])} |")
-    out += _failed_rows_markdown(scores)
-    misses = worst_misses(scores)
-    out += ["", f"## Worst misses ({len(misses)})", ""]
+    return out
+
+
+def _worst_misses_markdown(misses: Sequence[RowScore]) -> list[str]:
+    out = ["", f"## Worst misses ({len(misses)})", ""]
     if not misses:
         out.append("None: every question was answered with a gold answer and citation.")
-    else:
-        out += [
-            "Worst first: an answered unanswerable question, then wrong answers whose gold passage "
-            "was not retrieved, wrong answers, false abstentions, wrong citations.",
-            "",
-            "| id | question | gold | answer | conf. | gold rank | top 3 retrieved |",
-            "| --- | --- | --- | --- | ---: | ---: | --- |",
-        ]
-        for s in misses:
-            gold = " / ".join(s.answers) if s.answerable else "(unanswerable)"
-            given = "(abstained) " + s.answer if s.abstained else s.answer
-            conf = "—" if s.confidence is None else f"{s.confidence:.2f}"
-            out.append(
-                f"| {_md_cell(s.id)} | {_md_cell(s.question)} | {_md_cell(gold)} | "
-                f"{_md_cell(given)} | {conf} | {s.gold_rank if s.gold_rank is not None else '—'} | "
-                f"{_retrieved_cell(s)} |"
-            )
-    return "\n".join(out) + "\n"
+        return out
+    out += [
+        "Worst first: an answered unanswerable question, then wrong answers whose gold passage "
+        "was not retrieved, wrong answers, false abstentions, wrong citations.",
+        "",
+        "| id | question | gold | answer | conf. | gold rank | top 3 retrieved |",
+        "| --- | --- | --- | --- | ---: | ---: | --- |",
+    ]
+    for s in misses:
+        gold = " / ".join(s.answers) if s.answerable else "(unanswerable)"
+        given = "(abstained) " + s.answer if s.abstained else s.answer
+        conf = "—" if s.confidence is None else f"{s.confidence:.2f}"
+        out.append(
+            f"| {_md_cell(s.id)} | {_md_cell(s.question)} | {_md_cell(gold)} | "
+            f"{_md_cell(given)} | {conf} | {s.gold_rank if s.gold_rank is not None else '—'} | "
+            f"{_retrieved_cell(s)} |"
+        )
+    return out
 
 
 def _calibration_rows(scores: Sequence[RowScore]) -> list[dict[str, Any]]:

@@ -84,16 +84,32 @@ def _index_format() -> str:
     return str(FORMAT_VERSION)
 
 
-def _reader_version() -> str:
-    """A hash of the code that turns files into documents and passages (``ingest/`` and the
-    date module): a change to how articles are read gives the eval index a new entry instead
-    of reusing one built by the old reader."""
-    import newsqa.dates
-    import newsqa.ingest
+def _reader_files() -> list[Path]:
+    """The code that turns files into documents and passages: ``ingest/``, the chunker and
+    the index opener that builds it from the settings (``index/chunker.py``,
+    ``index/access.py``), the date module and the sentence splitter of ``newsqa.text``.
 
-    files = sorted(Path(newsqa.ingest.__file__).parent.glob("*.py")) + [Path(newsqa.dates.__file__)]
+    Example::
+
+        [p.name for p in _reader_files()][-4:]   # ['chunker.py', 'access.py', 'dates.py', 'text.py']
+    """
+    import newsqa.dates
+    import newsqa.index.access
+    import newsqa.index.chunker
+    import newsqa.ingest
+    import newsqa.text
+
+    return sorted(Path(newsqa.ingest.__file__).parent.glob("*.py")) + [
+        Path(module.__file__)
+        for module in (newsqa.index.chunker, newsqa.index.access, newsqa.dates, newsqa.text)
+    ]
+
+
+def _reader_version() -> str:
+    """A hash of :func:`_reader_files`: a change to how articles are read or cut gives the
+    eval index a new entry instead of reusing one built by the old reader."""
     digest = hashlib.sha256()
-    for path in files:
+    for path in _reader_files():
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 

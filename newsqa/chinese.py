@@ -251,3 +251,8 @@ def polarity(text: str) -> bool | None:
     if _YES.match(head):
         return True
     return None
+
+
+# 和 that joins two things in a list (folded text), not the 和 of 共和国, 和平, 党和国家, 调和
+# (but 下调和 / 上调和 joins: 「存量房贷利率下调和…」).
+JOINING_AND = r"(?<![共温缓柔暖祥党])(?<!(?<![上下])调)和(?![平谐睦蔼号])"

@@ -35,8 +35,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from newsqa.script import width_fold
 
 MIN_YEAR, MAX_YEAR = 1800, 2200
 
@@ -85,11 +86,6 @@ def _ymd(m: re.Match) -> tuple[str, str, str]:
     return y1 or y2, m1 or m2, d1 or d2
 
 
-def _fold(text: str) -> str:
-    # NFKC turns full-width digits and punctuation (２０２１／１／１０, ：) into ASCII.
-    return unicodedata.normalize("NFKC", text).strip()
-
-
 def normalize_date(text: str, *, reference_year: int | None = None) -> str | None:
     """The ISO date that ``text`` states (the first date in it), or None.
 
@@ -98,7 +94,7 @@ def normalize_date(text: str, *, reference_year: int | None = None) -> str | Non
     """
     if not isinstance(text, str) or not text.strip():
         return None
-    s = _fold(text)
+    s = width_fold(text).strip()
     compact = _COMPACT.match(s)
     if compact:
         return iso(*compact.groups())
@@ -125,7 +121,7 @@ def find_date(text: str, *, reference_year: int | None = None) -> str | None:
     """
     if not text:
         return None
-    s = _fold(text)
+    s = width_fold(text).strip()
     for m in _YMD.finditer(s):
         found = iso(*_ymd(m))
         if found:
@@ -185,7 +181,7 @@ def _earliest_dateline(text: str, read):
     """Of each dateline form, the first match that ``read`` turns into a date; the earliest of those."""
     if not text:
         return None
-    s = _fold(text)
+    s = width_fold(text).strip()
     found = []
     for pattern in _DATELINES:
         for m in pattern.finditer(s):
@@ -200,7 +196,7 @@ def find_year(text: str) -> int | None:
     """The year of the first full date or ``YYYY年`` in ``text`` (context for ``M月D日``)."""
     if not text:
         return None
-    s = _fold(text)
+    s = width_fold(text).strip()
     candidates = []
     m = _YMD.search(s)
     if m:
@@ -296,7 +292,7 @@ def read_date(text: str) -> PartialDate | None:
     """
     if not isinstance(text, str) or not text.strip():
         return None
-    s = _fold(text)
+    s = width_fold(text).strip()
     for pattern, kind in _HEADER_DATES:
         for m in pattern.finditer(s):
             if kind == "ymd":
@@ -319,7 +315,7 @@ def read_time(text: str) -> str | None:
     """The first time of day in ``text`` as written (``06:53:40``, ``17:17``), or None."""
     if not isinstance(text, str):
         return None
-    m = _TIME_OF_DAY.search(_fold(text))
+    m = _TIME_OF_DAY.search(width_fold(text).strip())
     if not m:
         return None
     hh, mm, ss = m.groups()

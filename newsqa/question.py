@@ -27,17 +27,13 @@ from typing import Literal
 
 from newsqa.chinese import chinese_score
 from newsqa.script import Script, detect_script
+from newsqa.text import NO_TOPIC_CHARS
 
 MAX_QUESTION_CHARS = 500
 MIN_CONTENT_CHARS = 2
 
 RefusalKind = Literal["empty", "too_long", "too_short", "not_text"]
 
-# Characters that carry no topic of their own: question words, particles, pronouns and the
-# commonest function words (both scripts). A question needs MIN_CONTENT_CHARS others.
-_FUNCTION_CHARS = frozenset(
-    "的了是吗嗎呢吧啊呀么麼谁誰哪何几幾什甚怎请請问問这這那个個和与與也都就在有我你他她它们們"
-)
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # how Python keeps undecodable argv/stdin bytes
 _SPACES = re.compile(r"\s+")
 
@@ -128,7 +124,7 @@ def clean_question(question: str | bytes | None) -> str:
 def content_chars(question: str) -> int:
     """How many characters of ``question`` can name a topic: letters, digits and Chinese
     characters other than question words and function words."""
-    return sum(1 for c in question if c.isalnum() and c not in _FUNCTION_CHARS)
+    return sum(1 for c in question if c.isalnum() and c not in NO_TOPIC_CHARS)
 
 
 def validate_question(question: str | bytes | None) -> str:

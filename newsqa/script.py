@@ -44,6 +44,14 @@ def to_simplified(text: str) -> str:
     return _converter("t2s").convert(text) if text else text
 
 
+def to_simplified_in_place(text: str) -> str:
+    """``text`` in Simplified script only when the conversion keeps its length, so offsets into
+    it stay valid (a phrase conversion that changes the length leaves ``text`` as it is).
+    Unlike ``fold`` it keeps width and case: 「那董事長呢」 → 「那董事长呢」."""
+    simplified = to_simplified(text)
+    return simplified if len(simplified) == len(text) else text
+
+
 def to_traditional(text: str) -> str:
     return _converter("s2t").convert(text) if text else text
 

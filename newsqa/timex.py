@@ -157,7 +157,7 @@ def reference_day(as_of: dt.date | str | None = None) -> dt.date:
 # ---------------------------------------------------------------------------- patterns
 _WIDE = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}  # one character for one
 _CN_DIGITS = NUMERAL_DIGITS + "兩"  # the text is not folded: both scripts' 两
-_N = rf"(?:(?<!\d)\d{{1,3}}|[{_CN_DIGITS}十百]{{1,4}})"  # a count: 3, 三, 十二, 两
+_N = rf"(?<![哪第])(?:(?<!\d)\d{{1,3}}|[{_CN_DIGITS}十百]{{1,4}})"  # a count: 3, 三, 十二, 两 (not 哪一年之后)
 _MONTH = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
 _DAY = r"(?:3[01]|[12]\d|0?[1-9]|[二三]?十[一二三四五六七八九]?|[一二三四五六七八九])"
 # a part of a month: 上旬 1–10, 中旬 11–20, 下旬 and 底/末 21–end, 初 1–10
@@ -186,11 +186,11 @@ _PATTERN = re.compile(
     # the other relative expressions
     rf"|(?P<mn>{_N})\s*{_GE}\s*(?P<mmore>多)?\s*月{_AGO.format('md')}"
     rf"|(?:(?P<hn>{_N})\s*年半|(?P<hy>半年)){_AGO.format('hd')}"
-    rf"|(?P<mr>上上{_GE}?月|上{_GE}?月|本月|这个月|這個月|下{_GE}?月)"
+    rf"|(?P<mr>上上{_GE}?月|上{_GE}?月|本月|这个月|這個月|下{_GE}?月)(?![球亮])"  # not 登上月球
     rf"|(?P<wr>上上{_GE}?|上{_GE}?|本|这{_GE}?|這{_GE}?|下{_GE}?){_WEEK}(?![期刊])"
     r"(?:(?P<wend>末)|(?P<wday>[一二三四五六日天])(?![一二三四五六七八九十个個]))?"
     rf"|(?P<wn>{_N})\s*{_GE}?\s*{_WEEK}{_AGO.format('wd')}"
-    r"|(?P<dr>大前天|(?<![目提之以当當])前天|昨天|昨日|今天|今日|明天|明日|大后天|后天|後天)"
+    r"|(?P<dr>大前天|(?<![目提之以当當月年周天])前天|昨天|昨日|今天|今日|明天|明日|大后天|后天|後天)(?![皇王])"  # not 舒明天皇
     rf"|(?P<dn>{_N})\s*[天日]{_AGO.format('dd')}"
     rf"|(?:近|过去|過去|最近)\s*(?P<ln>{_N})\s*(?P<lu>年|{_GE}月|{_GE}?{_WEEK}|天|日)"
     r"|(?P<recent>最近|近期|近来|近來)|(?P<lately>近日|(?<![节節假生止期作])日前)"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 def content_hash(text: str) -> str:
@@ -75,9 +75,25 @@ class Chunk:
         return cls(**data)
 
 
+class Chunker(Protocol):
+    """What the index needs of a chunker (``newsqa.index.chunker.SentenceChunker`` is one):
+    ``run`` cuts a document into chunks, and its settings go into the index manifest, so
+    an index cut another way is refused on load. It lives here, on the ground floor, so
+    that ``newsqa.index`` does not import ``newsqa.ingest`` (which builds on the index)."""
+
+    max_chars: int
+    overlap: int
+    min_chars: int
+
+    def run(self, document: Document) -> list[Chunk]: ...
+
+
 @dataclass(slots=True)
 class RetrievedChunk:
-    """A chunk returned for a query, with its fused score and per-retriever ranks (1-based)."""
+    """A chunk returned for a query: its final ``score`` (what it is ranked by), each
+    retriever's rank (1-based) and score, and ``rerank_score``, the second stage's own score
+    (``newsqa.qa.rerank``) before any preference moved it; None when it was not re-scored.
+    Abstention reads ``rerank_score`` (``newsqa.qa.abstain``)."""
 
     chunk: Chunk
     document: Document
@@ -86,6 +102,7 @@ class RetrievedChunk:
     bm25_rank: int | None = None
     dense_score: float | None = None
     bm25_score: float | None = None
+    rerank_score: float | None = None
 
     def citation(self, n: int, highlight_start: int = 0, highlight_end: int = 0) -> "Citation":
         """This passage as citation ``[n]``, highlighting ``[highlight_start, highlight_end)`` of its text."""

@@ -1,6 +1,6 @@
 import pytest
 
-from newsqa.script import detect_script, fold, in_script, to_script, written_script
+from newsqa.script import detect_script, fold, in_script, to_script, to_simplified_in_place, written_script
 
 
 @pytest.mark.parametrize(
@@ -33,6 +33,12 @@ def test_fold_makes_matching_script_and_width_invariant():
     # machine-conversion artefacts of the seed fold onto their Simplified forms
     assert fold("28.78平方公裡") == fold("28.78平方公里")
     assert fold("籤署協議") == fold("签署协议")
+
+
+def test_in_place_simplification_keeps_width_case_and_offsets():
+    text = "那ＡＢ董事長呢"
+    assert to_simplified_in_place(text) == "那ＡＢ董事长呢"
+    assert len(to_simplified_in_place(text)) == len(text)
 
 
 # ---------------------------------------------------------------------- answers as readers write them

@@ -195,7 +195,10 @@ def test_not_times_or_only_the_year(text):
     assert len(spans) == (1 if "2021" in text else 0)
 
 
-@pytest.mark.parametrize("text", ["目前天气晴朗", "春节日前夕的安排", "截止日前提交", "上周期的数据", "本周刊报道"])
+@pytest.mark.parametrize("text", [
+    "目前天气晴朗", "春节日前夕的安排", "截止日前提交", "上周期的数据", "本周刊报道",
+    "首先登上月球的是哪一國人", "舒明天皇與他爭禮", "阿伊努語在哪一年之後被禁止", "几个月前天津和平法院审理的案件",
+])
 def test_words_that_only_look_like_times(text):
     assert find_times(text, AS_OF) == []
 
@@ -255,3 +258,4 @@ def test_any_text_gives_well_formed_spans(text, as_of):
         assert span.start <= span.end
         assert text[span.offset : span.offset + len(span.text)] == span.text
         assert span.grain in ("year", "month", "day")
+

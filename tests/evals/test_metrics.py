@@ -229,6 +229,17 @@ def test_an_option_the_question_names_must_be_the_answer_s_first_clause():
     assert report_of((r, wrong))["answer_contains"] == 0.0
 
 
+def test_a_question_asking_two_things_needs_every_piece_of_its_gold():
+    r = row(question="2023年6月底公募基金资产净值和第一季度深圳甲级写字楼空置率分别是多少？", answers=["27.6万亿元和24.4%"])
+    both = make_answer("公募基金资产净值超过27.6万亿元[1]。\n甲级写字楼空置率降至24.4%[2]。")
+    one = make_answer("公募基金资产净值超过27.6万亿元[1]。\n空置率：资料中没有相关内容。")
+    assert report_of((r, both))["answer_contains"] == 1.0
+    assert report_of((r, one))["answer_contains"] == 0.0
+    # a question asking one thing keeps the whole-gold test
+    single = row(question="2023年6月底公募基金资产净值是多少？", answers=["27.6万亿元和24.4%"])
+    assert report_of((single, both))["answer_contains"] == 0.0
+
+
 def test_a_gold_s_trailing_note_in_brackets_may_be_left_out():
     r = row(answers=["沪指下跌（2022年7月12日）"])
     assert report_of((r, make_answer("沪指下跌更早（2022年7月12日[1]）。")))["answer_contains"] == 1.0
