@@ -6,10 +6,12 @@ shares words with other stories (names, places, 哪一年), so one overlap score
 the two poorly (AUC 0.94 on the held-out DRCD set, recall 0.44 at 5 % false abstentions).
 This model combines evidence that fails in different ways:
 
-* ``rerank_top`` — the best second-stage score (``newsqa.qa.rerank.LinearReranker``, the
-  shipped weights) among the passages: e5 cosine plus the lexical coverage of the question
-  in the passage, its best sentence and window; recomputed here, so the model means the
-  same whether or not retrieval re-ranks;
+* ``rerank_top`` — the best second-stage score (``newsqa.qa.rerank.LinearReranker``) among
+  the passages: e5 cosine plus the lexical coverage of the question in the passage, its
+  best sentence and window. The retriever scored them already and each passage carries its
+  score (``RetrievedChunk.rerank_score``, also when retrieval keeps the fused order, before
+  the period preference moves it, its BM25 feature relative to the best of the re-ranked
+  pool); it is read here, not computed again (0 when no passage carries one);
 * ``match`` — the best evidence match among the answerer's candidate sentences
   (IDF-weighted bigram coverage, with the headline, and the answer-type check);
 * ``dense_top`` — the best e5 cosine among the passages.
@@ -24,7 +26,7 @@ records the figures on the CHECK half.
 Example::
 
     model = AbstentionModel.load()
-    features = model.features(question, sentences, retrieved, term_weights=index.term_weights)
+    features = model.features(sentences, retrieved)
     model.probability(features)   # 0.93: answer; 0.04: abstain
 """
 
@@ -32,16 +34,11 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from newsqa.index.fusion import Candidate
-from newsqa.qa.rerank import LinearReranker
-from newsqa.script import fold
 from newsqa.types import RetrievedChunk
-
-TermWeights = Callable[[list[str]], dict[str, float]]
 
 WEIGHTS_FILE = Path(__file__).with_name("abstain_weights.json")
 
@@ -57,13 +54,12 @@ class ScoredSentence(Protocol):
 class AbstentionModel:
     """``P(the passages answer the question)`` from a few evidence features; see the module docstring."""
 
-    def __init__(self, weights: dict[str, float], bias: float, *, reranker: LinearReranker | None = None):
+    def __init__(self, weights: dict[str, float], bias: float):
         unknown = sorted(set(weights) - set(FEATURES))
         if unknown:
             raise ValueError(f"unknown abstention feature(s): {', '.join(unknown)}; known: {', '.join(FEATURES)}")
         self.weights = {name: float(weights.get(name, 0.0)) for name in FEATURES}
         self.bias = float(bias)
-        self.reranker = reranker or LinearReranker.load()
 
     @classmethod
     def load(cls, path: Path | None = None) -> "AbstentionModel":
@@ -76,33 +72,12 @@ class AbstentionModel:
             raise ValueError(f"cannot read abstention weights {path}: {exc}") from exc
 
     # ------------------------------------------------------------------ features
-    def features(
-        self,
-        question: str,
-        sentences: Sequence[ScoredSentence],
-        retrieved: Sequence[RetrievedChunk],
-        *,
-        term_weights: TermWeights | None = None,
-    ) -> dict[str, float]:
+    def features(self, sentences: Sequence[ScoredSentence], retrieved: Sequence[RetrievedChunk]) -> dict[str, float]:
         """The feature values for one question, from the answerer's candidate ``sentences`` and the passages."""
         out = dict.fromkeys(FEATURES, 0.0)
         if not retrieved:
             return out
-        candidates = [
-            Candidate(
-                vid=-1,
-                chunk=hit.chunk,
-                document=hit.document,
-                folded=fold(hit.chunk.embed_text),
-                dense_score=hit.dense_score,
-                dense_rank=hit.dense_rank,
-                bm25_score=hit.bm25_score,
-                bm25_rank=hit.bm25_rank,
-            )
-            for hit in retrieved
-        ]
-        terms = self.reranker.terms(question, term_weights)
-        out["rerank_top"] = float(self.reranker.scores(terms, candidates).max())
+        out["rerank_top"] = max((hit.rerank_score for hit in retrieved if hit.rerank_score is not None), default=0.0)
         out["dense_top"] = max((hit.dense_score or 0.0) for hit in retrieved)
         if sentences:
             out["match"] = max(s.match for s in sentences)

@@ -21,10 +21,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from newsqa.index.bm25 import query_tokens
 from newsqa.qa.events import DatedEvent, word_share
+from newsqa.qa.parts import cite_into
 from newsqa.script import Script, detect_script, fold, in_both_scripts
-from newsqa.timex import GRAIN_ORDER, DateRange, Grain, TimeSpan, as_date, grain_period, show_date
+from newsqa.text import query_tokens
+from newsqa.timex import GRAIN_ORDER, DateRange, Grain, TimeSpan, as_date, grain_period, show_date, story_times
 from newsqa.types import Answer, Citation, RetrievedChunk
 
 # 「X当天，…」: the anchor word closes a clause of its own (「…夺得了当年NCAA冠军」 is no anchor),
@@ -37,7 +38,6 @@ _GRAINS: dict[str, Grain] = {
     "当天": "day", "当日": "day", "同一天": "day", "那一天": "day", "那天": "day",
     "当月": "month", "同月": "month", "那个月": "month", "当年": "year", "同年": "year", "那一年": "year",
 }
-_MARKER = re.compile(r"\[(\d+)\]")
 ANCHOR_DEPTH = 10  # passages searched for the anchor event and for the question proper
 PROPER_DAYS = 3  # the days of this many passages for the question proper are searched for the anchor
 IN_PERIOD_COST = 5  # the rank an anchor passage found only within such a day counts as
@@ -117,17 +117,31 @@ def pick_anchor(
     return anchors[0] if anchors else None
 
 
-def answers_the_question(asked: AnchoredQuestion, answer: Answer, min_share: float = MIN_PROPER_SHARE) -> bool:
+def answers_the_question(
+    asked: AnchoredQuestion, answer: Answer, period: DateRange | None = None, min_share: float = MIN_PROPER_SHARE
+) -> bool:
     """Whether ``answer`` (to the question proper, from the anchor's period) quotes a sentence
     that holds at least ``min_share`` of the question proper's words (its headline counted):
-    from a day with few articles the answerer may quote whatever is there."""
+    from a day with few articles the answerer may quote whatever is there; and, when the
+    sentence states a day or month, one within ``period`` (a story of 7月29日 telling what
+    happened 「7月28日晚」 is not about the 29th)."""
     if answer.abstained or not answer.citations:
+        return False
+    cited = answer.citations[0]
+    quoted = cited.text[cited.highlight_start : cited.highlight_end]
+    if period is not None and not _states_a_day_in(quoted, as_date(cited.date), period):
         return False
     words = set(query_tokens(fold(asked.rest)))
     if not words:
         return True
-    cited = answer.citations[0]
-    return word_share(words, fold(cited.title + "\n" + cited.text[cited.highlight_start : cited.highlight_end])) >= min_share
+    return word_share(words, fold(cited.title + "\n" + quoted)) >= min_share
+
+
+def _states_a_day_in(quoted: str, story_day, period: DateRange) -> bool:
+    """False when ``quoted`` states days or months (read near its story's date) and none of
+    them falls in ``period``; True otherwise (a sentence that states none is the story's)."""
+    stated = [t for t in story_times(quoted, story_day) if t.grain != "year"]
+    return not stated or any(period.contains(t.start) or period.contains(t.end) for t in stated)
 
 
 def within_both(first: DateRange | None, second: DateRange) -> DateRange | None:
@@ -139,11 +153,6 @@ def within_both(first: DateRange | None, second: DateRange) -> DateRange | None:
     if since is not None and until is not None and since > until:
         return None
     return DateRange.parse(since, until)
-
-
-def _renumbered(answer: Answer, by: int) -> tuple[str, list[Citation]]:
-    text = _MARKER.sub(lambda m: f"[{int(m.group(1)) + by}]", answer.answer)
-    return text, [replace(c, n=c.n + by) for c in answer.citations]
 
 
 def anchored_answer(
@@ -176,9 +185,8 @@ def anchored_answer(
     if chosen.abstained:
         parts.append(words["cannot"])
     else:
-        text, shifted = _renumbered(chosen, len(citations))
+        text = cite_into(chosen, citations)  # the anchor's own sentence keeps its [1]
         parts.append((words[asked.grain] + "：" if answered else words["any_day"]) + text)
-        citations.extend(shifted)
     return replace(
         chosen,
         question=asked.question,

@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 
 from newsqa.chinese import counted_numbers, numbers
 from newsqa.script import Script, TraditionalVariant, fold, to_reader_script
+from newsqa.text import HAN, SUPPORT_STOP_CHARS
 
 logger = logging.getLogger(__name__)
 
@@ -96,9 +97,7 @@ _INJECTION_RE = re.compile(
 _PASSAGE_SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?」』”]*\n?|\n")
 
 # ---------------------------------------------------------------------------- matching units
-# Characters too common to show that a passage supports a sentence.
-_STOP = frozenset("的是了在和与及或也都就还又而但则之其所为于被把将从自到对向以这那个有中并等此该")
-_UNIT_RE = re.compile(r"\d+(?:\.\d+)?|[a-z]+|[\u3400-\u4dbf\u4e00-\u9fff]")
+_UNIT_RE = re.compile(rf"\d+(?:\.\d+)?|[a-z]+|[{HAN}]")
 
 
 def _units(folded: str) -> list[str]:
@@ -106,7 +105,8 @@ def _units(folded: str) -> list[str]:
 
 
 def _bigrams(units: list[str]) -> set[str]:
-    return {a + "\u0001" + b for a, b in zip(units, units[1:]) if not (a in _STOP and b in _STOP)}
+    stop = SUPPORT_STOP_CHARS
+    return {a + "\u0001" + b for a, b in zip(units, units[1:]) if not (a in stop and b in stop)}
 
 
 # ---------------------------------------------------------------------------- records
@@ -146,7 +146,9 @@ class CheckedAnswer:
 
 
 @dataclass(slots=True)
-class _Sentence:
+class _AnswerSentence:
+    """A sentence of the model's answer and the passages it cites."""
+
     text: str
     cited: list[int]  # 1-based passage numbers as written
 
@@ -196,7 +198,7 @@ def parse_markers(text: str, n_passages: int | None = None) -> tuple[str, list[t
     return "".join(clean), found
 
 
-def split_answer(raw: str) -> list[_Sentence]:
+def split_answer(raw: str) -> list[_AnswerSentence]:
     """Sentences of a model answer with the passage numbers each cites (as written)."""
     text = _SPECIAL_TOKEN_RE.sub("", raw or "")
     text = _ANSWER_PREFIX_RE.sub("", text.strip())
@@ -212,18 +214,18 @@ def split_answer(raw: str) -> list[_Sentence]:
         i += 1
     if start < len(clean) or not spans:
         spans.append((start, len(clean)))
-    sentences = [_Sentence(clean[a:b], []) for a, b in spans]
+    sentences = [_AnswerSentence(clean[a:b], []) for a, b in spans]
     for pos, nums in markers:
         idx = next((k for k, (a, b) in enumerate(spans) if a <= pos < b), len(spans) - 1)
         # A marker that opens a sentence (right after the previous one's 。) belongs to the previous one.
         if idx > 0 and not clean[spans[idx][0] : pos].strip():
             idx -= 1
         sentences[idx].cited.extend(nums)
-    out: list[_Sentence] = []
+    out: list[_AnswerSentence] = []
     for s in sentences:
         body = s.text.strip().lstrip("，,；;：:、")
         if body.strip("。！？!?，,；;：: \t\n…"):
-            out.append(_Sentence(body.strip(), s.cited))
+            out.append(_AnswerSentence(body.strip(), s.cited))
         elif s.cited and out:  # a marker alone on a line: the previous sentence's
             out[-1].cited.extend(s.cited)
     return out
@@ -281,7 +283,7 @@ class CitationChecker:
     def support(self, sentence: str, prepared: _Prepared) -> float:
         """How well a passage backs ``sentence``, in [0, 1]."""
         units = _units(fold(sentence))
-        content = {u for u in units if u not in _STOP}
+        content = {u for u in units if u not in SUPPORT_STOP_CHARS}
         if not content:
             return 0.0
         uni = len(content & prepared.units) / len(content)
@@ -361,7 +363,7 @@ class CitationChecker:
         q_numbers: set[str],
         result: CheckedAnswer,
     ) -> tuple[str, list[int]] | None:
-        if len({u for u in _units(fold(text)) if u not in _STOP}) < 2:
+        if len({u for u in _units(fold(text)) if u not in SUPPORT_STOP_CHARS}) < 2:
             result.dropped.append(DroppedSentence(text, "unsupported"))  # 「是的。」 backs nothing
             return None
         supports = [self.support(text, p) for p in prepared]
@@ -420,7 +422,7 @@ class CitationChecker:
         units = set().union(*(p.units for p in cited))
         kept: list[tuple[str, str]] = []
         for clause, sep in clauses:
-            content = {u for u in _units(fold(clause)) if u not in _STOP}
+            content = {u for u in _units(fold(clause)) if u not in SUPPORT_STOP_CHARS}
             if len(content) >= self.min_clause_chars and len(content & units) / len(content) < self.min_clause_support:
                 result.dropped.append(DroppedSentence(clause.strip(), "unsupported-clause"))
                 continue
@@ -428,8 +430,8 @@ class CitationChecker:
         if not kept:
             return None
         # What is left must still say most of what the sentence said (not 「例如」 of a long rule).
-        before = {u for u in _units(fold(text)) if u not in _STOP}
-        after = set().union(*({u for u in _units(fold(c)) if u not in _STOP} for c, _ in kept))
+        before = {u for u in _units(fold(text)) if u not in SUPPORT_STOP_CHARS}
+        after = set().union(*({u for u in _units(fold(c)) if u not in SUPPORT_STOP_CHARS} for c, _ in kept))
         if len(after) < self.min_clause_chars or len(after) < self.min_kept_share * len(before):
             result.dropped.append(DroppedSentence(text, "unsupported"))
             return None
@@ -445,7 +447,7 @@ class CitationChecker:
         for text, sources in kept:
             if index not in sources:
                 continue
-            citing = {u for u in _units(fold(text)) if u not in _STOP}
+            citing = {u for u in _units(fold(text)) if u not in SUPPORT_STOP_CHARS}
             best, best_score = None, 0.0
             for start, end, units in prepared.sentences:
                 score = len(citing & units) / (1 + 0.01 * len(units))

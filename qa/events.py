@@ -29,14 +29,25 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
-from newsqa.index.bm25 import bigram_tokens
-from newsqa.ingest.chunker import split_sentences
+from newsqa.chinese import JOINING_AND
+from newsqa.qa.answer_dates import story_day_span, tells_story_day
 from newsqa.qa.qualifiers import Qualifiers
 from newsqa.script import Script, detect_script, fold, in_both_scripts
-from newsqa.timex import GRAIN_ORDER, DateRange, Grain, TimeSpan, as_date, grain_period, show_date, story_times
+from newsqa.text import GRAMMAR_CHARS, bigram_tokens, split_sentences
+from newsqa.timex import (
+    GRAIN_ORDER,
+    DateRange,
+    Grain,
+    TimeSpan,
+    as_date,
+    find_times,
+    grain_period,
+    show_date,
+    story_times,
+)
 from newsqa.types import Answer, Citation, RetrievedChunk
 
 Kind = Literal["order", "same", "interval", "dates"]
@@ -45,8 +56,6 @@ MAX_EVENTS = 5
 MIN_EVENT_CHARS = 2
 EVENT_DEPTH = 5  # passages retrieved per event
 MIN_COVERAGE = 0.3  # share of an event's words its passage must hold to date the event
-LEAD_SENTENCES = 2  # a story's first sentences tell the event of its date
-BRIEF_CHARS = 400  # ... and so does all of a story this short
 SWITCH_MARGIN = 0.1  # another passage must cover an event this much more than the first to date it
 
 # What asks for an order, a same-period judgement or an interval (on the folded question).
@@ -70,6 +79,7 @@ _DATES = re.compile(
     r"|(?:的时间|的日期|的时候)分别是"
 )
 _SUPERLATIVE = re.compile(r"最早|最晚|最先|最后发生|最近发生|(?:三|四|五)(?:个|件|项)")
+_COMPARATIVE = re.compile(r"更早|更晚|较早|较晚|两(?:个|件|项)")
 _LATER_WORDS = ("晚", "后", "近")
 
 # Where the list of events ends: the question clause that follows it.
@@ -78,18 +88,30 @@ _LIST_END = re.compile(
     r"|(?:这|以上|上述|这些)(?:两|三|四|五|几)?(?:个|件|者|项)?(?:事件|事情|新闻|活动|会议|报告|消息)?[，,]?\s*)?"
     r"(?:最早|最晚|更早|更晚|哪|谁|何者|是否|是不是|(?:是|都是)?(?:在|发生在|发生于)?(?:\d{4}年)?同一|都是|均是|都在|发生在同一|发生于同一|是不是|相隔|相差|间隔|相距|之间|先后|分别|各自|的时间分别|的日期分别|的先后|的时间顺序|按时间)"
 )
-_LIST_HEAD = re.compile(r"(?:请问|请比较|比较|关于|对于)?(?:在)?(?:(?:以下|下列|如下)(?:几个|三个|两个)?(?:事件|事情)?(?:中|当中|里)?[，,：:]?)?")
-_TOP_SPLIT = re.compile(r"[、，,；;。]")
-_LEAD = re.compile(r"(?:\d{1,2}[、.．)）]|以及|还有|和|与|及|跟|或者|还是|或|在|是|由|当|于)+")
-# 和 that joins two events, not the 和 of 共和国, 和平, 党和国家
-_AND = r"(?<![共温缓柔暖祥调党])和(?![平谐睦蔼号])"
-_CONJ = (re.compile(rf"以及|{_AND}|还是|或者"), re.compile(r"与|及|跟"))
+_LIST_HEAD = re.compile(
+    r"(?:请问|请比较|比较|关于|对于)?(?:在)?(?:(?:以下|下列|如下)(?:几个|三个|两个)?(?:事件|事情)?(?:中|当中|里)?[，,：:]?)?"
+    r"(?:(?:\d{4}年)?(?:这|那)(?:几|两|三|四|五)?(?:个|件|项)?(?:事件|事情)(?:中|当中|里)[，,：:]?)?"  # 「在2020年这几个事件中，」
+    r"(?:\d{4}年(?:发生|举行)?的?(?:以下|下列|这些|几个)?(?:事件|事情)(?:中|当中|里)[，,：:]?)?"  # 「2024年发生的事件中，」
+)
+_TOP_SPLIT = re.compile(r"[、，,；;。]|(?<=\s)\d{1,2}[.．、)）]\s*")  # 「：1. A 2. B 3. C」
+_CLAUSE_SPLIT = re.compile(r"[，,；;。]")
+_LEAD = re.compile(r"(?:\d{1,2}[、.．)）]\s*|相较于|相较|相比|对比|比起|以及|还有|和|与|及|跟|或者|还是|或|在|是|由|当|于)+")
+_CONJ = (re.compile(rf"以及|{JOINING_AND}|还是|或者"), re.compile(r"与|及|跟"))
+_YEAR_NEXT = re.compile(r"\s*\d{4}年")  # 「…、2023年A与2024年B」: 与 before a year joins two events
 _COUNT = re.compile(r"(两|二|三|四|五)(?:个|件|项)(?:事件|事情|新闻|活动|会议|报告|消息)")
 _COUNTS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5}
-_ONLY_TIME = re.compile(r"^(?:在|于)?[\d一二三四五六七八九十零〇]*(?:年|年代)?(?:\d+月)?(?:\d+日)?(?:上半年|下半年|初|底|中)?$")
-_TAIL = re.compile(r"(?:相比较|相比|比较|的日期|的时间|这一事件|这个事件|这两件事|的事件中|事件中|这件事|一事|的|时)+$")
+_ONLY_TIME = re.compile(
+    r"^(?:在|于)?(?:[\d一二三四五六七八九十零〇]*(?:年|年代)?|今年|去年|前年|明年|当年|同年)(?:\d+月)?(?:\d+日)?(?:上半年|下半年|初|底|中)?$"
+    r"|^(?:这|那)?(?:几|两|二|三|四|五)?(?:个|件|项)?(?:事件|事情|事)$"  # 「…，这三件事哪个最早」
+)
+_TAIL = re.compile(
+    r"(?:相比较|相比|比较|的日期|的时间|这一事件|这个事件|这两件事|的事件中|事件中|这件事|一事|的|时"
+    r"|(?:这)?(?:两|二|三|四|五|几)(?:个|件|项)(?:事件|事情|事))+$"
+)
+NAME_CHARS = 3  # a listed part this short is a name (德国), not an event
 _QUOTES = {"“": "”", "‘": "’", "「": "」", "『": "』", '"': '"', "'": "'", "《": "》", "（": "）", "(": ")"}
 _STRIP = " 　\t。.！!：:？?"
+_LIST_COLON = re.compile(r"：|(?<![a-z0-9]):|:(?![a-z0-9])")  # not the colon of 「Run:AI」
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +131,11 @@ class EventQuestion:
     def superlative(self) -> bool:
         """「…哪个最早」: the question compares three or more events."""
         return self.kind == "order" and bool(_SUPERLATIVE.search(fold(self.question)))
+
+    @property
+    def comparative(self) -> bool:
+        """「…哪个更早」: the question compares two events."""
+        return self.kind == "order" and not self.superlative and bool(_COMPARATIVE.search(fold(self.question)))
 
     @classmethod
     def read(cls, question: str) -> EventQuestion | None:
@@ -152,7 +179,8 @@ def _event_spans(folded: str) -> list[list[tuple[int, int]]]:
     last part may be split at (the likeliest first)."""
     ask = folded.find("？") if "？" in folded else folded.find("?")
     tail = folded[ask + 1 :] if ask >= 0 else ""
-    colon = max(folded.find("："), folded.find(":"))
+    colons = [m.start() for m in _LIST_COLON.finditer(folded)]
+    colon = colons[0] if colons else -1
     if ask >= 0 and len(tail.strip(" 。.！!")) >= 2 * MIN_EVENT_CHARS:
         start, end = ask + 1, len(folded)
     elif colon >= 0 and len(folded[colon + 1 :].strip(" 。.！!？?")) >= 2 * MIN_EVENT_CHARS:
@@ -170,7 +198,8 @@ def _event_spans(folded: str) -> list[list[tuple[int, int]]]:
     head = _LIST_HEAD.match(folded, start)
     if head is not None and head.end() < end:
         start = head.end()
-    parts = _split_at(_TOP_SPLIT, folded, start, end)  # at 、，；
+    parts = [p for p in _split_at(_TOP_SPLIT, folded, start, end)  # at 、，；
+             if not _ONLY_TIME.match(folded[p[0] : p[1]])]
     stated = _COUNT.search(folded)
     wanted = _COUNTS[stated.group(1)] if stated else None
     readings = [parts]
@@ -180,6 +209,14 @@ def _event_spans(folded: str) -> list[list[tuple[int, int]]]:
             every = _split_at(_CONJ[0], folded, *parts[0])
             if len(every) > 2:
                 readings.append(every)
+    if len(parts) >= 2 and any(b - a <= NAME_CHARS for a, b in parts):
+        # 「德国、荷兰和加拿大派遣军舰…的事件和B」: names listed before the verb they share; the
+        # whole list split in two at a 和 is also a reading
+        readings += [r for r in _split_last(folded, start, end, only_and=True) if len(r) == 2]
+    if "、" in folded[start:end]:  # 「北京东城区、西城区和通州区开始实施…，浙江证监局…」: 、 inside one event
+        by_comma = _split_at(_CLAUSE_SPLIT, folded, start, end)
+        if len(by_comma) >= 2 and by_comma != parts:
+            readings.append(by_comma)
     return [[p for p in r if not _ONLY_TIME.match(folded[p[0] : p[1]])] for r in readings]
 
 
@@ -200,8 +237,10 @@ def _split_last(folded: str, start: int, end: int, *, only_and: bool) -> list[li
     at 以及/和 before 与/及, the first such word first; with ``only_and`` (the list already
     had 、 parts) only at 以及/和, so 「香港与内地恢复通关」 stays one. Unsplit if none."""
     splits = []
-    for conj in _CONJ[:1] if only_and else _CONJ:
+    for conj in _CONJ:
         for m in conj.finditer(folded, start, end):
+            if only_and and conj is _CONJ[1] and not _YEAR_NEXT.match(folded, m.end()):
+                continue
             if start + MIN_EVENT_CHARS <= m.start() and m.end() <= end - MIN_EVENT_CHARS:
                 pair = [_trim(folded, start, m.start()), _trim(folded, m.end(), end)]
                 splits.append([p for p in pair if p[1] - p[0] >= MIN_EVENT_CHARS])
@@ -255,12 +294,9 @@ class DatedEvent:
     end: int = 0
 
 
-_STOP = set("的了在是和与及于也就都而对把被为从将向")
-
-
 def event_words(name: str) -> set[str]:
     """The words (bigrams, latin words, numbers) that tell the event ``name``."""
-    return {t for t in bigram_tokens(fold(name)) if not (len(t) == 1 and t in _STOP)}
+    return {t for t in bigram_tokens(fold(name)) if not (len(t) == 1 and t in GRAMMAR_CHARS)}
 
 
 def word_share(words: set[str], folded: str) -> float:
@@ -294,16 +330,23 @@ def event_date(name: str, hit: RetrievedChunk, words: set[str] | None = None) ->
     finer = None
     if opening:
         finer = DatedEvent(name, hit, opening[0], coverage, first.start, first.end)
-    elif story_day is not None and hit.chunk.start == 0 and (
-        len(hit.document.text) <= BRIEF_CHARS or best in sentences[:LEAD_SENTENCES]  # a brief tells one event
-    ):
-        day = TimeSpan(story_day, story_day, "day", hit.document.date or "", False)
-        finer = DatedEvent(name, hit, day, coverage, best.start, best.end)
+    elif story_day is not None and tells_story_day(hit, best.start):  # the lead, or a brief: one event
+        finer = DatedEvent(name, hit, story_day_span(hit), coverage, best.start, best.end)
     if finer is not None:  # a year the sentence names may be background (「成立于1927年的沃尔沃」)
         return finer
     if stated:
         return DatedEvent(name, hit, stated[0], coverage, best.start, best.end)
     return DatedEvent(name, hit, None, coverage, best.start, best.end)
+
+
+def _as_stated(event: DatedEvent) -> DatedEvent:
+    """The event dated by the day its name states (「2020年1月3日苏莱曼尼被刺杀」): the asker's
+    date stands over a passage's (which may tell a later turn of the story); the passage, if
+    any, is still cited."""
+    stated = [t for t in find_times(event.name) if t.grain == "day" and t.start == t.end and not t.relative]
+    if len(stated) != 1 or (event.when is not None and event.when.start == stated[0].start):
+        return event
+    return replace(event, when=stated[0])
 
 
 # --------------------------------------------------------------------------- the answer
@@ -355,7 +398,7 @@ class EventAnswerer:
 
         def preference(i: int) -> tuple:
             dated = tried[i][0]
-            degree = len(dated) >= 3 if asked.superlative else True
+            degree = len(dated) >= 3 if asked.superlative else len(dated) == 2 if asked.comparative else True
             return all(e.when is not None for e in dated), degree, min(e.coverage for e in dated), -i
 
         return tried[max(range(len(tried)), key=preference)]
@@ -381,7 +424,7 @@ class EventAnswerer:
             best = max(found, key=lambda e: e.coverage, default=None)
             if best is not None and found[0].coverage >= best.coverage - SWITCH_MARGIN:
                 best = found[0]  # the retriever's first unless another covers the event clearly better
-            dated.append(best or DatedEvent(name, None, None, 0.0))
+            dated.append(_as_stated(best or DatedEvent(name, None, None, 0.0)))
         return dated, lists
 
     def run(
@@ -396,6 +439,8 @@ class EventAnswerer:
         marks: dict[int, str] = {}
         for i, event in enumerate(dated):
             if event.hit is None:
+                if event.when is not None:  # dated by the question itself, no passage to cite
+                    marks[i] = show_date(event.when)
                 continue
             n = next((c.n for c in citations if (c.doc_id, c.start) == (event.hit.document.doc_id, event.hit.chunk.start)
                       and (c.highlight_start, c.highlight_end) == (event.start, event.end)), None)

@@ -44,7 +44,8 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from newsqa.script import detect_script, to_script, to_simplified
+from newsqa.script import detect_script, to_script, to_simplified_in_place
+from newsqa.text import HAN
 
 __all__ = ["FollowUpRewriter", "LLMFollowUpRewriter"]
 
@@ -92,7 +93,7 @@ _COUNTING = "一二三四五六七八九十百千萬万兩两零〇年月日天�
 _NAME_END = re.compile(_NAME_SUFFIX.pattern + "$")
 _QUOTED = re.compile(r"「([^「」]{1,20})」|『([^『』]{1,20})』|《([^《》]{1,20})》|“([^“”]{1,20})”|\"([^\"]{1,20})\"")
 _PUNCT = "？?！!。．.，,、；;：:…~～ \t\r\n\u3000"
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_HAN = re.compile(f"[{HAN}]")
 _POLITE = ("請問", "请问", "想問", "想问", "我想知道")
 #: Pronouns replaced by the main entity (plural forms first).
 _PRONOUN_NOUNS = (
@@ -120,13 +121,7 @@ def _han_len(text: str) -> int:
     return len(_HAN.findall(text))
 
 
-def _fold(text: str) -> str:
-    """Simplified form for matching, only when conversion keeps the length (offsets stay valid)."""
-    folded = to_simplified(text)
-    return folded if len(folded) == len(text) else text
-
-
-_FOLDED_ROLES: tuple[str, ...] = tuple(dict.fromkeys(_fold(role) for role in ROLES))  # longest first
+_FOLDED_ROLES: tuple[str, ...] = tuple(dict.fromkeys(to_simplified_in_place(role) for role in ROLES))  # longest first
 
 
 def _strip_polite(text: str) -> str:
@@ -188,7 +183,7 @@ class FollowUpRewriter:
 
     def _substitute(self, phrase: str, previous: str) -> str | None:
         target = detect_script(phrase, default=detect_script(previous))
-        folded_prev, folded_phrase = _fold(previous), _fold(phrase)
+        folded_prev, folded_phrase = to_simplified_in_place(previous), to_simplified_in_place(phrase)
         if folded_phrase in folded_prev:
             return None  # nothing new to ask about
         span = self._similar_span(folded_phrase, folded_prev) or self._role_span(phrase, previous)
@@ -206,9 +201,9 @@ class FollowUpRewriter:
     @staticmethod
     def _role_span(phrase: str, previous: str) -> tuple[int, int] | None:
         """Where ``previous`` names a role, when ``phrase`` is another one (董事長 for 總裁)."""
-        if _fold(phrase) not in _FOLDED_ROLES:
+        if to_simplified_in_place(phrase) not in _FOLDED_ROLES:
             return None
-        folded_prev = _fold(previous)
+        folded_prev = to_simplified_in_place(previous)
         for role in _FOLDED_ROLES:
             at = folded_prev.find(role)
             if at >= 0:
@@ -240,10 +235,10 @@ class FollowUpRewriter:
         if entity is None:
             span = self._subject_entity(previous) or self._title_span(previous) or self._named_run(previous)
             entity = previous[span[0]:span[1]] if span else None
-        if not entity or _fold(entity) in _fold(text):
+        if not entity or to_simplified_in_place(entity) in to_simplified_in_place(text):
             return None
         noun = match.group("noun") or match.group("noun2")
-        if noun and not _fold(entity).endswith(_fold(noun)[-1]):
+        if noun and not to_simplified_in_place(entity).endswith(to_simplified_in_place(noun)[-1]):
             return None  # 「該公司」 after a question about a place: not this entity
         target = detect_script(text, default=detect_script(previous))
         return text[: match.start()] + self._in_script(entity, target) + text[match.end():]
@@ -287,7 +282,7 @@ class FollowUpRewriter:
     def _named_run(text: str) -> tuple[int, int] | None:
         """The first stretch of Chinese characters between predicate words that ends in a
         place/organisation suffix (「上海自貿區」 in 「哪一天上海自貿區掛牌？」)."""
-        for run in re.finditer(r"[\u3400-\u4dbf\u4e00-\u9fff]+", text):
+        for run in re.finditer(f"[{HAN}]+", text):
             chars, pos = run.group(0), 0
             cuts = [m.span() for m in _SUBJECT_END.finditer(chars)] + [(len(chars), len(chars))]
             for cut_start, cut_end in cuts:
@@ -306,7 +301,7 @@ class FollowUpRewriter:
         titles = self._title_text()
         if not titles:
             return None
-        folded = _fold(text)
+        folded = to_simplified_in_place(text)
         for size in range(min(len(folded), 20), 2, -1):
             for i in range(len(folded) - size + 1):
                 piece = folded[i : i + size]
@@ -323,7 +318,7 @@ class FollowUpRewriter:
             source = self._titles_source
             try:
                 titles = source() if callable(source) else (source or ())
-                self._titles = "\n".join(_fold(str(t)) for t in titles if t)
+                self._titles = "\n".join(to_simplified_in_place(str(t)) for t in titles if t)
             except Exception:  # noqa: BLE001 - titles are a hint; without them the rules still work
                 self._titles = ""
         return self._titles

@@ -28,11 +28,14 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from newsqa.script import Script, in_script
 from newsqa.timex import DateRange, TimeSpan, as_date, find_times, reference_day
+from newsqa.types import Answer
 
 IN_PERIOD, OTHER_YEAR = 1.0, -1.0
 
@@ -76,3 +79,30 @@ def period_fit(periods: Sequence[TimeSpan], article_date: str | None, text: str 
     if day is not None and not any(day.year in p.years for p in periods):
         return OTHER_YEAR
     return 0.0
+
+
+_YEARLESS = re.compile(r"\s*[\d〇零一二两三四五六七八九十]+\s*月")
+# The note an answer gets when every story it cites is of another year than the question asks.
+_NOTE: dict[Script, str] = {
+    script: in_script("（注意：引用的报道日期为{dates}，不在问题所问的「{asked}」（{span}）。）", script)
+    for script in ("hans", "hant")
+}
+
+
+def other_period_note(question: str, answer: Answer, as_of: dt.date | str | None = None) -> str:
+    """A note saying that every story ``answer`` cites is of another year than the period
+    ``question`` names (「去年」 asked on 2025-06-01, answered from a 2023 story): the
+    preference for the period is soft, so the reader is told. "" when the answer abstained,
+    the question names no period, or a cited story fits it (or is undated)."""
+    if answer.abstained or not answer.citations:
+        return ""
+    periods = [p for p in TimeQuery.read(question, as_of).periods if not _YEARLESS.match(p.text)]
+    if not periods:  # none, or only 「7月10日」, whose year the asker did not say
+        return ""
+    fits = [period_fit(periods, c.date, c.text) for c in answer.citations]  # the passage may state the period
+    if any(fit != OTHER_YEAR for fit in fits):
+        return ""
+    asked = periods[0]
+    dates = "、".join(dict.fromkeys(c.date for c in answer.citations if c.date))
+    span = asked.start.isoformat() if asked.start == asked.end else f"{asked.start.isoformat()}至{asked.end.isoformat()}"
+    return _NOTE[answer.script if answer.script in _NOTE else "hant"].format(dates=dates, asked=asked.text, span=span)

@@ -31,9 +31,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from newsqa.config import Settings
-from newsqa.index.dense import DenseConfig
+from newsqa.index.access import delete_documents, open_index
 from newsqa.index.store import CURRENT_FILE, NewsIndex
-from newsqa.ingest.pipeline import build_components
+from newsqa.ingest.pipeline import IngestReport, ingest_paths
 from newsqa.qa.answerer import ExtractiveAnswerer
 from newsqa.qa.bridge import (
     ANCHOR_DEPTH,
@@ -44,10 +44,12 @@ from newsqa.qa.bridge import (
     within_both,
 )
 from newsqa.qa.events import EventAnswerer, EventQuestion
+from newsqa.qa.parts import PartsQuestion, join_parts
+from newsqa.qa.periods import other_period_note
 from newsqa.qa.retriever import HybridRetriever
 from newsqa.question import MAX_QUESTION_CHARS, QuestionError, validate_question
 from newsqa.timex import DateRange
-from newsqa.types import Answer
+from newsqa.types import Answer, Document
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +83,8 @@ class NewsQA:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "NewsQA":
-        embedder, chunker = build_components(settings)
-        return cls(settings, NewsIndex.load(settings.index_path, embedder, chunker, DenseConfig.from_settings(settings)))
+        """Over the index ``settings`` name, opened by ``open_index`` (``IndexNotFoundError`` if none)."""
+        return cls(settings, open_index(settings))
 
     @property
     def retriever(self) -> HybridRetriever:
@@ -90,10 +92,7 @@ class NewsQA:
 
     # ------------------------------------------------------------------ live reload
     def _pointer_stat(self) -> int | None:
-        try:
-            return (Path(self.index.path) / CURRENT_FILE).stat().st_mtime_ns
-        except OSError:
-            return None
+        return self.index_stamp(self.index.path)
 
     def refresh(self) -> bool:
         """Load a newer index generation if one was swapped in; returns True if it did."""
@@ -104,7 +103,7 @@ class NewsQA:
             if stat == self._pointer_mtime:
                 return False
             try:
-                index = NewsIndex.load(self.index.path, self.index.embedder, self.index.chunker, self.index.dense_config)
+                index = self.index.reopen()  # the same embedder (its question encoder warm), chunker and dense config
             except Exception:  # keep answering from the generation we have
                 logger.exception("could not load the new index generation; keeping the current one")
                 self._pointer_mtime = stat
@@ -115,9 +114,47 @@ class NewsQA:
             logger.info("switched to index generation %s", index.generation)
             return True
 
+    # ------------------------------------------------------------------ the index, for the UI
+    @staticmethod
+    def index_stamp(index_path: Path) -> int | None:
+        """When the index folder last switched generations (ns): it changes with every
+        ``newsqa ingest``; None while the folder holds no index."""
+        try:
+            return (Path(index_path) / CURRENT_FILE).stat().st_mtime_ns
+        except OSError:
+            return None
+
+    def is_empty(self) -> bool:
+        """True when the index holds no document."""
+        return not self.index.documents
+
+    def documents(self) -> list[Document]:
+        """Every document in the index."""
+        return list(self.index.documents.values())
+
+    def get_document(self, doc_id: str) -> Document | None:
+        """The document ``doc_id``, or None if the index does not hold it."""
+        return self.index.get_document(doc_id)
+
+    def index_stats(self) -> dict:
+        """The index's size, model, generation and build time (``NewsIndex.stats()``)."""
+        return self.index.stats()
+
+    @staticmethod
+    def add_files(paths: list[Path], settings: Settings) -> IngestReport:
+        """Index the article files ``paths`` into ``settings``' index (``newsqa ingest PATH…``);
+        a running ``NewsQA`` switches to the new generation on its next question."""
+        return ingest_paths(paths, settings)
+
+    @staticmethod
+    def delete_documents(doc_ids: list[str], settings: Settings) -> list[str]:
+        """Remove stories from ``settings``' index; returns the ids removed (``NewsIndexError``
+        for an id it does not hold: nothing is removed then)."""
+        return delete_documents(doc_ids, settings)
+
     # ------------------------------------------------------------------ asking
     def _about_events(
-        self, question: str, as_of: dt.date | None, within: DateRange | None
+        self, question: str, as_of: dt.date | None, within: DateRange | None, top_k: int | None = None
     ) -> Answer | None:
         """The computed answer to a question about several events' dates (which came first,
         the same month?, how far apart: ``newsqa.qa.events``) or asked of another event's day
@@ -132,12 +169,12 @@ class NewsQA:
         if asked is not None:
             answer = events.run(asked, as_of=as_of, within=within)
         else:
-            answer = self._on_the_anchor_day(anchored, events, as_of, within)
+            answer = self._on_the_anchor_day(anchored, events, as_of, within, top_k or self.settings.retrieval_top_k)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
     def _on_the_anchor_day(
-        self, asked: AnchoredQuestion, events: EventAnswerer, as_of: dt.date | None, within: DateRange | None
+        self, asked: AnchoredQuestion, events: EventAnswerer, as_of: dt.date | None, within: DateRange | None, k: int
     ) -> Answer:
         """「X当天，…？」: X dated (``newsqa.qa.events``), the rest answered from that day's
         articles; when X cannot be dated or its day has no answer, the answer from any day,
@@ -148,14 +185,13 @@ class NewsQA:
         proper = self._retriever.run(asked.rest, max(ANCHOR_DEPTH, EVAL_DEPTH), as_of=as_of, within=within)
         anchor = pick_anchor(asked, anchors, proper, lambda period: events.candidates(
             asked.anchor, depth=3, as_of=as_of, within=within_both(within, period))[0])
-        k = self.settings.retrieval_top_k
         on_the_day = None
         if anchor is not None:
             period = within_both(within, asked.period(anchor.when))
             retrieved = self._retriever.run(asked.rest, max(k, EVAL_DEPTH), as_of=as_of, within=period) if period else []
             on_the_day = self.answerer.run(asked.rest, retrieved[:k], term_weights=self.index.term_weights)
             on_the_day.retrieved = retrieved
-            if answers_the_question(asked, on_the_day):
+            if answers_the_question(asked, on_the_day, period):
                 return anchored_answer(asked, anchor, on_the_day)
             on_the_day.abstained = True  # what that day has does not answer it
         any_day = self.answerer.run(asked.rest, proper[:k], term_weights=self.index.term_weights)
@@ -202,11 +238,29 @@ class NewsQA:
         (default today); ``within``: only articles dated in this range. A question about
         several events' dates (「A和B哪个更早？」) gets a computed answer, one citation per event."""
         question = self._validated(question)
-        events = self._about_events(question, as_of, within)
+        parts = PartsQuestion.read(question) if self._about_one_event(question) else None
+        if parts is not None:
+            started = time.perf_counter()
+            answer = join_parts(parts, [self._answer_one(part, top_k, as_of, within) for part in parts.parts])
+            answer.latency_ms = (time.perf_counter() - started) * 1000
+            return answer
+        return self._answer_one(question, top_k, as_of, within)
+
+    @staticmethod
+    def _about_one_event(question: str) -> bool:
+        """False for a question about several events' dates or another event's day."""
+        return EventQuestion.read(question) is None and AnchoredQuestion.read(question) is None
+
+    def _answer_one(
+        self, question: str, top_k: int | None, as_of: dt.date | None, within: DateRange | None
+    ) -> Answer:
+        """A validated question that asks one thing: computed (``_about_events``) or retrieved and answered."""
+        events = self._about_events(question, as_of, within, top_k)
         if events is not None:
             return events
         retrieved, k, started = self._retrieve(question, top_k, as_of, within)
         answer = self.answerer.run(question, retrieved[:k], term_weights=self.index.term_weights)
+        answer.answer += other_period_note(question, answer, as_of)
         return self._finish(answer, retrieved, started)
 
     def ask_stream(
@@ -216,18 +270,17 @@ class NewsQA:
         (unchecked), then the checked ``Answer`` (always last). The extractive answerer, and
         a question about several events' dates, yield only the ``Answer``."""
         question = self._validated(question)
-        events = self._about_events(question, as_of, within)
-        if events is not None:
-            yield events
+        stream = getattr(self.answerer, "stream", None)
+        if stream is None or not self._about_one_event(question) or PartsQuestion.read(question) is not None:
+            yield self.ask(question, top_k, as_of=as_of, within=within)
             return
         retrieved, k, started = self._retrieve(question, top_k, as_of, within)
-        stream = getattr(self.answerer, "stream", None)
-        if stream is None:
-            answer = self.answerer.run(question, retrieved[:k], term_weights=self.index.term_weights)
-            yield self._finish(answer, retrieved, started)
-            return
         for event in stream(question, retrieved[:k], term_weights=self.index.term_weights):
-            yield event if isinstance(event, str) else self._finish(event, retrieved, started)
+            if isinstance(event, str):
+                yield event
+                continue
+            event.answer += other_period_note(question, event, as_of)
+            yield self._finish(event, retrieved, started)
 
     @property
     def generative(self) -> bool:

@@ -12,7 +12,8 @@ text, with the question's bigrams weighted by their corpus IDF (``term_weights``
   reordered and reworded phrases that break bigrams); a character weighs as much as
   the commonest question bigram holding it;
 * ``title_cov`` — the share of the question found in the headline;
-* ``type_ok`` — a date/number question and a passage that holds (+1) or lacks (-1) one.
+* ``type_ok`` — a date/number question (``newsqa.answer_types.question_kind``) and a
+  passage that holds (+1) or lacks (-1) one.
 
 Bigrams and characters holding a function character (的, 是, 了 …) count for
 ``function_weight`` of their IDF: in a small archive a bigram like 牌的 is rare by accident.
@@ -42,9 +43,10 @@ from pathlib import Path
 
 import numpy as np
 
-from newsqa.index.bm25 import bigram_tokens, query_tokens
+from newsqa.answer_types import question_kind
 from newsqa.index.fusion import Candidate
 from newsqa.script import fold
+from newsqa.text import FUNCTION_CHARS, bigram_tokens, query_tokens
 
 TermWeights = Callable[[list[str]], dict[str, float]]
 
@@ -62,22 +64,10 @@ FEATURES: tuple[str, ...] = (
     "type_ok",  # +1 / -1: a date or number question and a passage with / without one; 0 otherwise
 )
 
-_DATE_Q = re.compile(r"哪一?天|哪一?年|何时|什么时候|几月|几日|几号|日期|哪个月|何年|何日|哪个朝代|年份|年代|几年")
-_NUMBER_Q = re.compile(r"多少|几|多大|多长|多高|多远|多久|多重|多深|比例|面积|数量|人数|比重|百分|第几")
+# What makes a passage hold a date / a number (the passage side of type_ok).
 _DATE_A = re.compile(r"\d{1,4}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*[日号]|[一二三四五六七八九〇零十百千]+年|世纪|年代|朝")
 _NUMBER_A = re.compile(r"\d|[一二三四五六七八九十百千万亿两]+[个家项名人年万亿%种座位条只件次倍公米里]")
-# Function characters: grammar, not content (the, is, of, at, and, by …).
-_FUNCTION_CHARS = frozenset("的是了在和与及或也都就被把对为于以之其而由从着过所将向并且等")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])")
-
-
-def question_kind(folded_question: str) -> str:
-    """``"date"``, ``"number"`` or ``"other"``: what the (folded) question asks for."""
-    if _DATE_Q.search(folded_question):
-        return "date"
-    if _NUMBER_Q.search(folded_question):
-        return "number"
-    return "other"
 
 
 @dataclass(slots=True)
@@ -113,7 +103,7 @@ class QueryTerms:
         else:
             weights = {t: 1.0 for t in tokens}
         if function_weight != 1.0:
-            weights = {t: w * function_weight if _FUNCTION_CHARS.intersection(t) else w for t, w in weights.items()}
+            weights = {t: w * function_weight if FUNCTION_CHARS.intersection(t) else w for t, w in weights.items()}
         # A character is worth as much as the commonest bigram it is part of (a rare
         # character inside a common word does not make a passage that shares only it relevant).
         char_weights: dict[str, float] = {}

@@ -1,4 +1,4 @@
-"""Retrieval: hybrid (dense + BM25) search over a ``NewsIndex``, re-ranked, also as a LangChain retriever.
+"""Retrieval: hybrid (dense + BM25) search over a ``NewsIndex``, re-ranked: the one way passages are found.
 
 Two stages:
 
@@ -11,7 +11,7 @@ Two stages:
    score and rank, IDF-weighted coverage of the question by the passage and by its best
    sentence, the longest verbatim run, the headline, the answer type — and a linear
    model fitted on DRCD dev (TUNE half). Passages below ``rerank_depth`` follow in fused
-   order. ``rerank=False`` keeps the fused order.
+   order. ``rerank=False`` keeps the fused order (the passages returned are still scored).
 
 A question that names a time (「2021年」, 「去年9月」, 「上周」, read against ``as_of``: today
 by default) prefers the passages of that period and passes over those of another year
@@ -26,7 +26,9 @@ at most ``RARE_CODE_MAX`` passages) gets the passages holding it first: template
 share every other word, and one shared sentence would outweigh the code.
 
 ``RetrievedChunk.score`` is the final score (the reranker's, else the fused one); it
-never increases down the list.
+never increases down the list. ``RetrievedChunk.rerank_score`` is the reranker's own score
+of the passage, before the period preference or the code holders moved it (None below the
+re-ranked pool): what abstention reads (``newsqa.qa.abstain``), so nothing scores twice.
 
 Example::
 
@@ -35,19 +37,13 @@ Example::
     hits = retriever.run("去年9月哪个飓风袭击了利比亚？", k=5, as_of=datetime.date(2024, 11, 12))
     hits = retriever.run("上海自贸区", k=5, within=DateRange.parse("2021-01-01", "2021-12-31"))
 
-    # In a LangChain chain:
-    lc = retriever.as_langchain(k=5)
-    docs = lc.invoke("上海自贸区是哪一天挂牌的？")   # list[langchain_core.documents.Document]
+In a LangChain chain: ``newsqa.qa.langchain_retriever.NewsRetriever`` (its own module, so
+that answering a question does not import LangChain).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
-
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
-from langchain_core.retrievers import BaseRetriever
 
 from newsqa.chinese import codes as codes_in, holds_codes
 from newsqa.index.fusion import FUSION_KINDS, fuse_candidates, to_retrieved
@@ -101,7 +97,7 @@ class HybridRetriever:
         self.dense_weight = dense_weight
         self.bm25_weight = bm25_weight
         self.rerank_depth = rerank_depth if rerank else 0
-        self.reranker = (reranker or LinearReranker.load()) if self.rerank_depth > 0 else None
+        self.reranker = reranker or LinearReranker.load()  # without re-ranking it still scores the hits
         self.time_weight = time_weight  # scales the period preference (0: off)
 
     @classmethod
@@ -119,7 +115,7 @@ class HybridRetriever:
             time_weight=settings.retrieval_time_weight,
             reranker=(
                 LinearReranker.load(settings.resolve(settings.retrieval_rerank_weights))
-                if settings.retrieval_rerank and settings.retrieval_rerank_weights
+                if settings.retrieval_rerank_weights
                 else None
             ),
         )
@@ -148,10 +144,15 @@ class HybridRetriever:
         held: set[int] = set()  # vids of the passages holding every code
         if codes:
             fused, held = self._holders_first(codes, fused, when.within)
-        if self.reranker is None or not fused:
-            return [to_retrieved(c, c.fused) for c in fused[:k]]
+        if not fused:
+            return []
+        if self.rerank_depth == 0:  # the fused order stands; the hits carry the reranker's score all the same
+            top = fused[:k]
+            scores = self.reranker.scores(self.reranker.terms(query, self.index.term_weights), top)
+            return [to_retrieved(c, c.fused, score) for c, score in zip(top, scores)]
         pool = fused[: max(self.rerank_depth, min(k, len(fused)))]
         reranked = self.reranker.rerank(query, pool, term_weights=self.index.term_weights)
+        own = {c.vid: score for c, score in reranked}  # before the preferences below move it
         if fits:
             bonus = self.time_weight * TIME_RERANK_WEIGHT
             reranked = sorted(((c, score + bonus * fits[c.vid]) for c, score in reranked), key=lambda cs: -cs[1])
@@ -159,7 +160,7 @@ class HybridRetriever:
             best = max(score for _, score in reranked)
             reranked = [(c, max(score, best) if c.vid in held else score) for c, score in reranked]
             reranked = _monotone(sorted(reranked, key=lambda cs: cs[0].vid not in held))
-        hits = [to_retrieved(c, score) for c, score in reranked]
+        hits = [to_retrieved(c, score, own[c.vid]) for c, score in reranked]
         if k > len(hits):  # the rest in fused order, scored below the re-ranked ones
             floor = hits[-1].score
             rest = fused[len(pool) : k]
@@ -209,12 +210,6 @@ class HybridRetriever:
         keep = {c.vid for c in holders}
         return holders + [c for c in fused if c.vid not in keep], keep
 
-    def as_langchain(
-        self, k: int = 5, *, as_of: dt.date | None = None, within: DateRange | None = None
-    ) -> "NewsRetriever":
-        """This retriever as a LangChain ``BaseRetriever`` (``as_of``, ``within``: as in ``run``)."""
-        return NewsRetriever(retriever=self, k=k, as_of=as_of, within=within)
-
 
 def _rank_among(candidates: list, dense_depth: int, bm25_depth: int) -> list:
     """``candidates`` with their dense and BM25 ranks renumbered among themselves, each list
@@ -239,45 +234,3 @@ def _monotone(scored: list) -> list:
         ceiling = min(ceiling, score)
         out.append((cand, ceiling))
     return out
-
-
-def to_langchain_document(hit: RetrievedChunk) -> LCDocument:
-    """A LangChain ``Document`` for a retrieved passage, with citation metadata."""
-    doc = hit.document
-    return LCDocument(
-        page_content=hit.chunk.text,
-        id=hit.chunk.chunk_id,
-        metadata={
-            "doc_id": doc.doc_id,
-            "title": doc.title,
-            "date": doc.date,
-            "source": doc.source,
-            "source_file": doc.source_file,
-            "start": hit.chunk.start,
-            "end": hit.chunk.end,
-            "score": hit.score,
-            "dense_rank": hit.dense_rank,
-            "bm25_rank": hit.bm25_rank,
-        },
-    )
-
-
-class NewsRetriever(BaseRetriever):
-    """LangChain ``BaseRetriever`` over newsqa's hybrid search, so it drops into users' chains.
-
-    ``as_of`` is the day 「去年」「上周」 in a query are read against (None: today); ``within``
-    keeps only articles dated in a ``DateRange``. Both can also be given per call, as
-    LangChain passes keyword arguments of ``invoke`` through:
-    ``lc.invoke("去年9月利比亚飓风", as_of=datetime.date(2024, 11, 12))``."""
-
-    retriever: Any
-    k: int = 5
-    as_of: Any = None  # datetime.date | None
-    within: Any = None  # DateRange | None
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
-    ) -> list[LCDocument]:
-        as_of, within = kwargs.get("as_of", self.as_of), kwargs.get("within", self.within)
-        hits = self.retriever.run(query, kwargs.get("k", self.k), as_of=as_of, within=within)
-        return [to_langchain_document(hit) for hit in hits]

@@ -27,10 +27,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from newsqa.answer_types import UNITS, QuestionType
 from newsqa.chinese import ARABIC_NUMBER, NUMERAL_CHARS
-from newsqa.index.bm25 import bigram_tokens
-from newsqa.qa.answer_types import UNITS, QuestionType
 from newsqa.script import fold
+from newsqa.text import TOKEN_RUN_RE, bigram_tokens, strip_question_words
 
 _CN_DIGIT = NUMERAL_CHARS + "廿卅"  # 廿 20, 卅 30 (廿一日)
 _NUM = rf"(?:{ARABIC_NUMBER}|[{_CN_DIGIT}]+)"
@@ -61,11 +61,6 @@ _NUMBER_RE = re.compile(
 _QUOTE_RE = re.compile(r"「[^「」]{1,40}」|《[^《》]{1,40}》|“[^“”]{1,40}”|『[^『』]{1,40}』|〈[^〈〉]{1,40}〉|\"[^\"]{1,40}\"")
 _LATIN_RE = re.compile(r"[a-z][a-z0-9&'\-]*(?:[ .][a-z0-9&'\-]+)*", re.IGNORECASE)
 _NAME_DOT_RE = re.compile(r"[\u4e00-\u9fff]{1,8}(?:[·•‧・．][\u4e00-\u9fff]{1,8})+")
-_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-
-
-def is_cjk(ch: str) -> bool:
-    return bool(_CJK_RE.match(ch))
 _COMMA_CLAUSE_RE = re.compile(r"[^，,：:；;。！？!?]+[，,：:；;。！？!?」』”）)]*")
 PUNCTUATION = "，,、：:；;。！？!?「」『』“”《》〈〉（）()[]【】 \t\n—…"
 _ANAPHORA = ("此", "该", "这", "其", "他", "她", "它", "上述", "前者", "后者", "当时", "同年", "此后", "之后", "本")
@@ -222,27 +217,6 @@ def _clean_run(folded: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
-_QW_RE = re.compile(
-    "|".join(
-        sorted(
-            (
-                "哪一天", "哪一年", "哪一个", "哪一位", "哪一种", "哪一", "哪个", "哪些", "哪里", "哪儿", "哪位",
-                "哪种", "哪年", "哪", "什么", "甚么", "多少", "几个", "几年", "几月", "几日", "几", "何时", "何地",
-                "何人", "何处", "为何", "如何", "怎么", "怎样", "是谁", "谁是", "谁", "是否", "是不是", "有没有", "吗", "呢",
-                "多大", "多长", "多高", "多远", "多久", "多重", "多深", "多宽", "为什么", "哪里", "何年", "何种",
-            ),
-            key=len,
-            reverse=True,
-        )
-    )
-)
-
-
-def strip_question_words(folded_question: str) -> str:
-    """The folded question with its question words (哪一年, 什么, 多少 …) blanked out."""
-    return _QW_RE.sub(" ", folded_question)
-
-
 # --------------------------------------------------------------------------- clauses
 
 
@@ -307,7 +281,7 @@ def _side_positions(text: str, from_end: bool) -> dict[str, int]:
     """Tokens of one side of the question and their distance (characters) from the gap."""
     cleaned = _CONTENT_RE.sub(" ", strip_question_words(text))
     out: dict[str, int] = {}
-    for m in _TOKEN_RUN_RE.finditer(cleaned):
+    for m in TOKEN_RUN_RE.finditer(cleaned):
         run = m.group()
         toks = [(m.start(), run)] if run[0].isascii() else [(m.start() + i, run[i : i + 2]) for i in range(max(1, len(run) - 1))]
         for pos, tok in toks:
@@ -315,9 +289,6 @@ def _side_positions(text: str, from_end: bool) -> dict[str, int]:
             if tok not in out or d < out[tok]:
                 out[tok] = max(d, 0)
     return out
-
-
-_TOKEN_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:[.%][0-9]+)?")
 
 
 def _decay(d: float, scale: float = 6.0) -> float:
@@ -352,6 +323,34 @@ def align(
     norm += sum(weights.get(t, 1.0) * _decay(d) for t, d in rpos.items())
     norm = norm or 1.0
 
+    fillers: list[Filler] = []
+    for s, e, is_typed in _phrases(q, folded, mask, typed):
+        best, lb, ra = _votes(positions, toks, lpos, rpos, s, e)
+        score = sum(best.values()) / norm
+        text = folded[s:e]
+        # A question word right next to the phrase (a particle like 为/于 may sit between).
+        adjacent = any(mask[max(0, s - 2) : s]) or any(mask[e : e + 2])
+        anaphor = text.startswith(_ANAPHORA) and len(text) <= 4
+        if is_typed:
+            score += 0.35 if q.type in ("date", "number", "quantity") else 0.15
+        if q.noun and len(q.noun) <= 3 and text.endswith(q.noun) and len(text) > len(q.noun):
+            score += 0.15
+        if anaphor:
+            score -= 0.5
+        if e - s == 1:
+            score -= 0.15
+        score -= 0.004 * max(0, e - s - 12)
+        fillers.append(Filler(s, e, score, lb, ra, adjacent, is_typed, anaphor))
+    fillers.sort(key=lambda f: -f.score)
+    return fillers
+
+
+def _phrases(
+    q: QuestionType, folded: str, mask: list[bool], typed: list[tuple[int, int]] | None
+) -> list[tuple[int, int, bool]]:
+    """The phrases ``align`` scores, ``(start, end, typed)``: runs of the sentence outside the
+    question's words, and the ``typed`` spans (a date for 哪一年 …) that are mostly new; for a
+    question asking for a kind of thing, each phrase extended to the noun that names it."""
     spans: list[tuple[int, int, bool]] = []
     for s, e in _uncovered_runs(folded, mask):
         s2, e2 = _clean_run(folded, s, e)
@@ -376,50 +375,40 @@ def align(
             else:
                 noun_spans.append((s, e, is_typed))
         spans = noun_spans
+    return spans
 
-    fillers: list[Filler] = []
-    for s, e, is_typed in spans:
-        best: dict[str, float] = {}
-        lb = ra = 0.0
-        for i, t in positions:
-            w = toks[t]
-            vote = 0.0
-            if i + len(t) <= s:  # before the phrase
-                d = s - (i + len(t))
-                if t in lpos:
-                    vote = w * _decay(d) * _decay(lpos[t])
-                elif t in rpos:
-                    vote = 0.5 * w * _decay(d) * _decay(rpos[t])
-            elif i >= e:  # after the phrase
-                d = i - e
-                if t in rpos:
-                    vote = w * _decay(d) * _decay(rpos[t])
-                elif t in lpos:
-                    vote = 0.5 * w * _decay(d) * _decay(lpos[t])
-            if vote > best.get(t, 0.0):
-                best[t] = vote
-        for i, t in positions:
-            if i + len(t) <= s and t in lpos:
-                lb += 1
-            if i >= e and t in rpos:
-                ra += 1
-        score = sum(best.values()) / norm
-        text = folded[s:e]
-        # A question word right next to the phrase (a particle like 为/于 may sit between).
-        adjacent = any(mask[max(0, s - 2) : s]) or any(mask[e : e + 2])
-        anaphor = text.startswith(_ANAPHORA) and len(text) <= 4
-        if is_typed:
-            score += 0.35 if q.type in ("date", "number", "quantity") else 0.15
-        if q.noun and len(q.noun) <= 3 and text.endswith(q.noun) and len(text) > len(q.noun):
-            score += 0.15
-        if anaphor:
-            score -= 0.5
-        if e - s == 1:
-            score -= 0.15
-        score -= 0.004 * max(0, e - s - 12)
-        fillers.append(Filler(s, e, score, lb, ra, adjacent, is_typed, anaphor))
-    fillers.sort(key=lambda f: -f.score)
-    return fillers
+
+def _votes(
+    positions: list[tuple[int, str]], toks: dict[str, float], lpos: dict[str, int], rpos: dict[str, int], s: int, e: int
+) -> tuple[dict[str, float], float, float]:
+    """Each question word's best vote for the phrase ``[s, e)`` (a left-part word before it,
+    a right-part word after it; the other way round counts half), and how many left-part
+    words stand before it and right-part words after it."""
+    best: dict[str, float] = {}
+    lb = ra = 0.0
+    for i, t in positions:
+        w = toks[t]
+        vote = 0.0
+        if i + len(t) <= s:  # before the phrase
+            d = s - (i + len(t))
+            if t in lpos:
+                vote = w * _decay(d) * _decay(lpos[t])
+            elif t in rpos:
+                vote = 0.5 * w * _decay(d) * _decay(rpos[t])
+        elif i >= e:  # after the phrase
+            d = i - e
+            if t in rpos:
+                vote = w * _decay(d) * _decay(rpos[t])
+            elif t in lpos:
+                vote = 0.5 * w * _decay(d) * _decay(lpos[t])
+        if vote > best.get(t, 0.0):
+            best[t] = vote
+    for i, t in positions:
+        if i + len(t) <= s and t in lpos:
+            lb += 1
+        if i >= e and t in rpos:
+            ra += 1
+    return best, lb, ra
 
 
 def extract_span(
@@ -431,7 +420,7 @@ def extract_span(
     fill the question's gap) or "clause" (nothing stood out: the clause sharing most of
     the question's words). ``weights`` are token weights (IDF); all 1 when omitted.
     """
-    from newsqa.qa.answer_types import detect_answer_type
+    from newsqa.answer_types import detect_answer_type
 
     q = detect_answer_type(question) if isinstance(question, str) else question
     fm = fold_map(sentence)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from newsqa.config import Settings
+from newsqa.index.access import build_components
 from newsqa.index.store import NewsIndex
-from newsqa.ingest.pipeline import build_components
 from newsqa.types import Document
 
 # Eight short news articles in both scripts, some on neighbouring topics (two metro

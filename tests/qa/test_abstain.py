@@ -13,6 +13,7 @@ from newsqa.evals.fit_abstention import fit, sample
 from newsqa.qa.abstain import FEATURES, WEIGHTS_FILE, AbstentionModel, fit_logistic
 from newsqa.qa.pipeline import NewsQA
 from newsqa.script import to_simplified, to_traditional
+from newsqa.types import Chunk, Document, RetrievedChunk
 
 
 # --------------------------------------------------------------------------- arithmetic
@@ -44,6 +45,30 @@ def test_shipped_weights_load_and_say_what_they_were_fitted_on() -> None:
     assert Settings.load().answer_min_confidence == pytest.approx(data["threshold"])
     check = data["figures"]["at_threshold"]["check"]
     assert check["false_abstain_rate"] <= 0.05 and check["abstain_recall"] >= 0.9  # the targets
+
+
+def _passage(text: str, *, rerank: float | None, dense: float) -> RetrievedChunk:
+    doc = Document(doc_id=f"{text}.txt", title=text, text=text)
+    chunk = Chunk(chunk_id=f"{text}-0", doc_id=doc.doc_id, ordinal=0, text=text, start=0, end=len(text), embed_text=text)
+    return RetrievedChunk(chunk=chunk, document=doc, score=0.0, dense_score=dense, rerank_score=rerank)
+
+
+class _Sentence:
+    def __init__(self, match: float):
+        self.match = match
+
+
+def test_features_read_the_scores_the_passages_carry() -> None:
+    """``rerank_top`` is the best reranker score the retriever left on the passages, not one
+    computed again from their text (these texts share nothing with any question)."""
+    model = AbstentionModel.load()
+    passages = [_passage("甲", rerank=1.5, dense=0.8), _passage("乙", rerank=4.25, dense=0.7),
+                _passage("丙", rerank=None, dense=0.9)]  # below the re-ranked pool
+    assert model.features([_Sentence(0.3), _Sentence(0.6)], passages) == {
+        "rerank_top": 4.25, "match": 0.6, "dense_top": 0.9,
+    }
+    assert model.features([], [_passage("甲", rerank=None, dense=0.8)])["rerank_top"] == 0.0  # none re-scored
+    assert model.features([], []) == dict.fromkeys(FEATURES, 0.0)
 
 
 # --------------------------------------------------------------------------- fitting

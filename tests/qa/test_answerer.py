@@ -3,7 +3,7 @@ clause fallback, citations, highlights and the script of the answer."""
 
 import pytest
 
-from newsqa.qa.answer_types import ANSWER_TYPES, detect_answer_type
+from newsqa.answer_types import ANSWER_TYPES, detect_answer_type
 from newsqa.qa.answerer import ABSTAIN_MESSAGE, ExtractiveAnswerer, format_answer
 from newsqa.qa.spans import clause_window, extract_span, typed_spans
 from newsqa.script import detect_script, fold, to_simplified
@@ -78,6 +78,9 @@ def answerer():
         ("馬祖有機場嗎？", "yesno"),
         ("為什麼瓦爾特汽車排出的氣會有空氣汙染？", "other"),
         ("道士的鞋子被稱為什麼？", "other"),
+        ("中超聯賽的揭幕日期是什麼？", "date"),  # the time the gap stands for is named before it
+        ("審核結果的公示時間是什麼？", "date"),
+        ("他的職業是什麼？", "other"),
     ],
 )
 def test_answer_type_in_both_scripts(question, expected):
@@ -303,9 +306,9 @@ def test_words_beyond_the_headline_pick_the_sentence(answerer):
 
 
 def _candidate(passage_no: int, pcov: float):
-    from newsqa.qa.answerer import _Sentence
+    from newsqa.qa.sentence_scoring import ScoredSentence
 
-    sentence = _Sentence(passage_no, 0, 1, None, frozenset())
+    sentence = ScoredSentence(passage_no, 0, 1, None, frozenset())
     sentence.features = {"pcov": pcov}
     return sentence
 
@@ -440,9 +443,43 @@ def test_without_a_story_date_a_year_the_passage_states_earlier_dates_the_day(an
     assert answer.answer.startswith("1857年4月20日：")
 
 
-def test_a_day_without_its_month_gets_the_month_and_year_of_its_story(answerer):
-    text = "28日9时55分前后，台风杜苏芮在福建省晋江市沿海登陆，登陆时中心附近最大风力有15级。"
-    hit = passage(text, doc_id="doksuri.txt", title="台风杜苏芮登陆福建")
-    hit.document.date = "2023-07-28"
-    answer = answerer.run("台风杜苏芮是哪一天登陆的？", [hit])
-    assert answer.answer.startswith("2023年7月28日：")
+@pytest.mark.parametrize(
+    ("question", "text", "story_date", "opening"),
+    [
+        # a day without its month gets the month and year of its story
+        ("台风杜苏芮是哪一天登陆的？", "28日9时55分前后，台风杜苏芮在福建省晋江市沿海登陆，登陆时中心附近最大风力有15级。",
+         "2023-07-28", "2023年7月28日9时55分前后："),
+        # a year-less month gets its story's year
+        ("土耳其计划于哪一个月份接收首批S-400系统？", "土耳其计划于7月份接收首批S-400系统，并坚称该系统不会对美国F-35战斗机构成威胁。",
+         "2019-06-11", "2019年7月："),
+        # a lead that states no date is dated by its story; undated, it is quoted as it is
+        ("Feekr旅行在哪一天发布了关于汕尾的文章？", "Feekr旅行发布文章，介绍中国海鲜美食之都汕尾的美食、海景和独特的文化。",
+         "2023-06-30", "2023年6月30日：Feekr旅行发布文章"),
+        ("Feekr旅行在哪一天发布了关于汕尾的文章？", "Feekr旅行发布文章，介绍中国海鲜美食之都汕尾的美食、海景和独特的文化。",
+         None, "Feekr旅行"),
+        # an undated story's day takes the one year the question names
+        ("2024年中超联赛的揭幕日期是什么？", "2024赛季中超联赛将于3月1日揭幕，上海海港队对阵武汉三镇队。", None, "2024年3月1日："),
+        # a year alone is not when it happened: the day after it is
+        ("台风杜苏芮是什么时候逼近东南沿海的？", "今年第5号台风“杜苏芮”持续逼近我国东南沿海，中央气象台27日18时继续发布台风红色预警。",
+         "2023-07-27", "2023年7月27日18时："),
+        # a range of days in one month, and a time of day, as the text writes them
+        ("2021年中秋节的假期是从什么时候到什么时候？", "国务院办公厅发布通知，2021年中秋节放假3天。具体放假调休日期如下：中秋节9月19日至21日。",
+         None, "2021年9月19日至21日："),
+        ("决堤预计在什么时候完成封堵？", "湖南省华容县堤防发生决堤，预计7月9日中午前完成封堵。", "2024-07-08", "2024年7月9日中午前："),
+        # an undated story's bare month takes the one year the question names
+        ("海底捞在2021年什么时候宣布关闭300家门店？", "2021年，海底捞亏损41.61亿元。11月，海底捞宣布关店300家，创始人张勇卸任CEO。",
+         None, "2021年11月："),
+        # a plan happens after its story's date: no date for it
+        ("吉利汽车的AI大模型是哪一天发布的？", "吉利汽车宣布，其自研的AI大模型将于下半年对外发布。", "2023-07-31", "吉利汽车宣布"),
+        # no month for a list of months, or when a day is asked
+        ("大熊猫丫丫的生日是几月几日？", "不少网友好奇，为何这么多大熊猫的生日在7月、8月？", "2023-07-20", "不少网友"),
+    ],
+)
+def test_a_when_answer_leads_with_the_date_its_story_gives(answerer, question, text, story_date, opening):
+    assert answerer.run(question, [_dated(text, story_date, doc_id="story.txt")]).answer.startswith(opening)
+
+
+def test_a_when_answer_s_date_is_in_the_reader_s_script():
+    text = "8月18日凌晨1时02分，黎平县肇兴镇肇兴村“梦幻肇兴”客栈发生一起火灾。"
+    answer = ExtractiveAnswerer(min_confidence=0.1).run("黎平縣客棧的火災是凌晨幾點發生的？", [_dated(text, "2023-08-18")])
+    assert answer.answer.startswith("2023年8月18日凌晨1時02分：8月18日凌晨1時02分")

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from newsqa.config import Settings
+from newsqa.index.access import build_components
 from newsqa.index.store import NewsIndex
-from newsqa.ingest.pipeline import build_components
 from newsqa.qa.bridge import AnchoredQuestion, within_both
 from newsqa.qa.pipeline import NewsQA
 from newsqa.timex import DateRange, TimeSpan
@@ -98,3 +98,37 @@ def test_a_day_whose_articles_do_not_answer_falls_back_to_any_day_marked(qa):
     assert answer.answer.startswith("天问一号着陆火星在2021年5月15日[1]。")
     assert "不限日期的话" in answer.answer and "十万" in answer.answer
     assert [c.doc_id for c in answer.citations] == ["landing.txt", "port.txt"]
+
+
+def test_a_quote_that_states_another_day_is_not_the_anchor_s_day():
+    from newsqa.qa.bridge import answers_the_question
+    from newsqa.types import Answer, Citation
+
+    asked = AnchoredQuestion.read("泰国仓库爆炸当天，成都大运会有什么新闻？")
+    day = DateRange.parse("2023-07-29", "2023-07-29")
+
+    def quoting(text: str) -> Answer:
+        cited = Citation(n=1, doc_id="d", title="成都大运会新闻", date="2023-07-29", source=None, text=text,
+                         start=0, end=len(text), score=1.0, highlight_start=0, highlight_end=len(text))
+        return Answer(question=asked.rest, answer=text + "[1]", abstained=False, citations=[cited])
+
+    assert not answers_the_question(asked, quoting("7月28日晚，成都大运会开幕式上的灯组正式亮灯。"), day)
+    assert answers_the_question(asked, quoting("成都大运会的灯组正式亮灯。"), day)  # states no day: the story's
+    assert answers_the_question(asked, quoting("29日，成都大运会的灯组正式亮灯。"), day)
+
+
+def test_the_anchor_s_sentence_quoted_again_keeps_its_number():
+    from newsqa.qa.bridge import anchored_answer
+    from newsqa.qa.events import event_date
+    from newsqa.types import Answer, Chunk, RetrievedChunk
+
+    text = "2023年7月27日，台风杜苏芮逼近东南沿海，中央气象台发布台风红色预警。"
+    document = Document(doc_id="d.txt", title="杜苏芮", text=text, date="2023-07-27", source_file="d.txt")
+    hit = RetrievedChunk(chunk=Chunk(chunk_id="d.txt#0", doc_id="d.txt", ordinal=0, text=text, start=0, end=len(text),
+                                     embed_text=text), document=document, score=1.0)
+    asked = AnchoredQuestion.read("台风杜苏芮逼近东南沿海当天，中央气象台发布了什么预警？")
+    anchor = event_date(asked.anchor, hit)
+    same = hit.citation(1, anchor.start, anchor.end)
+    on_the_day = Answer(question=asked.rest, answer="中央气象台发布台风红色预警。[1]", abstained=False, citations=[same])
+    answer = anchored_answer(asked, anchor, on_the_day)
+    assert answer.answer.endswith("当天：中央气象台发布台风红色预警。[1]") and len(answer.citations) == 1

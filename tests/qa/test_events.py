@@ -42,6 +42,26 @@ from newsqa.types import Chunk, Document, RetrievedChunk
         ("长春机场启动预警和中华人民共和国人大常委会审议草案，哪个事件发生得更早？", "order",
          ("长春机场启动预警", "中华人民共和国人大常委会审议草案"), "earliest"),
         ("我国发射羲和号卫星与美国决定从阿富汗撤军哪个事件先发生？", "order", ("我国发射羲和号卫星", "美国决定从阿富汗撤军"), "earliest"),
+        # what is not an event: a list's head, a count, a year on its own, a leading 相比, numbering
+        ("在2020年这几个事件中，阿迪达斯与麦当劳的联名产品发售、西昌泸山森林大火、林丹宣布退役，哪个事件最早发生？", "order",
+         ("阿迪达斯与麦当劳的联名产品发售", "西昌泸山森林大火", "林丹宣布退役"), "earliest"),
+        ("2023年中央一号文件发布、特朗普发表讲话、舒淇分享合影，这三件事哪个最早发生？", "order",
+         ("2023年中央一号文件发布", "特朗普发表讲话", "舒淇分享合影"), "earliest"),
+        ("杜兆才被查和张晓被任命两个事件，今年哪个发生得更早？", "order", ("杜兆才被查", "张晓被任命"), "earliest"),
+        ("2024年发生的事件中，宝马宣布停止价格战、王旺盛被任命为呼伦贝尔市委书记、理想汽车全线产品降价，哪个事件最早发生？", "order",
+         ("宝马宣布停止价格战", "王旺盛被任命为呼伦贝尔市委书记", "理想汽车全线产品降价"), "earliest"),
+        ("相比辽宁男篮负于迪拜青年国民，上海海港队追平连胜纪录哪个事件更晚发生？", "order",
+         ("辽宁男篮负于迪拜青年国民", "上海海港队追平连胜纪录"), "latest"),
+        ("以下哪个事件发生得最早：1. 男性尸体被发现 2. 张伦硕转发舞蹈视频 3. 王婉霏接受治疗？", "order",
+         ("男性尸体被发现", "张伦硕转发舞蹈视频", "王婉霏接受治疗"), "earliest"),
+        # 下调和 joins; the colon of Run:AI is no list's colon; 与 before a year joins two dated events
+        ("2024年1月1日存量房贷利率下调和2024年3月13日金矿坠罐事故哪个事件更早发生？", "order",
+         ("2024年1月1日存量房贷利率下调", "2024年3月13日金矿坠罐事故"), "earliest"),
+        ("热火队对阵湖人、黄仁勋参加英伟达年会、英伟达与Run:AI谈判，哪个事件最早发生在2024年？", "order",
+         ("热火队对阵湖人", "黄仁勋参加英伟达年会", "英伟达与Run:AI谈判"), "earliest"),
+        ("2020年公安机关通报赌博犯罪、2021年奥密克戎被列为关注变异株、2023年中越对接会与2024年HIV参军裁定，最早发生的是哪个事件？",
+         "order", ("2020年公安机关通报赌博犯罪", "2021年奥密克戎被列为关注变异株", "2023年中越对接会", "2024年HIV参军裁定"),
+         "earliest"),
         # a quote that closes inside the event stays with it
         ("国务院的意见发布和民进党回应“关注31条”哪个事件发生得更早？", "order", ("国务院的意见发布", "民进党回应“关注31条”"), "earliest"),
     ],
@@ -62,10 +82,28 @@ def test_three_events_joined_by_he_can_be_read_as_three():
     assert ("杜苏芮登陆", "卡努登陆", "梅花登陆") in (asked.events, *asked.alternatives)
 
 
+@pytest.mark.parametrize(
+    ("question", "reading"),
+    [
+        # names listed before the verb they share: the whole list split in two at a 和
+        ("德国、荷兰和加拿大派遣军舰前往南海的事件和美国国务院放宽难民接收资格哪个发生得更早？",
+         ("德国、荷兰和加拿大派遣军舰前往南海的事件", "美国国务院放宽难民接收资格")),
+        # a 、 inside one event, the events parted by a comma
+        ("北京东城区、西城区和通州区开始实施道路停车改革，浙江证监局对宋城演艺高层采取措施哪个发生得更早？",
+         ("北京东城区、西城区和通州区开始实施道路停车改革", "浙江证监局对宋城演艺高层采取措施")),
+    ],
+)
+def test_a_list_inside_an_event_is_one_of_the_readings(question, reading):
+    asked = EventQuestion.read(question)
+    assert asked.comparative and reading in (asked.events, *asked.alternatives)
+
+
 def test_an_ambiguous_list_keeps_its_other_readings():
     asked = EventQuestion.read("汪小菲和大S参加女儿幼儿园毕业典礼和周铁农同志逝世哪个事件更早？")
     readings = (asked.events, *asked.alternatives)
     assert ("汪小菲和大S参加女儿幼儿园毕业典礼", "周铁农同志逝世") in readings
+    assert asked.comparative and not asked.superlative  # 更早: two events, so not the reading with three
+    assert not EventQuestion.read("杜苏芮登陆和卡努登陆和梅花登陆哪个最早？").comparative
 
 
 @pytest.mark.parametrize(
@@ -91,6 +129,13 @@ def _hit(text: str, date: str | None, title: str = "标题") -> RetrievedChunk:
     document = Document(doc_id="d.txt", title=title, text=text, date=date, source_file="d.txt")
     chunk = Chunk(chunk_id="d.txt#0", doc_id="d.txt", ordinal=0, text=text, start=0, end=len(text), embed_text=text)
     return RetrievedChunk(chunk=chunk, document=document, score=1.0)
+
+
+def test_a_lead_that_tells_a_plan_does_not_date_the_event_by_its_story():
+    plan = "吉利汽车宣布，其自研的AI大模型将于下半年对外发布。"
+    assert event_date("吉利发布AI大模型", _hit(plan, "2023-07-31")).when is None
+    done = "吉利汽车发布了自研的AI大模型。"
+    assert event_date("吉利发布AI大模型", _hit(done, "2023-07-31")).when.start == dt.date(2023, 7, 31)
 
 
 def test_an_event_is_dated_by_the_sentence_that_tells_it():
@@ -238,3 +283,13 @@ def test_a_judgement_on_a_coarse_date_says_it_cannot_tell(question, said):
     script = "hant" if said.startswith("無") else "hans"
     text = _compute(asked, dated, {0: "2023年7月[1]", 1: "2023年7月28日[2]"}, _WORDS[script])
     assert text.startswith(said) and "先" not in text
+
+
+def test_a_day_the_question_states_dates_its_event(qa):
+    # an event no passage tells is dated by the day the question gives it (and not cited);
+    # the other is dated and cited from its passage
+    answer = qa.ask("2020年11月24日嫦娥五号发射升空和2020年11月25日某地举办灯会，哪个事件更早？")
+    assert not answer.abstained
+    assert answer.answer.startswith("2020年11月24日嫦娥五号发射升空更早（2020年11月24日[1]）")
+    assert answer.answer.endswith("2020年11月25日某地举办灯会在2020年11月25日。")
+    assert _cited(answer) == {"change5.txt"}

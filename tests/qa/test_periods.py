@@ -8,11 +8,12 @@ import datetime as dt
 import pytest
 
 from newsqa.config import Settings
+from newsqa.index.access import build_components
 from newsqa.index.store import NewsIndex
-from newsqa.ingest.pipeline import build_components
+from newsqa.qa.langchain_retriever import NewsRetriever
 from newsqa.qa.periods import IN_PERIOD, OTHER_YEAR, TimeQuery, period_fit
 from newsqa.qa.pipeline import NewsQA
-from newsqa.qa.retriever import HybridRetriever
+from newsqa.qa.retriever import TIME_RERANK_WEIGHT, HybridRetriever
 from newsqa.timex import DateRange, find_times
 from newsqa.types import Answer, Document
 
@@ -128,6 +129,15 @@ def test_the_preference_is_soft_other_years_stay(race_qa):
     assert {f"race-{year}.txt" for year in WINNERS} <= {h.document.doc_id for h in far}
 
 
+def test_the_rerank_score_carried_is_the_one_before_the_period_preference(race_qa):
+    """Abstention reads ``rerank_score``: how well the passage matches the question, not the
+    bonus its date earned in the ranking."""
+    hits = race_qa.retriever.run("去年滨江城市马拉松的男子全程冠军是谁？", k=6, as_of=AS_OF)
+    moved = {round(h.score - h.rerank_score, 9) for h in hits}
+    assert TIME_RERANK_WEIGHT in moved  # the 2023 race's
+    assert moved <= {TIME_RERANK_WEIGHT * fit for fit in (IN_PERIOD, 0.0, OTHER_YEAR)}
+
+
 @pytest.mark.parametrize("question", ["滨江城市马拉松的男子全程冠军是谁？", "港口货物吞吐量增长了多少？", "马拉松报名要提交什么？"])
 def test_a_question_without_time_is_untouched(race_qa, question):
     index = race_qa.index
@@ -171,9 +181,31 @@ def test_an_empty_range_returns_nothing(race_qa):
 
 
 def test_the_langchain_retriever_takes_as_of_and_a_range(race_qa):
-    lc = race_qa.retriever.as_langchain(k=2, within=DateRange.parse("2022-01-01", "2022-12-31"))
+    lc = NewsRetriever(retriever=race_qa.retriever, k=2, within=DateRange.parse("2022-01-01", "2022-12-31"))
     docs = lc.invoke("滨江城市马拉松男子全程冠军是谁？")
     assert docs and {d.metadata["date"] for d in docs} == {"2022-04-17"}
     # as_of per call, as LangChain passes invoke's keyword arguments through: 「去年」 is 2023 as of 2024
-    docs = race_qa.retriever.as_langchain(k=1).invoke("去年滨江城市马拉松男子全程冠军是谁？", as_of=AS_OF)
+    docs = NewsRetriever(retriever=race_qa.retriever, k=1).invoke("去年滨江城市马拉松男子全程冠军是谁？", as_of=AS_OF)
     assert docs[0].metadata["date"] == RACE_DAYS[2023]
+
+
+
+def test_an_answer_from_another_year_than_asked_says_so(race_qa):
+    qa = NewsQA(race_qa.settings, race_qa.index)
+    qa._retriever = HybridRetriever(race_qa.index, time_weight=0.0)  # no preference: any year's race may come first
+    question = "去年滨江城市马拉松的男子全程冠军是谁？"
+    answer = qa.ask(question, as_of=dt.date(2026, 6, 1))  # 去年 = 2025: no race of 2025 in the archive
+    assert not answer.abstained
+    assert answer.answer.endswith("不在问题所问的「去年」（2025-01-01至2025-12-31）。）")
+    assert answer.citations[0].date in answer.answer
+    fitting = qa.ask(question.replace("去年", "2023年"), as_of=AS_OF)
+    assert fitting.citations[0].doc_id == "race-2023.txt" and "注意" not in fitting.answer  # the year asked: no note
+    traditional = qa.ask("去年濱江城市馬拉松的男子全程冠軍是誰？", as_of=dt.date(2026, 6, 1))
+    assert "（注意：引用的報" in traditional.answer and "问题" not in traditional.answer
+
+
+def test_no_note_when_the_question_does_not_say_the_year(race_qa):
+    qa = NewsQA(race_qa.settings, race_qa.index)
+    qa._retriever = HybridRetriever(race_qa.index, time_weight=0.0)
+    answer = qa.ask("4月滨江城市马拉松的男子全程冠军是谁？", as_of=dt.date(2026, 6, 1))
+    assert not answer.abstained and "注意" not in answer.answer

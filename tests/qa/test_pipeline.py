@@ -1,13 +1,17 @@
 """End to end over a tiny corpus with the real model: ingest → index on disk → ask."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from newsqa.config import Settings
 from newsqa.ingest.pipeline import ingest_paths
+from newsqa.qa.langchain_retriever import NewsRetriever
 from newsqa.qa.pipeline import NewsQA, QuestionError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,8 +102,47 @@ def test_retrieved_holds_ten_passages_for_the_evals(qa):
 
 
 def test_langchain_retriever(qa):
-    docs = qa.retriever.as_langchain(k=3).invoke("上海自贸区是哪一天挂牌的？")
+    docs = NewsRetriever(retriever=qa.retriever, k=3).invoke("上海自贸区是哪一天挂牌的？")
     assert len(docs) == 3
     assert any("2013年9月29日" in d.page_content for d in docs)
     assert {d.metadata["doc_id"] for d in docs} == {SEED.name}
     assert all(d.page_content == qa.index.get_document(d.metadata["doc_id"]).text[d.metadata["start"] : d.metadata["end"]] for d in docs)
+
+
+# What `newsqa ask --json` runs, in a fresh interpreter: the answer, then the LangChain
+# modules loaded; then the same after importing the adapter (the check can see them).
+_ASK_AND_LIST_LANGCHAIN = """
+import json, sys
+from newsqa.cli import main
+assert main(["ask", "--json", "-q", "--index", sys.argv[1], "上海自贸区是哪一天挂牌的？"]) == 0
+def loaded():
+    return sorted(m for m in sys.modules if m.split(".")[0].startswith("langchain"))
+print(json.dumps(loaded()))
+import newsqa.qa.langchain_retriever
+print(json.dumps(loaded()))
+"""
+
+
+def test_answering_a_question_does_not_import_langchain(qa):
+    """The LangChain adapter (``newsqa.qa.langchain_retriever``) is imported only by whoever
+    uses it: opening the index and answering a question loads no LangChain module."""
+    env = dict(os.environ, NEWSQA_EMBEDDING_MODEL=str(qa.settings.embedding_model))
+    done = subprocess.run(
+        [sys.executable, "-c", _ASK_AND_LIST_LANGCHAIN, str(qa.settings.index_path)],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    *answer, served, adapter = done.stdout.splitlines()
+    assert "2013年9月29日" in json.loads("\n".join(answer))["answer"]
+    assert json.loads(served) == []
+    assert "langchain_core" in json.loads(adapter)
+
+
+def test_what_the_ui_reads_of_the_index(qa, tmp_path):
+    docs = qa.documents()
+    assert not qa.is_empty() and len(docs) == qa.index_stats()["documents"] == len(qa.index.documents)
+    first = docs[0]
+    assert qa.get_document(first.doc_id) is first and qa.get_document("no-such-id") is None
+    stamp = NewsQA.index_stamp(qa.index.path)
+    assert isinstance(stamp, int) and stamp > 0 and not qa.refresh()  # nothing new was written
+    assert NewsQA.index_stamp(tmp_path) is None  # a folder without an index

@@ -14,18 +14,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsqa.evals.answer_types import classify_question
+from newsqa.answer_types import detect_answer_type, question_kind
 from newsqa.evals.stress import SPECIAL
-from newsqa.index.bm25 import query_tokens
-from newsqa.qa.answer_types import detect_answer_type
 from newsqa.qa.citations import counted_numbers, numbers, parse_markers
 from newsqa.qa.followup import FollowUpRewriter
 from newsqa.qa.generative import trim_passage
 from newsqa.qa.places import regions_in
-from newsqa.qa.rerank import question_kind
-from newsqa.qa.spans import clauses, strip_question_words
+from newsqa.qa.spans import clauses
 from newsqa.question import MAX_QUESTION_CHARS, QuestionError, content_chars, validate_question
 from newsqa.script import detect_script, fold, to_script
+from newsqa.text import query_tokens, strip_question_words
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "data"
@@ -116,7 +114,6 @@ def test_question_readers_answer_any_string(question):
     for text in {question, _gate(question) or ""}:
         folded = fold(text)
         detect_answer_type(text)
-        classify_question(text)
         question_kind(folded)
         query_tokens(folded)
         strip_question_words(folded)

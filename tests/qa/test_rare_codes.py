@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from newsqa.config import Settings
+from newsqa.index.access import build_components
 from newsqa.index.store import NewsIndex
-from newsqa.ingest.pipeline import build_components
 from newsqa.qa.pipeline import NewsQA
 from newsqa.qa.retriever import HybridRetriever
 from newsqa.types import Document

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from newsqa.answer_types import question_kind
 from newsqa.index.fusion import Candidate
 from newsqa.qa.rerank import (
     FEATURES,
@@ -13,7 +14,6 @@ from newsqa.qa.rerank import (
     LinearReranker,
     QueryTerms,
     fit_listwise,
-    question_kind,
 )
 from newsqa.script import fold
 from newsqa.types import Chunk, Document

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from newsqa.config import Settings
+from newsqa.qa.langchain_retriever import NewsRetriever
 from newsqa.qa.retriever import HybridRetriever
 from newsqa.script import to_simplified, to_traditional
 
@@ -100,15 +101,27 @@ def test_switches_still_answer(index):
         HybridRetriever(index, dense_weight=0.0, bm25_weight=0.0)
 
 
-def test_index_search_still_fuses_without_a_second_stage(index):
+def test_without_a_second_stage_the_fused_order_and_scores_stand(index):
     for fusion in ("rrf", "score"):
-        hits = index.search("故宮南部院區在哪裡？", k=3, fusion=fusion, bm25_weight=2.0)
+        hits = HybridRetriever(index, fusion=fusion, rerank=False).run("故宮南部院區在哪裡？", k=3)
         assert len(hits) == 3 and hits[0].document.doc_id == "palace-museum.txt"
         assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+        assert all(h.score <= 3.0 for h in hits), fusion  # fused scores (at most dense 1 + BM25 2), not logits
+
+
+def test_hits_carry_the_rerankers_own_score(index, retriever):
+    question = "三峽大壩壩頂有多高？"  # names no time and no code: nothing moves the reranker's score
+    hits = retriever.run(question, k=5)
+    assert [h.rerank_score for h in hits] == [h.score for h in hits]
+    # Without re-ranking the fused order and scores stand, and the hits still carry the
+    # reranker's score (abstention reads it).
+    fused = HybridRetriever(index, rerank=False).run(question, k=5)
+    assert all(h.score <= 3.0 for h in fused)  # fused scores (dense 1 + BM25 2 at most), not logits
+    assert all(h.rerank_score is not None for h in fused)
 
 
 def test_langchain_retriever_over_the_reranked_results(retriever):
-    docs = retriever.as_langchain(k=3).invoke("嫦娥五號帶回了多少月球樣品？")
+    docs = NewsRetriever(retriever=retriever, k=3).invoke("嫦娥五號帶回了多少月球樣品？")
     assert len(docs) == 3
     assert docs[0].metadata["doc_id"] == "change5.txt" and "1731克" in docs[0].page_content
     assert docs[0].metadata["score"] >= docs[1].metadata["score"]
