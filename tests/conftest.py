@@ -60,3 +60,16 @@ def _copy_model_folder(source: Path, target: Path, *, copy: tuple[str, ...] = ()
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.symlink_to(path)
     return target
+
+
+_PUDONG = "上海浦東新區\n\n2021-01-10 人民網\n\n浦東開發開放始於1990年4月18日。陸家嘴是浦東的金融中心。\n"
+
+
+@pytest.fixture()
+def pudong_corpus(tmp_path) -> Path:
+    """``tmp_path/articles`` with ``pudong.txt`` (a dated 人民網 brief) in it: a corpus to
+    ingest in a few seconds (tests/ingest, and tests/index for opening what was built)."""
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    (corpus / "pudong.txt").write_text(_PUDONG, encoding="utf-8")
+    return corpus

@@ -1,11 +1,11 @@
 """The archive tab's machinery: storing uploaded articles, indexing them in the
-background, listing and deleting documents. No Gradio here (``ui/app.py`` renders).
+background, listing and deleting documents. No Gradio here (``ui/archive_tab.py`` renders).
 
 Uploads are stored under ``settings.corpus_path / "uploads"`` only, under a sanitised
 name (:func:`sanitize_filename`: basename, safe characters, a supported suffix); a
 different file already stored under that name is never overwritten (``name-2.txt``…),
 the same bytes uploaded again reuse the stored file. :class:`IngestWorker` runs
-``ingest_paths([stored files], settings)`` in one background thread, so the chat keeps
+``NewsQA.add_files([stored files], settings)`` in one background thread, so the chat keeps
 answering; the ``NewsQA`` behind the chat switches to the new index generation by itself
 (``refresh()`` on the next question).
 
@@ -160,7 +160,7 @@ class IngestStatus:
 class IngestWorker:
     """Indexes submitted files in one background thread, batch after batch.
 
-    ``ingest`` is ``newsqa.ingest.pipeline.ingest_paths`` (replaceable in tests);
+    ``ingest`` is ``NewsQA.add_files`` (``newsqa ingest PATH…``; replaceable in tests);
     ``on_done`` runs after each batch (the UI refreshes its pipeline there).
     """
 
@@ -230,14 +230,16 @@ class IngestWorker:
             try:
                 ingest = self._ingest
                 if ingest is None:
-                    from newsqa.ingest.pipeline import ingest_paths as ingest
+                    from newsqa.qa.pipeline import NewsQA
+
+                    ingest = NewsQA.add_files
                 report = ingest(batch, self.settings)
                 result = {
                     "state": "done",
                     "summary": report.summary(),
                     "added": len(report.added),
                     "updated": len(report.updated),
-                    "unchanged": len(report.unchanged) + len(getattr(report, "duplicates", []) or []),
+                    "unchanged": len(report.unchanged) + len(report.duplicates),
                     "failed": list(report.failed),
                 }
                 logger.info("uploaded articles indexed: %s", report.summary())

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from newsqa.types import Answer
-from newsqa.ui.app import LiveQA
+from newsqa.ui.live import LiveQA, QACore
 
 
-class Recording:
+class Recording(QACore):
     """A pipeline that records what ``ask`` was given."""
 
     def __init__(self, plain: bool = False):

@@ -313,7 +313,7 @@ def test_follow_up_is_rewritten_script_toggle_and_feedback(page: Page, feedback_
     assert "張江高科技片區" in record["answer"] and "[1]" in record["answer"]
     assert record["citations"][0]["source_file"] == "ftz_expansion.txt"
 
-    from newsqa.feedback import feedback_to_eval_rows
+    from newsqa.ui.feedback import feedback_to_eval_rows
 
     rows = [r for r in feedback_to_eval_rows(feedback_path) if r["question"] == record["question"]]
     assert rows and rows[-1]["article"] == "ftz_expansion.txt"

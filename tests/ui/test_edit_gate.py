@@ -26,7 +26,9 @@ from typing import Any
 
 import gradio as gr
 import pytest
-from newsqa.ui.app import EDITS_OFF_MESSAGE, build_app, render_startup_failures
+from newsqa.ui.app import build_app
+from newsqa.ui.archive_tab import EDITS_OFF_MESSAGE, render_startup_failures
+from newsqa.ui.live import QACore
 
 from newsqa.config import Settings
 from newsqa.types import Answer
@@ -191,7 +193,7 @@ def test_a_logged_in_user_may_edit_when_edits_are_off(private_server, serve_env)
 
 
 # --------------------------------------------------------------------------- in-process
-class _StubQA:
+class _StubQA(QACore):
     def ask(self, question: str) -> Answer:
         return Answer(question=question, answer="好。", abstained=False, citations=[])
 

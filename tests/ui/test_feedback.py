@@ -1,4 +1,4 @@
-"""``newsqa.feedback``: the chat's 👍/👎 log and the eval rows made from it."""
+"""``newsqa.ui.feedback``: the chat's 👍/👎 log and the eval rows made from it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from newsqa.feedback import (
+from newsqa.ui.feedback import (
     FeedbackLog,
     feedback_record,
     feedback_to_eval_rows,

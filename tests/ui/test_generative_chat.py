@@ -18,6 +18,7 @@ from newsqa.qa.generative import (
 )
 from newsqa.qa.llm_server import LocalLLMServer, smollm2_gguf
 from newsqa.ui.app import build_app
+from newsqa.ui.live import QACore
 
 from newsqa.types import Chunk, Document, RetrievedChunk
 
@@ -33,7 +34,7 @@ class _Index:
         return self.documents.get(doc_id)
 
 
-class _GenerativeQA:
+class _GenerativeQA(QACore):
     """``NewsQA``'s streaming surface over fixed passages and a real ``GenerativeAnswerer``."""
 
     generative = True
@@ -41,6 +42,9 @@ class _GenerativeQA:
     def __init__(self, model: ModelProvider):
         self.index = _Index()
         self.answerer = GenerativeAnswerer(model, ExtractiveAnswerer(min_confidence=0.2), max_passages=1, passage_chars=60)
+
+    def get_document(self, doc_id: str) -> Document | None:
+        return self.index.get_document(doc_id)
 
     def ask(self, question: str):
         return self.answerer.run(question, RETRIEVED)

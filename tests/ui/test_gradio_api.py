@@ -315,7 +315,7 @@ def test_page_is_served(server_url: str) -> None:
 
 # --------------------------------------------------------------------------- rendering
 def test_sources_panel_escapes_article_text_and_marks_the_sentence(ui_articles: dict[str, str]) -> None:
-    from newsqa.ui.app import render_sources
+    from newsqa.ui.render import render_sources
 
     text = ui_articles["panda_birthday.txt"].split("\n\n", 2)[2]
     sentence = "園方表示，圓仔的生日會在動物園的新光特展館舉行，吸引大批遊客前往祝賀。"
@@ -333,7 +333,7 @@ def test_sources_panel_escapes_article_text_and_marks_the_sentence(ui_articles: 
 
 
 def test_answer_rendering_escapes_and_turns_markers_into_chips() -> None:
-    from newsqa.ui.app import clauses, render_answer
+    from newsqa.ui.render import clauses, render_answer
 
     rendered = render_answer("<script>alert(1)</script> 在新光特展館[1]，*不是*別處[2]。")
     assert "<script" not in rendered

@@ -15,6 +15,7 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 from newsqa.ui.app import build_app
+from newsqa.ui.live import QACore
 
 from newsqa.config import Settings
 from newsqa.types import Answer
@@ -67,7 +68,7 @@ def test_gbk_bytes_in_a_raw_body_are_a_client_error_not_a_crash(server_url: str,
 
 
 # --------------------------------------------------------------------------- the chat handler, without a browser
-class _RecordingQA:
+class _RecordingQA(QACore):
     def __init__(self) -> None:
         self.asked: list[str] = []
 

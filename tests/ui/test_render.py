@@ -9,16 +9,9 @@ from pathlib import Path
 
 import pytest
 from gradio import utils as gr_utils
-from newsqa.ui.app import (
-    EmptyIndexError,
-    LiveQA,
-    build_app,
-    clauses,
-    paragraph_span,
-    render_chat,
-    render_panel,
-    render_paragraph,
-)
+from newsqa.ui.app import build_app
+from newsqa.ui.live import EmptyIndexError, LiveQA, QACore
+from newsqa.ui.render import clauses, paragraph_span, render_chat, render_panel, render_paragraph
 
 from newsqa.types import Answer, Citation, Document
 
@@ -38,12 +31,18 @@ class _Index:
         return self.documents.get(doc_id)
 
 
-class _QA:
+class _QA(QACore):
     """Answers every question with the same cited sentence (like the extractive answerer)."""
 
     def __init__(self) -> None:
         self.index = _Index({"launch.txt": Document("launch.txt", "掛牌<i>回顧</i>", BODY, "2023-09-29", "人民網", source_file="launch.txt")})
         self.asked: list[str] = []
+
+    def documents(self) -> list[Document]:
+        return list(self.index.documents.values())
+
+    def get_document(self, doc_id: str) -> Document | None:
+        return self.index.get_document(doc_id)
 
     def ask(self, question: str) -> Answer:
         if not question.strip():

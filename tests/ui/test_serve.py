@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 from newsqa.ui.app import _auth, serve
+from newsqa.ui.live import QACore
 
 from newsqa.config import Settings
 from newsqa.types import Answer
 
 
-class _StubQA:
+class _StubQA(QACore):
     def ask(self, question: str) -> Answer:
         return Answer(question=question, answer="好。", abstained=False, citations=[])
 

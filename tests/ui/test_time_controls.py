@@ -9,7 +9,9 @@ import datetime as dt
 import warnings
 
 import pytest
-from newsqa.ui.app import LiveQA, build_app, render_chat
+from newsqa.ui.app import build_app
+from newsqa.ui.live import LiveQA, QACore
+from newsqa.ui.render import render_chat
 from newsqa.ui.time_controls import TimeFilter, TimeFilterError, label_for
 
 from newsqa.timex import DateRange
@@ -24,13 +26,16 @@ class _Index:
         return None
 
 
-class _QA:
+class _QA(QACore):
     """Records what ``ask`` / ``ask_stream`` were given; answers 「好。」 in the question's script."""
 
     def __init__(self, *, generative: bool = False) -> None:
         self.index = _Index()
         self.generative = generative
         self.calls: list[tuple[str, dict]] = []
+
+    def documents(self) -> list[Document]:
+        return list(self.index.documents.values())
 
     def ask(self, question: str, **when) -> Answer:
         self.calls.append((question, when))

@@ -1,0 +1,99 @@
+"""``newsqa.ui.archive_tab`` without a browser: the stats line, the indexing progress line, the
+document table, and the handlers' edit gate, row picking and search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import gradio as gr
+import pytest
+
+from newsqa.types import Document
+from newsqa.ui.archive import IngestStatus
+from newsqa.ui.archive_tab import (
+    MAX_TABLE_ROWS,
+    ArchiveHandlers,
+    document_table,
+    index_stats_line,
+    render_index_info,
+    render_ingest_status,
+)
+from newsqa.ui.live import LiveQA, QACore
+
+
+class _Index:
+    def __init__(self, docs: list[Document]):
+        self.documents = {d.doc_id: d for d in docs}
+
+    def chunks_of(self, doc_id: str) -> list:
+        return [object()]
+
+    def copies_of(self, doc_id: str) -> list[dict]:
+        return []
+
+
+class _Core(QACore):
+    def __init__(self, docs: list[Document], stats: dict | None = None):
+        self.index = _Index(docs)
+        self._stats = stats
+
+    def index_stats(self) -> dict:
+        if self._stats is None:
+            raise RuntimeError("no stats")
+        return self._stats
+
+
+def _doc(i: int, title: str = "新聞") -> Document:
+    return Document(f"d{i:04d}.txt", f"{title}{i}", "…", f"2024-01-{1 + i % 28:02d}", "新華網<b>")
+
+
+def test_the_stats_line_says_what_the_index_says_and_escapes_it() -> None:
+    core = _Core([], {"documents": 3, "chunks": 0, "model": "e5<small>", "built_at": "not a time"})
+    assert index_stats_line(core) == "索引：3 篇文章 · 0 段 · 模型 e5&lt;small&gt; · 更新於 not a time"
+    assert index_stats_line(_Core([], {})) == "" and index_stats_line(_Core([])) == ""  # failing stats: no line
+    assert index_stats_line(None) == ""
+    assert render_index_info(LiveQA(_Core([]))) == "索引資訊不可用。"
+
+
+def test_indexing_progress_lines() -> None:
+    assert render_ingest_status(None) == "" and render_ingest_status(IngestStatus()) == ""
+    running = IngestStatus(state="running", files=[f"/up/{i}.txt" for i in range(7)], queued=2, started=1.0)
+    line = render_ingest_status(running)
+    assert "建立索引中：0.txt、1.txt、2.txt、3.txt、4.txt 等 7 個（另有 2 個等待中）" in line and "<progress" in line
+    failed = render_ingest_status(IngestStatus(state="failed", error="<locked>", started=1.0, finished=2.0))
+    assert "索引失敗：&lt;locked&gt;" in failed
+    done = IngestStatus(state="done", files=["/up/a.txt"], added=1, failed=[("/up/b.txt", "empty")],
+                        started=1.0, finished=3.0)
+    assert "已加入索引：1 篇新文章、0 篇更新、0 篇未變（a.txt，2 秒）。<ul><li>b.txt：empty</li></ul>" in render_ingest_status(done)
+
+
+def test_the_table_is_capped_but_the_delete_list_holds_every_document() -> None:
+    live = LiveQA(_Core([_doc(i) for i in range(MAX_TABLE_ROWS + 5)] + [_doc(9999, "颱風")]))
+    table, choices = document_table(live, "")
+    assert len(table) == MAX_TABLE_ROWS and len(choices) == MAX_TABLE_ROWS + 6
+    table, choices = document_table(live, "台风")  # either script
+    assert [row[-1] for row in table] == ["d9999.txt"] and len(choices) == MAX_TABLE_ROWS + 6
+    assert table[0][:4] == ["颱風9999", "2024-01-04", "新華網<b>", 1]  # escaped by the Dataframe, not here
+    assert document_table(LiveQA(None), "") == ([], [])
+
+
+def test_edits_are_refused_unless_allowed_or_logged_in(tmp_path: Path) -> None:
+    handlers = ArchiveHandlers(LiveQA(_Core([_doc(1)])), None, allow_edits=False)
+    anonymous = SimpleNamespace(username=None, client=SimpleNamespace(host="10.0.0.9"))
+    with pytest.raises(gr.Error, match="NEWSQA_SERVE_ALLOW_EDITS=1"):
+        handlers.check_edit(anonymous, "delete")
+    handlers.check_edit(SimpleNamespace(username="editor", client=None), "delete")  # logged in: no error
+    ArchiveHandlers(handlers.live, None, allow_edits=True).check_edit(anonymous, "upload")
+    with pytest.warns(UserWarning, match="沒有設定檔"):  # past the gate, but no settings to delete with
+        assert handlers.on_delete(["d0001.txt"], "", SimpleNamespace(username="editor"))[0] == ""
+
+
+@pytest.mark.filterwarnings("ignore:The value passed into gr.Dropdown")  # an update carries no choices
+def test_picking_rows_adds_them_to_the_delete_list_once() -> None:
+    handlers = ArchiveHandlers(LiveQA(_Core([_doc(1), _doc(2)])), None)
+    pick = SimpleNamespace(row_value=["新聞2", "2024-01-03", "新華網", 1, "d0002.txt"])
+    assert handlers.on_pick(["d0001.txt"], pick).value == ["d0001.txt", "d0002.txt"]
+    assert handlers.on_pick(["d0002.txt"], pick).value == ["d0002.txt"]
+    assert handlers.on_pick(None, SimpleNamespace(row_value=None)).value == []
+    assert [row[-1] for row in handlers.on_search("新聞1").value["data"]] == ["d0001.txt"]

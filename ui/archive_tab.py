@@ -1,0 +1,298 @@
+"""The archive tab on the page: its HTML and its handlers (the machinery is :mod:`newsqa.ui.archive`).
+
+Upload articles (stored under ``<corpus>/uploads/``, indexed in a background thread while
+the chat keeps answering), list and search the documents, delete them, and see the index's
+model, size and age; files that could not be read when ``serve`` built the index are
+listed too. Upload and delete run only for a logged-in user or when edits are allowed:
+:class:`ArchiveHandlers` checks that on every call, so an event posted straight to
+``/gradio_api/queue/join`` is refused as well.
+
+Example::
+
+    handlers = ArchiveHandlers(live, settings, worker=IngestWorker(settings), allow_edits=True)
+    handlers.on_search("自貿區")       # the table's rows whose title, outlet or id matches
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from newsqa.config import Settings
+from newsqa.ui.archive import (
+    IngestStatus,
+    IngestWorker,
+    UploadError,
+    document_rows,
+    store_upload,
+    uploaded_files_to_remove,
+    uploads_dir,
+)
+from newsqa.ui.examples import example_questions
+from newsqa.ui.live import DocumentIndex, LiveQA, QACore
+from newsqa.ui.render import escape
+
+log = logging.getLogger(__name__)
+
+#: Rows shown in the archive table (the search narrows them).
+MAX_TABLE_ROWS = 500
+
+#: Start-up read failures listed on the archive tab (the rest: in the server log).
+MAX_FAILURES_SHOWN = 20
+
+#: Why the archive's upload and delete are refused (shown on the page and as the error).
+EDITS_OFF_MESSAGE = (
+    "這個伺服器關閉了文章庫的修改（上傳、建立索引、刪除）；仍可瀏覽與搜尋文章。"
+    "要開啟：只讓信任的人連得到時，以 NEWSQA_SERVE_ALLOW_EDITS=1 啟動 newsqa serve；"
+    "或設定登入（NEWSQA_SERVE_AUTH_USER 與 NEWSQA_SERVE_AUTH_PASSWORD），登入後即可修改。"
+)
+
+
+# --------------------------------------------------------------------------- rendering
+def index_stats_line(qa: QACore | None) -> str:
+    """「索引：N 篇文章 · M 段 · 模型 … · 更新於 …」 (escaped); "" when the index does not say."""
+    if qa is None:
+        return ""
+    try:
+        stats = qa.index_stats() or {}
+    except Exception:  # noqa: BLE001 - the page must render even if stats fail
+        log.debug("index stats unavailable", exc_info=True)
+        return ""
+    bits = []
+    if stats.get("documents") is not None:
+        bits.append(f"{stats['documents']} 篇文章")
+    if stats.get("chunks") is not None:
+        bits.append(f"{stats['chunks']} 段")
+    if stats.get("model"):
+        bits.append(f"模型 {stats['model']}")
+    if stats.get("built_at"):
+        bits.append(f"更新於 {local_time(stats['built_at'])}")
+    return "索引：" + " · ".join(escape(b) for b in bits) if bits else ""
+
+
+def local_time(iso: str) -> str:
+    """``2024-05-01T08:30:00+00:00`` as local time ``2024-05-01 16:30`` (as given if unreadable)."""
+    try:
+        return dt.datetime.fromisoformat(str(iso)).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return str(iso)
+
+
+def render_index_info(live: LiveQA) -> str:
+    """The archive tab's header: the index's model, size and last update (Markdown, escaped)."""
+    if live.qa is None:
+        where = escape(live.settings.index_path) if live.settings is not None else ""
+        return f"還沒有索引（{where}）。上傳文章後會自動建立。"
+    line = index_stats_line(live.qa)
+    return line or "索引資訊不可用。"
+
+
+def document_table(live: LiveQA, search: str) -> tuple[list[list[Any]], list[tuple[str, str]]]:
+    """The table's rows matching ``search`` and the delete list's choices (every document)."""
+    try:
+        rows = document_rows(live.index, search or "")
+        everything = document_rows(live.index) if search else rows
+    except Exception:  # noqa: BLE001
+        log.exception("listing documents failed")
+        return [], []
+    table = [[r.title, r.date, r.source, r.chunks, r.doc_id] for r in rows[:MAX_TABLE_ROWS]]
+    choices = [(f"{r.title} ({r.doc_id})", r.doc_id) for r in everything]
+    return table, choices
+
+
+def render_ingest_status(status: IngestStatus | None) -> str:
+    """The upload/indexing progress line (HTML, escaped)."""
+    if status is None or status.state == "idle":
+        return ""
+    names = [Path(f).name for f in status.files]
+    shown = "、".join(escape(n) for n in names[:5]) + (f" 等 {len(names)} 個" if len(names) > 5 else "")
+    if status.state == "running":
+        queued = f"（另有 {status.queued} 個等待中）" if status.queued else ""
+        return (
+            '<div class="nqa-ingest nqa-ingest-running" role="status">'
+            '<progress aria-label="建立索引中"></progress> '
+            f"建立索引中：{shown}{queued}，已 {status.elapsed():.0f} 秒。問答照常可用。</div>"
+        )
+    if status.state == "failed":
+        return f'<div class="nqa-ingest nqa-ingest-failed" role="status">索引失敗：{escape(status.error)}</div>'
+    failed = "".join(f"<li>{escape(Path(w).name)}：{escape(r)}</li>" for w, r in status.failed)
+    failed = f"<ul>{failed}</ul>" if failed else ""
+    return (
+        '<div class="nqa-ingest nqa-ingest-done" role="status">'
+        f"已加入索引：{status.added} 篇新文章、{status.updated} 篇更新、{status.unchanged} 篇未變"
+        f"（{shown}，{status.elapsed():.0f} 秒）。{failed}</div>"
+    )
+
+
+def _failure_name(where: str, corpus: Path | None) -> str:
+    """A failure's file as the archive shows it: relative to the corpus folder when
+    inside it (``uploads/x.html``), else its name (``feed.jsonl line 7`` stays whole)."""
+    path = Path(str(where))
+    if corpus is not None and path.is_absolute():
+        try:
+            return path.relative_to(corpus).as_posix()
+        except ValueError:
+            pass
+    return path.name or str(where)
+
+
+def render_startup_failures(failures: Sequence[tuple[str, str]], corpus: Path | None = None) -> str:
+    """「N 個檔案無法讀取」 with one ``name — reason`` line each (HTML, escaped); "" for none."""
+    failures = list(failures or ())
+    if not failures:
+        return ""
+    items = "".join(
+        f"<li>{escape(_failure_name(where, corpus))} — {escape(str(reason)[:300])}</li>"
+        for where, reason in failures[:MAX_FAILURES_SHOWN]
+    )
+    more = len(failures) - MAX_FAILURES_SHOWN
+    more_line = f"<li>…另有 {more} 個，詳見伺服器記錄</li>" if more > 0 else ""
+    return (
+        '<div class="nqa-startup-failures" role="status">'
+        f"{len(failures)} 個檔案無法讀取：<ul>{items}{more_line}</ul></div>"
+    )
+
+
+def render_edits_off() -> str:
+    """The note that says archive edits are off, and how to turn them on."""
+    return f'<div class="nqa-edits-off" role="note">{escape(EDITS_OFF_MESSAGE)}</div>'
+
+
+# --------------------------------------------------------------------------- handlers
+@dataclass
+class ArchiveHandlers:
+    """The archive tab's event handlers (and the page's load handler).
+
+    ``allow_edits``: whether a caller who is not logged in may upload and delete;
+    ``max_upload``: the largest file accepted (bytes); ``examples``: the chat's example
+    questions when given (else the seed questions about indexed articles)."""
+
+    live: LiveQA
+    settings: Settings | None
+    worker: IngestWorker | None = None
+    allow_edits: bool = False
+    max_upload: int = 5_000_000
+    examples: Sequence[str] | None = None
+
+    def check_edit(self, request: gr.Request | None, action: str) -> None:
+        """Refuse an archive edit unless edits are on or the caller is logged in (every call)."""
+        if self.allow_edits or getattr(request, "username", None):
+            return
+        client = getattr(getattr(request, "client", None), "host", None)  # a gr.Request, or none at all
+        log.warning("refused an archive %s from %s: edits are off and the caller is not logged in", action, client)
+        raise gr.Error(html.escape(EDITS_OFF_MESSAGE), title="無法修改", print_exception=False)
+
+    def archive_outputs(self, search: str) -> tuple[Any, ...]:
+        """The table, the delete list, the header, the empty-index notice and the stats line."""
+        table, choices = document_table(self.live, search)
+        return (
+            gr.Dataframe(value=table),
+            gr.Dropdown(choices=choices, value=[]),
+            render_index_info(self.live),
+            gr.Column(visible=self.live.empty()),
+            index_stats_line(self.live.qa),
+        )
+
+    def _status(self) -> IngestStatus | None:
+        return self.worker.status() if self.worker is not None else None
+
+    def on_load(self, search: str) -> tuple[Any, ...]:
+        """The page as of now (the index reloads live): archive, examples, indexing progress."""
+        status = self._status()
+        running = bool(status and status.running)
+        return (
+            *self.archive_outputs(search),
+            gr.Chatbot(examples=[{"text": q} for q in example_questions(self.live.qa, self.examples)] or None),
+            render_ingest_status(status) if running else "",
+            gr.Timer(active=running),
+            status.batches if status is not None else 0,
+        )
+
+    def on_upload(self, files: list[str] | str | None, request: gr.Request) -> tuple[Any, ...]:
+        """Store the uploaded files and queue them for indexing."""
+        self.check_edit(request, "upload")
+        if self.worker is None or self.settings is None:
+            gr.Warning("這個頁面沒有設定檔，無法上傳", title="上傳")
+            return None, gr.skip(), gr.skip()
+        files = [files] if isinstance(files, str) else list(files or [])
+        stored: list[Path] = []
+        for file in files:
+            path = Path(getattr(file, "name", file))  # a path, or Gradio's temporary-file wrapper
+            try:
+                stored.append(store_upload(path, path.name, uploads_dir(self.settings), max_bytes=self.max_upload))
+            except UploadError as exc:
+                gr.Warning(html.escape(str(exc)), title="無法上傳")
+            except OSError as exc:
+                log.exception("storing an upload failed")
+                gr.Warning(html.escape(f"{path.name}: {exc}"), title="無法上傳")
+        if not stored:
+            return None, gr.skip(), gr.skip()
+        status = self.worker.submit(stored)
+        return None, render_ingest_status(status), gr.Timer(active=True)
+
+    def on_tick(self, seen: int, search: str) -> tuple[Any, ...]:
+        """Indexing progress; the archive again once a batch is done."""
+        status = self._status()
+        if status is None:
+            return ("", gr.Timer(active=False), *[gr.skip()] * 5, seen)
+        if status.running:
+            return (render_ingest_status(status), gr.skip(), *[gr.skip()] * 5, seen)
+        if status.batches > (seen or 0):
+            self.live.refresh()
+            return (render_ingest_status(status), gr.Timer(active=False), *self.archive_outputs(search), status.batches)
+        return (render_ingest_status(status), gr.Timer(active=False), *[gr.skip()] * 5, seen)
+
+    def on_search(self, search: str) -> Any:
+        """The table narrowed to ``search``."""
+        table, _ = document_table(self.live, search)
+        return gr.Dataframe(value=table)
+
+    def on_pick(self, selected: list[str] | None, evt: gr.SelectData) -> Any:
+        """A clicked row's document added to the delete list."""
+        row = evt.row_value or []
+        doc_id = row[-1] if row else None
+        chosen = list(selected or [])
+        if doc_id and doc_id not in chosen:
+            chosen.append(doc_id)
+        return gr.Dropdown(value=chosen)
+
+    def on_delete(self, ids: list[str] | None, search: str, request: gr.Request) -> tuple[Any, ...]:
+        """Delete the chosen documents (and the uploads no document uses any more)."""
+        from newsqa.index.store import NewsIndexError
+        from newsqa.qa.pipeline import NewsQA
+
+        self.check_edit(request, "delete")
+        ids = [i for i in (ids or []) if i]
+        if not ids:
+            gr.Warning("請先選擇要刪除的文章（點表格的列或在清單中選）", title="刪除")
+            return ("", *[gr.skip()] * 5)
+        if self.settings is None:
+            gr.Warning("這個頁面沒有設定檔，無法刪除", title="刪除")
+            return ("", *[gr.skip()] * 5)
+        before = self.live.index
+        try:
+            removed = NewsQA.delete_documents(ids, self.settings)
+        except NewsIndexError as exc:
+            gr.Warning(html.escape(str(exc)), title="無法刪除")
+            return ("", *[gr.skip()] * 5)
+        self._remove_uploads(before, removed)
+        self.live.refresh()
+        message = f'<div class="nqa-deleted" role="status">已刪除 {len(removed)} 篇：{escape("、".join(removed))}</div>'
+        return (message, *self.archive_outputs(search))
+
+    def _remove_uploads(self, before: DocumentIndex | None, removed: list[str]) -> None:
+        """Delete the stored uploads that only ``removed`` documents used."""
+        folder = uploads_dir(self.settings)
+        for path in uploaded_files_to_remove(before, removed, folder, self.settings.corpus_path):
+            try:
+                path.unlink()
+                log.info("removed the uploaded file %s", path)
+            except OSError:
+                log.warning("could not remove the uploaded file %s", path, exc_info=True)

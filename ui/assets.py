@@ -1,0 +1,124 @@
+"""The page's CSS and JavaScript: the chat's citation chips, the sources panel, the 複製 button.
+
+``APP_CSS`` goes to ``launch(css=...)`` (:func:`newsqa.ui.app.serve` passes it);
+``SOURCES_CSS`` is scoped to the sources panel (its ``css_template``) and ``CHIP_JS`` runs
+once when the panel loads (its ``js_on_load``). No Python logic here.
+"""
+
+from __future__ import annotations
+
+from newsqa.ui.time_controls import TIME_CSS
+
+#: Page-level CSS (chat citation chips, abstentions, notices); passed to ``launch(css=...)``.
+APP_CSS = """
+.nqa-answer { line-height: 1.7; }
+.nqa-copy { display: inline-block; text-decoration: none; margin-left: .5rem; font-size: .78em; padding: .05rem .5rem; border-radius: 4px;
+            border: 1px solid var(--border-color-primary); background: transparent; color: var(--body-text-color); cursor: pointer; }
+.nqa-answer.nqa-abstained { color: var(--body-text-color-subdued); font-style: italic; }
+.nqa-rewrite, .nqa-scope { font-size: .78em; color: var(--body-text-color-subdued); margin-bottom: .25rem; }
+.nqa-notice { font-size: .78em; color: var(--body-text-color-subdued); margin-bottom: .25rem; font-style: italic; }
+a.nqa-cite, .nqa-cite {
+  display: inline-block; min-width: 1.35em; padding: 0 .35em; margin: 0 .1em;
+  border-radius: .7em; font-size: .72em; line-height: 1.45em; text-align: center;
+  vertical-align: super; font-weight: 600; text-decoration: none; cursor: pointer;
+  background: var(--color-accent-soft); color: var(--color-accent);
+  border: 1px solid var(--color-accent);
+}
+a.nqa-cite:hover, a.nqa-cite:focus-visible { background: var(--color-accent); color: white; }
+#nqa-stats, #nqa-index-info { color: var(--body-text-color-subdued); font-size: .9em; }
+#nqa-empty-notice { border: 1px dashed var(--border-color-primary); border-radius: .5rem; padding: .75rem; }
+.nqa-edits-off, .nqa-startup-failures { color: var(--body-text-color-subdued); font-size: .9em; }
+""" + TIME_CSS
+
+# Scoped to the sources panel (gr.HTML css_template); works without APP_CSS too.
+SOURCES_CSS = """
+.nqa-sources { display: flex; flex-direction: column; gap: .75rem; }
+.nqa-empty { color: var(--body-text-color-subdued); }
+.nqa-turn > summary { cursor: pointer; color: var(--body-text-color-subdued); font-size: .85em; margin-bottom: .4rem; }
+.nqa-turn[open] > summary { margin-bottom: .5rem; }
+.nqa-turn-sources { display: flex; flex-direction: column; gap: .6rem; }
+.nqa-source { border: 1px solid var(--border-color-primary); border-radius: .5rem; padding: .6rem .8rem;
+  scroll-margin: 6rem; transition: box-shadow .3s, background-color .3s; }
+.nqa-source.nqa-focus, .nqa-source:target { box-shadow: 0 0 0 3px var(--color-accent); background: var(--color-accent-soft); }
+.nqa-source header { display: flex; gap: .5rem; align-items: baseline; flex-wrap: wrap; }
+.nqa-n { font-weight: 700; color: var(--color-accent); }
+.nqa-title { font-weight: 600; }
+.nqa-meta { color: var(--body-text-color-subdued); font-size: .85em; }
+.nqa-passage, .nqa-paragraph { white-space: pre-wrap; margin: .4rem 0 0; font-size: .92em; line-height: 1.65; }
+.nqa-passage mark, .nqa-paragraph mark { background: #fde68a; color: inherit; padding: 0 .1em; border-radius: .15em; }
+.nqa-context > summary { cursor: pointer; font-size: .85em; color: var(--color-accent); margin-top: .3rem; }
+.nqa-ctx { color: var(--body-text-color-subdued); }
+.nqa-latency { color: var(--body-text-color-subdued); font-size: .8em; }
+"""
+
+# Clicking an [n] chip (an <a href="#nqa-src-T-N"> in the chat) opens, highlights and
+# scrolls to its source card. Without JavaScript the link still jumps to the card.
+CHIP_JS = """
+if (!window.__nqaChips) {
+  window.__nqaChips = true;
+  // 複製: the answer as plain text with its [n] markers, then its sources (never the HTML).
+  const plainAnswer = (answer) => {
+    let text = '';
+    const hrefs = [];
+    answer.childNodes.forEach((node) => {
+      if (node.nodeType === Node.TEXT_NODE) { text += node.textContent; return; }
+      if (!node.matches) return;
+      if (node.matches('a.nqa-copy')) return;
+      if (node.matches('br')) { text += '\\n'; return; }
+      if (node.matches('a.nqa-cite')) {
+        text += '[' + node.textContent.trim() + ']';
+        const href = (node.getAttribute('href') || '').replace(/^#/, '');
+        if (href && !hrefs.includes(href)) hrefs.push(href);
+        return;
+      }
+      text += node.textContent;
+    });
+    const sources = hrefs.map((id) => {
+      const card = document.getElementById(id);
+      if (!card) return '';
+      const part = (sel) => ((card.querySelector(sel) || {}).textContent || '').trim();
+      const meta = part('.nqa-meta').split(' · ').filter(Boolean).join('，');
+      return part('.nqa-n') + ' ' + part('.nqa-title') + (meta ? '（' + meta + '）' : '');
+    }).filter(Boolean);
+    return text.trim() + (sources.length ? '\\n\\n' + sources.join('\\n') : '');
+  };
+  document.addEventListener('click', (event) => {
+    const button = event.target && event.target.closest ? event.target.closest('a.nqa-copy') : null;
+    if (!button) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const answer = button.closest('.nqa-answer');
+    const text = answer ? plainAnswer(answer) : '';
+    const label = button.textContent;
+    const done = () => { button.textContent = '✓ ' + label; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done);
+    } else {  // plain http from another machine: the old way
+      const area = document.createElement('textarea');
+      area.value = text;
+      document.body.appendChild(area);
+      area.select();
+      document.execCommand('copy');
+      area.remove();
+      done();
+    }
+  }, true);
+  document.addEventListener('click', (event) => {
+    const chip = event.target && event.target.closest ? event.target.closest('a.nqa-cite') : null;
+    if (!chip) return;
+    const id = (chip.getAttribute('href') || '').replace(/^#/, '');
+    const card = id ? document.getElementById(id) : null;
+    event.preventDefault();
+    event.stopPropagation();
+    if (!card) return;
+    for (let el = card.parentElement; el; el = el.parentElement) {
+      if (el.tagName === 'DETAILS') el.open = true;
+    }
+    const context = card.querySelector('details.nqa-context');
+    if (context) context.open = true;
+    document.querySelectorAll('.nqa-source.nqa-focus').forEach((el) => el.classList.remove('nqa-focus'));
+    card.classList.add('nqa-focus');
+    card.scrollIntoView({behavior: 'smooth', block: 'center'});
+  }, true);
+}
+"""
