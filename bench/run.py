@@ -42,6 +42,7 @@ import subprocess
 import sys
 import time
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -111,16 +112,34 @@ def _stock_ingest(folder: Path, embeddings) -> tuple[Any, int, int]:
     return store, len(chunks), sum(len(d.page_content) for d in docs)
 
 
+@dataclass(slots=True)
+class _IngestTimes:
+    """Section 1's ingest runs: seconds per repeat for each side and for raw ``model.encode``."""
+
+    stock_s: list[float] = field(default_factory=list)
+    newsqa_s: list[float] = field(default_factory=list)
+    raw_s: list[float] = field(default_factory=list)
+    store: Any = None  # the stock recipe's FAISS store, from its last ingest
+    chars: int = 0
+    stock_chunks: int = 0
+    newsqa_chunks: int = 0
+
+
+@dataclass(slots=True)
+class _QuestionTimes:
+    """Section 1's questions: milliseconds and gold ranks for each side."""
+
+    stock_ms: list[float] = field(default_factory=list)
+    newsqa_ms: list[float] = field(default_factory=list)
+    stock_ranks: list[int | None] = field(default_factory=list)
+    newsqa_ranks: list[int | None] = field(default_factory=list)
+
+
 def section_stock(data: Path, quick: bool, repeats: int, bf16: bool = False) -> dict[str, Any]:
     """Sections 1 and 2: the stock recipe vs newsqa on DRCD dev; newsqa ingest vs raw encode."""
-    from newsqa.ingest.pipeline import ingest_paths
-    from newsqa.qa.pipeline import NewsQA
-    from newsqa.types import Document
-
     folder, rows = _subset(data, quick)
     (WORK / "questions.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    index_dir = WORK / "drcd-newsqa"
-    settings = _settings(index_dir)
+    settings = _settings(WORK / "drcd-newsqa")
     embeddings, stock_source = _stock_embeddings(settings.embedding_model_ref)
     embeddings.embed_query("預熱")  # load both models before timing
     from newsqa.index.embedder import Embedder
@@ -129,28 +148,77 @@ def section_stock(data: Path, quick: bool, repeats: int, bf16: bool = False) -> 
     warm.embed_query("預熱")
     warm.model  # torch's model embeds the passages: loaded before the ingest is timed
 
-    stock_s, newsqa_s, raw_s = [], [], []
-    store = None
-    chars = stock_chunks = newsqa_chunks = 0
+    ingests = _time_ingests(folder, settings, embeddings, repeats)
+    asked = _time_questions(folder, rows, settings, ingests.store)
+    stock_ingest, newsqa_ingest, raw = median(ingests.stock_s), median(ingests.newsqa_s), median(ingests.raw_s)
+    chars = ingests.chars
+    return {
+        "articles": len(list(folder.glob("*.md"))),
+        "characters": chars,
+        "questions": len(rows),
+        "repeats": repeats,
+        "stock": {
+            "embeddings_class": stock_source,
+            "query_torch_threads": settings.embedding_query_threads,
+            "chunks": ingests.stock_chunks,
+            "ingest_s": stock_ingest,
+            "chars_per_s": chars / stock_ingest,
+            "query_ms_p50": percentile(asked.stock_ms, 50),
+            "query_ms_p95": percentile(asked.stock_ms, 95),
+            **hit_mrr(asked.stock_ranks),
+        },
+        "newsqa": {
+            "chunks": ingests.newsqa_chunks,
+            "ingest_s": newsqa_ingest,
+            "chars_per_s": chars / newsqa_ingest,
+            "answer_ms_p50": percentile(asked.newsqa_ms, 50),
+            "answer_ms_p95": percentile(asked.newsqa_ms, 95),
+            **hit_mrr(asked.newsqa_ranks),
+        },
+        "newsqa_bf16": _bf16_run(folder, rows, chars) if bf16 else {},
+        "encode": {
+            "raw_encode_s": raw,
+            "newsqa_ingest_s": newsqa_ingest,
+            "ratio": raw / newsqa_ingest,
+            "chunks": ingests.newsqa_chunks,
+        },
+    }
+
+
+def _time_ingests(folder: Path, settings, embeddings, repeats: int) -> _IngestTimes:
+    """Ingest ``folder`` ``repeats`` times with each recipe (alternating which goes first), and
+    time raw ``model.encode`` of the passages newsqa embedded after each round."""
+    from newsqa.ingest.pipeline import ingest_paths
+    from newsqa.qa.pipeline import NewsQA
+
+    times = _IngestTimes()
     for rep in range(repeats):
         for side in (("stock", "newsqa") if rep % 2 == 0 else ("newsqa", "stock")):
             if side == "stock":
                 started = time.perf_counter()
-                store, stock_chunks, chars = _stock_ingest(folder, embeddings)
-                stock_s.append(time.perf_counter() - started)
+                times.store, times.stock_chunks, times.chars = _stock_ingest(folder, embeddings)
+                times.stock_s.append(time.perf_counter() - started)
             else:
-                shutil.rmtree(index_dir, ignore_errors=True)
+                shutil.rmtree(settings.index_path, ignore_errors=True)
                 started = time.perf_counter()
                 report = ingest_paths([folder], settings, rebuild=True, show_progress=False)
-                newsqa_s.append(time.perf_counter() - started)
-                newsqa_chunks = report.chunks_total
+                times.newsqa_s.append(time.perf_counter() - started)
+                times.newsqa_chunks = report.chunks_total
         qa = NewsQA.from_settings(settings)
         texts = [c.embed_text for c in qa.index.chunks.values()]
         model = qa.index.embedder.model
         started = time.perf_counter()
         model.encode(texts, prompt_name="passage", batch_size=settings.embedding_batch_size,
                      normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
-        raw_s.append(time.perf_counter() - started)
+        times.raw_s.append(time.perf_counter() - started)
+    return times
+
+
+def _time_questions(folder: Path, rows: list[dict[str, Any]], settings, store) -> _QuestionTimes:
+    """Ask every question of both sides (alternating which goes first): time and gold rank."""
+    from newsqa.index.embedder import _torch_threads
+    from newsqa.qa.pipeline import NewsQA
+    from newsqa.types import Document
 
     qa = NewsQA.from_settings(settings)
     raw_docs: dict[str, Document] = {}
@@ -164,8 +232,6 @@ def section_stock(data: Path, quick: bool, repeats: int, bf16: bool = False) -> 
     # The stock side encodes its questions with as many torch threads as newsqa does
     # (embedding_query_threads): with torch's default, busy cores would slow it 3-20x and
     # flatter newsqa. Ingest runs with torch's default threads on both sides.
-    from newsqa.index.embedder import _torch_threads
-
     def stock_search(q: str, k: int):
         with _torch_threads(settings.embedding_query_threads):
             return store.similarity_search(q, k=k)
@@ -173,73 +239,51 @@ def section_stock(data: Path, quick: bool, repeats: int, bf16: bool = False) -> 
     for row in rows[:3]:  # warm-up
         qa.ask(row["question"])
         stock_search(row["question"], 5)
-    stock_ms, newsqa_ms, stock_ranks, newsqa_ranks = [], [], [], []
+    times = _QuestionTimes()
     for i, row in enumerate(rows):
         q = row["question"]
         for side in (("stock", "newsqa") if i % 2 == 0 else ("newsqa", "stock")):
             started = time.perf_counter()
             if side == "stock":  # k=10 for MRR@10; its top 5 is the k=5 result, at the same cost
                 hits = stock_search(q, 10)
-                stock_ms.append((time.perf_counter() - started) * 1000)
+                times.stock_ms.append((time.perf_counter() - started) * 1000)
             else:
                 answer = qa.ask(q)
-                newsqa_ms.append((time.perf_counter() - started) * 1000)
-                newsqa_ranks.append(gold_rank(row, [(rc.document, rc.chunk.start, rc.chunk.end) for rc in answer.retrieved]))
-        stock_ranks.append(gold_rank(row, [
+                times.newsqa_ms.append((time.perf_counter() - started) * 1000)
+                times.newsqa_ranks.append(_newsqa_rank(row, answer))
+        times.stock_ranks.append(gold_rank(row, [
             (raw_document(d.metadata["source"]), d.metadata["start_index"], d.metadata["start_index"] + len(d.page_content))
             for d in hits
         ]))
-    stock_ingest, newsqa_ingest, raw = median(stock_s), median(newsqa_s), median(raw_s)
+    return times
 
-    # The opt-in bfloat16 embedding (embedding_dtype): same ingest and questions, its own index.
-    bf16_result: dict[str, Any] = {}
-    if bf16:
-        bf16_settings = _settings(WORK / "drcd-newsqa-bf16", embedding_dtype="bfloat16")
-        Embedder.from_settings(bf16_settings).model  # loaded before the timed ingest
-        shutil.rmtree(bf16_settings.index_path, ignore_errors=True)
+
+def _newsqa_rank(row: dict[str, Any], answer) -> int | None:
+    """The rank of the first gold passage among what ``NewsQA.ask`` retrieved."""
+    return gold_rank(row, [(rc.document, rc.chunk.start, rc.chunk.end) for rc in answer.retrieved])
+
+
+def _bf16_run(folder: Path, rows: list[dict[str, Any]], chars: int) -> dict[str, Any]:
+    """The opt-in bfloat16 embedding (embedding_dtype): same ingest and questions, its own index."""
+    from newsqa.index.embedder import Embedder
+    from newsqa.ingest.pipeline import ingest_paths
+    from newsqa.qa.pipeline import NewsQA
+
+    bf16_settings = _settings(WORK / "drcd-newsqa-bf16", embedding_dtype="bfloat16")
+    Embedder.from_settings(bf16_settings).model  # loaded before the timed ingest
+    shutil.rmtree(bf16_settings.index_path, ignore_errors=True)
+    started = time.perf_counter()
+    ingest_paths([folder], bf16_settings, rebuild=True, show_progress=False)
+    bf16_ingest = time.perf_counter() - started
+    qa16 = NewsQA.from_settings(bf16_settings)
+    ms16, ranks16 = [], []
+    for row in rows:
         started = time.perf_counter()
-        ingest_paths([folder], bf16_settings, rebuild=True, show_progress=False)
-        bf16_ingest = time.perf_counter() - started
-        qa16 = NewsQA.from_settings(bf16_settings)
-        ms16, ranks16 = [], []
-        for row in rows:
-            started = time.perf_counter()
-            answer = qa16.ask(row["question"])
-            ms16.append((time.perf_counter() - started) * 1000)
-            ranks16.append(gold_rank(row, [(rc.document, rc.chunk.start, rc.chunk.end) for rc in answer.retrieved]))
-        bf16_result = {"ingest_s": bf16_ingest, "chars_per_s": chars / bf16_ingest,
-                "answer_ms_p50": percentile(ms16, 50), "answer_ms_p95": percentile(ms16, 95), **hit_mrr(ranks16)}
-    return {
-        "articles": len(list(folder.glob("*.md"))),
-        "characters": chars,
-        "questions": len(rows),
-        "repeats": repeats,
-        "stock": {
-            "embeddings_class": stock_source,
-            "query_torch_threads": settings.embedding_query_threads,
-            "chunks": stock_chunks,
-            "ingest_s": stock_ingest,
-            "chars_per_s": chars / stock_ingest,
-            "query_ms_p50": percentile(stock_ms, 50),
-            "query_ms_p95": percentile(stock_ms, 95),
-            **hit_mrr(stock_ranks),
-        },
-        "newsqa": {
-            "chunks": newsqa_chunks,
-            "ingest_s": newsqa_ingest,
-            "chars_per_s": chars / newsqa_ingest,
-            "answer_ms_p50": percentile(newsqa_ms, 50),
-            "answer_ms_p95": percentile(newsqa_ms, 95),
-            **hit_mrr(newsqa_ranks),
-        },
-        "newsqa_bf16": bf16_result,
-        "encode": {
-            "raw_encode_s": raw,
-            "newsqa_ingest_s": newsqa_ingest,
-            "ratio": raw / newsqa_ingest,
-            "chunks": newsqa_chunks,
-        },
-    }
+        answer = qa16.ask(row["question"])
+        ms16.append((time.perf_counter() - started) * 1000)
+        ranks16.append(_newsqa_rank(row, answer))
+    return {"ingest_s": bf16_ingest, "chars_per_s": chars / bf16_ingest,
+            "answer_ms_p50": percentile(ms16, 50), "answer_ms_p95": percentile(ms16, 95), **hit_mrr(ranks16)}
 
 
 # ---------------------------------------------------------------------------- 3

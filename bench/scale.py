@@ -33,13 +33,11 @@ logger = logging.getLogger("bench.scale")
 
 
 def _pool(paths: list[Path], settings) -> tuple[list, list, list, np.ndarray]:
-    from newsqa.index.store import NewsIndex
-    from newsqa.ingest.pipeline import build_components
+    from newsqa.index.access import open_index
 
-    embedder, chunker = build_components(settings)
     documents, chunks, folded, vectors = [], [], [], []
     for path in paths:
-        index = NewsIndex.load(path, embedder, chunker)
+        index = open_index(settings, path=path)
         documents.extend(index.documents.values())
         ids = sorted(index.chunks)
         chunks.extend(index.chunks[i] for i in ids)
@@ -92,18 +90,29 @@ def synthetic_passages(folded_pool: list[str], n: int, seed: int, per_doc: int =
 
 def run(size: int, pools: list[Path], questions: list[dict[str, Any]], kind: str, storages: list[str]) -> dict[str, Any]:
     from newsqa.config import Settings
-    from newsqa.index.dense import DenseConfig, DenseIndex
-    from newsqa.index.store import NewsIndex
-    from newsqa.ingest.pipeline import build_components
-    from newsqa.qa.pipeline import NewsQA
+    from newsqa.index.access import open_index
 
     import faiss
 
     out: dict[str, Any] = {"size": size}
     tmp = Path(tempfile.mkdtemp(prefix="newsqa-bench-scale-"))
     settings = Settings.load(index_dir=str(tmp), index_dense_kind=kind)
-    embedder, chunker = build_components(settings)
-    embedder.warmup()  # the question encoder (ONNX, else torch's model) first: what serve holds
+    index = open_index(settings, create=True)  # empty, in the tmp folder
+    index.embedder.warmup()  # the question encoder (ONNX, else torch's model) first: what serve holds
+    vectors = _build_archive(index, size, pools, settings, out)
+
+    exact = faiss.IndexFlatIP(vectors.shape[1])
+    exact.add(vectors)
+    _ask_questions(index, settings, exact, questions, out)
+    out["storages"] = _other_storages(index, vectors, exact, questions, storages, settings, size)
+    out["peak_rss_bytes"] = peak_rss_bytes()
+    return out
+
+
+def _build_archive(index, size: int, pools: list[Path], settings, out: dict[str, Any]) -> np.ndarray:
+    """Fill the empty ``index`` with ``size`` passages (the pools' real ones, then synthetic
+    ones); timings and memory go into ``out``. Returns their vectors (vector ids are
+    0..size-1 in insertion order)."""
     rss0 = rss_bytes()
     documents, chunks, folded, pool_vectors = _pool(pools, settings)
     n_real = len(chunks)
@@ -115,7 +124,6 @@ def run(size: int, pools: list[Path], questions: list[dict[str, Any]], kind: str
     out["synthesis_s"] = time.perf_counter() - started
     rss_texts = rss_bytes()
 
-    index = NewsIndex.create(tmp, embedder, chunker, DenseConfig.from_settings(settings))
     started = time.perf_counter()
     index.add_prepared(documents, chunks, vectors[:n_real], folded)
     index.add_prepared(syn_docs, syn_chunks, vectors[n_real:], syn_folded, text_keys=syn_keys)
@@ -142,11 +150,14 @@ def run(size: int, pools: list[Path], questions: list[dict[str, Any]], kind: str
         "serve_rss_bytes": rss_built - vectors.nbytes,
         "rss_bytes_per_chunk": (rss_built - rss0 - vectors.nbytes) / size,
     }
+    return vectors
 
-    exact = faiss.IndexFlatIP(vectors.shape[1])
-    exact.add(vectors)
-    ids_all = np.arange(size, dtype=np.int64)  # vector ids are 0..size-1 in insertion order
 
+def _ask_questions(index, settings, exact, questions: list[dict[str, Any]], out: dict[str, Any]) -> None:
+    """``NewsQA.ask`` latency and gold ranks, and the dense top 10's recall against ``exact``."""
+    from newsqa.qa.pipeline import NewsQA
+
+    embedder = index.embedder
     qa = NewsQA(settings, index)
     qa.index.embedder.warmup()  # load before timing
     for row in questions[:3]:
@@ -174,14 +185,20 @@ def run(size: int, pools: list[Path], questions: list[dict[str, Any]], kind: str
     out["questions"] = len(questions)
     out.update({f"real_{k}": v for k, v in hit_mrr(ranks).items()})
 
-    # Other storages over the same vectors: bytes per chunk and recall cost.
+
+def _other_storages(index, vectors: np.ndarray, exact, questions: list[dict[str, Any]], storages: list[str],
+                    settings, size: int) -> dict[str, Any]:
+    """Other storages over the same vectors: bytes per chunk and recall cost."""
+    from newsqa.index.dense import DenseIndex
+
+    ids_all = np.arange(size, dtype=np.int64)  # vector ids are 0..size-1 in insertion order
     variants = {}
-    qvs = np.vstack([embedder.embed_query(r["question"]) for r in questions])
+    qvs = np.vstack([index.embedder.embed_query(r["question"]) for r in questions])
     _, exact_top = exact.search(qvs, 10)
     for storage in storages:
         kind_v = index._dense.kind
         started = time.perf_counter()
-        dense = DenseIndex.build(vectors, ids_all, kind_v, storage, DenseConfig.from_settings(settings))
+        dense = DenseIndex.build(vectors, ids_all, kind_v, storage, index.dense_config)
         build_s = time.perf_counter() - started
         rec, ms = [], []
         for q, top in zip(qvs, exact_top):
@@ -196,9 +213,7 @@ def run(size: int, pools: list[Path], questions: list[dict[str, Any]], kind: str
             "build_s": build_s,
         }
         del dense
-    out["storages"] = variants
-    out["peak_rss_bytes"] = peak_rss_bytes()
-    return out
+    return variants
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,6 +50,7 @@ from typing import Any
 
 from bench.common import ROOT, WORK, machine, percentile
 from bench.run import _free_port, _row, format_table
+from bench.soak_articles import MARKER_PREFIX, build_questions, change_articles
 
 logger = logging.getLogger("bench.soak")
 
@@ -61,74 +62,6 @@ PROBE_INTERVAL = 0.5
 PROBE_GRACE = 60.0  # seconds the probe goes on after the re-ingest ended, if the clients stopped first
 INGEST_TIMEOUT = 900.0
 RSS_GROWTH_LIMIT = 0.10
-
-# A number (with its unit) or a year in a sentence becomes the thing asked about.
-_UNITS = ("平方公里|平方米|公里|千米|公顷|万元|亿元|万人|元|人|名|个|家|项|座|次|吨|台|辆|件|场|所|天|小时|岁|户|亩|米|%|倍")
-_NUMBER = re.compile(rf"(?<![\d.])\d+(?:\.\d+)?(?:万|亿)?(?={_UNITS})")
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?=年)")
-_CLAUSE_SPLIT = re.compile(r"[。！？；!?;\n]")
-_DATED_HEAD = re.compile(r"^\s*[\d\-/:. ]+[，,]\s*(?:正文[：:])?")
-# Only the changed articles' new sentence holds this; any answer that cites it comes from
-# the new generation (which changed article it cites does not matter: the answerer tells
-# 第1组 from 第16组 poorly, so asking about one marker may well cite another).
-MARKER_PREFIX = "青鸟行动"
-_MARKER = MARKER_PREFIX + "第{k}组"
-
-
-# ---------------------------------------------------------------------------- questions
-def article_body(text: str) -> str:
-    """The article's text without the CRUD layout's ``2023-07-29 06:53:40，正文：`` head."""
-    return _DATED_HEAD.sub("", text, count=1)
-
-
-def questions_from_text(text: str, limit: int = 3) -> list[str]:
-    """Up to ``limit`` questions made from sentences of ``text`` that hold a number or a year."""
-    out: list[str] = []
-    for sentence in _CLAUSE_SPLIT.split(article_body(text)):
-        sentence = sentence.strip(" \t“”\"'「」『』（）()")
-        if not 10 <= len(sentence) <= 70:
-            continue
-        if _YEAR.search(sentence):
-            question = _YEAR.sub("哪一", sentence, count=1)
-        elif _NUMBER.search(sentence):
-            question = _NUMBER.sub("多少", sentence, count=1)
-        else:
-            continue
-        out.append(question.rstrip("，,、：:") + "？")
-        if len(out) >= limit:
-            break
-    return out
-
-
-def build_questions(files: list[Path], seed: int, per_article: int = 3) -> list[str]:
-    """Questions from every article, shuffled; every other one in Traditional script."""
-    from newsqa.script import to_script
-
-    pool: list[str] = []
-    for path in files:
-        try:
-            pool.extend(questions_from_text(path.read_text(encoding="utf-8", errors="replace"), per_article))
-        except OSError:
-            logger.warning("cannot read %s; no questions from it", path)
-    random.Random(seed).shuffle(pool)
-    return [to_script(q, "hant") if i % 2 else q for i, q in enumerate(pool)]
-
-
-def change_articles(source: Path, target: Path, count: int, seed: int) -> list[dict[str, Any]]:
-    """Copy ``source`` to ``target`` with ``count`` articles given one new sentence each;
-    returns ``{"file", "marker", "question", "expect"}`` for each changed article."""
-    shutil.copytree(source, target)
-    files = sorted(p for p in target.rglob("*") if p.is_file() and not p.name.startswith("."))
-    rng = random.Random(seed)
-    changed = []
-    for k, path in enumerate(rng.sample(files, min(count, len(files))), start=1):
-        marker = _MARKER.format(k=k)
-        people = rng.randint(120, 980)
-        text = path.read_text(encoding="utf-8", errors="replace").rstrip("\n")
-        path.write_text(f"{text}\n\n最新消息：{marker}的志愿者共计{people}人。\n", encoding="utf-8")
-        changed.append({"file": path.relative_to(target).as_posix(), "marker": marker,
-                        "question": f"{marker}的志愿者共计多少人？", "expect": f"{people}人"})
-    return changed
 
 
 # ---------------------------------------------------------------------------- processes
@@ -319,6 +252,48 @@ def _stats(values: list[float]) -> dict[str, float]:
     return {"p50": percentile(values, 50), "p95": percentile(values, 95), "max": max(values) if values else float("nan")}
 
 
+@dataclass
+class _Workspace:
+    """The run's temporary folder: a copy of the base index, the changed articles, the logs,
+    and the environment both subprocesses run in."""
+
+    tmp: Path
+    index: Path
+    changed_dir: Path
+    log_path: Path
+    changed: list[dict[str, Any]]
+    env: dict[str, str]
+
+    @property
+    def ingest_log(self) -> Path:
+        return self.tmp / "ingest.log"
+
+
+@dataclass
+class _Processes:
+    """The subprocesses of a run, stopped at its end whatever happened."""
+
+    server: subprocess.Popen
+    ingest: subprocess.Popen | None = None
+
+
+@dataclass
+class _Observed:
+    """What the clients, the probe and the monitor saw, and when the re-ingest ran."""
+
+    soak: Soak
+    warmup: float
+    t0_wall: float
+    seen: dict[str, Any]
+    rss: list[tuple[float, int]]
+    rss_warm: int | None
+    requests_warm: int
+    ingest_t0: float
+    ingest_end: float
+    rss_end: int | None
+    rss_peak: int | None
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     articles = args.articles.resolve()
     files = sorted(p for p in articles.rglob("*") if p.is_file() and not p.name.startswith("."))
@@ -330,145 +305,159 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise RuntimeError(f"no questions could be made from {articles}")
 
     tmp = Path(tempfile.mkdtemp(prefix="newsqa-soak-"))
-    index, changed_dir, log_path = tmp / "index", tmp / "changed", tmp / "serve.log"
+    index, changed_dir = tmp / "index", tmp / "changed"
     shutil.copytree(base, index, ignore=shutil.ignore_patterns("ingest.lock"))
     changed = change_articles(articles, changed_dir, args.changed, args.seed)
     env = _env(NEWSQA_INDEX_DIR=str(index), NEWSQA_CORPUS_DIR=str(changed_dir),
                NEWSQA_FEEDBACK_PATH=str(tmp / "feedback.jsonl"), NEWSQA_SERVE_ALLOW_EDITS="0")
+    ws = _Workspace(tmp, index, changed_dir, tmp / "serve.log", changed, env)
     port = _free_port()
     url = f"http://{HOST}:{port}/"
-    with log_path.open("wb") as log:
+    with ws.log_path.open("wb") as log:
         server = subprocess.Popen(_newsqa("serve", "--no-build", "--host", HOST, "--port", str(port)),
                                   env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
-    ingest: subprocess.Popen | None = None
+    procs = _Processes(server)
     out: dict[str, Any] = {}
     try:
-        startup_s = wait_until_up(url, server, log_path)
+        startup_s = wait_until_up(url, server, ws.log_path)
         rss_start = rss_of(server.pid)
         logger.warning("serve up on %s in %.1f s (RSS %.0f MiB); %d clients for %d s, %d questions",
                        url, startup_s, (rss_start or 0) / 2**20, args.clients, args.seconds, len(questions))
-
-        soak = Soak()
-        deadline = float(args.seconds)
-        warmup = args.warmup if args.warmup is not None else max(5.0, args.seconds / 6)
-        rss: list[tuple[float, int]] = []
-        seen: dict[str, Any] = {}
-        ingest_started, probe_done = threading.Event(), threading.Event()
-        threads = [
-            threading.Thread(target=client_loop, args=(url, questions, soak, deadline, args.seed + i),
-                             name=f"soak-client-{i}", daemon=True)
-            for i in range(args.clients)
-        ]
-        probe = threading.Thread(target=probe_loop, args=(url, changed, soak, seen, ingest_started, probe_done),
-                                 name="soak-probe", daemon=True)
-        monitor = threading.Thread(target=monitor_loop, args=(server.pid, soak, rss), name="soak-monitor", daemon=True)
-        soak.t0, t0_wall = time.perf_counter(), time.time()
-        monitor.start()
-        for thread in [*threads, probe]:
-            thread.start()
-
-        soak.stop.wait(warmup)
-        rss_warm = rss_of(server.pid)
-        requests_warm = len(soak.records)
-        soak.phase = "ingest"
-        ingest_t0 = soak.now()
-        ingest_log = tmp / "ingest.log"
-        with ingest_log.open("wb") as log:
-            ingest = subprocess.Popen(_newsqa("ingest", "--index", str(index), str(changed_dir)),
-                                      env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
-        ingest_started.set()
-        logger.warning("warm-up done at %.0f s (%d requests, RSS %.0f MiB); re-ingest of %d changed articles started",
-                       ingest_t0, requests_warm, (rss_warm or 0) / 2**20, len(changed))
-        ingest_end: float | None = None
-        while soak.now() < deadline:
-            if ingest_end is None and ingest.poll() is not None:
-                ingest_end = soak.now()
-                soak.phase = "after"
-                logger.warning("re-ingest finished at %.0f s (exit %s)", ingest_end, ingest.returncode)
-            time.sleep(0.2)
-        for thread in threads:
-            thread.join(timeout=REQUEST_TIMEOUT + 10)
-        rss_end = rss_of(server.pid)
-        rss_peak = rss_of(server.pid, "VmHWM")
-        if ingest_end is None:  # the clients stopped first: the probe alone watches for the new generation
-            try:
-                ingest.wait(timeout=INGEST_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                logger.error("the re-ingest did not finish within %.0f s; stopping it", INGEST_TIMEOUT)
-                stop(ingest)
-            ingest_end = soak.now()
-            logger.warning("re-ingest finished after the clients, at %.0f s (exit %s)", ingest_end, ingest.returncode)
-        probe.join(timeout=max(0.0, ingest_end + PROBE_GRACE - soak.now()))
-        probe_done.set()
-        probe.join(timeout=REQUEST_TIMEOUT + 10)
-        soak.stop.set()
-        monitor.join(timeout=5)
-
-        records = soak.records
-        ok = [r for r in records if r.error is None]
-        errors = [r for r in records if r.error is not None]
-        growth = (rss_end - rss_warm) / rss_warm if rss_end and rss_warm else float("nan")
-        after_warm = len(records) - requests_warm
+        seen = _observe(args, ws, url, questions, procs)
         out = {
             "clients": args.clients,
             "seconds": args.seconds,
-            "warmup_s": warmup,
+            "warmup_s": seen.warmup,
             "articles": len(files),
             "questions": len(questions),
             "base_index": built,
             "startup_s": startup_s,
-            "requests": len(records),
-            "requests_per_s": len(records) / deadline,
-            "errors": len(errors),
-            "error_samples": sorted({r.error for r in errors if r.error})[:10],
-            "requests_by_phase": {p: sum(1 for r in records if r.phase == p) for p in ("warmup", "ingest", "after")},
-            "errors_by_phase": {p: sum(1 for r in errors if r.phase == p) for p in ("warmup", "ingest", "after")},
-            "client_ms": _stats([r.client_ms for r in ok]),
-            "server_ms": _stats([r.server_ms for r in ok if r.server_ms is not None]),
-            "server_ms_during_ingest": _stats([r.server_ms for r in ok if r.phase == "ingest" and r.server_ms is not None]),
-            "ingest": {
-                "changed": len(changed),
-                "started_s": ingest_t0,
-                "finished_s": ingest_end,
-                "seconds": ingest_end - ingest_t0,
-                "exit_code": ingest.returncode,
-                "output": _tail(ingest_log, 5),
-            },
-            "new_generation": {
-                "probe_first_served_s": seen.get("probe_s"),
-                "after_ingest_start_s": seen["probe_s"] - ingest_t0 if "probe_s" in seen else None,
-                "after_ingest_end_s": seen["probe_s"] - ingest_end if "probe_s" in seen else None,
-                "log_switch_s": log_switch_time(log_path, t0_wall),
-                "probe_requests": seen.get("probe_requests", 0),
-                "probe_errors": seen.get("probe_errors", [])[:5],
-                "probe_answer": seen.get("probe_answer"),
-            },
-            "rss": {
-                "start_bytes": rss_start,
-                "after_warmup_bytes": rss_warm,
-                "end_bytes": rss_end,
-                "peak_bytes": rss_peak,
-                "max_sampled_bytes": max((v for _, v in rss), default=None),
-                "growth_after_warmup": growth,
-                "requests_after_warmup": after_warm,
-                "within_10pct": bool(growth <= RSS_GROWTH_LIMIT) if growth == growth else None,
-                "samples": [(round(t, 1), v) for t, v in rss[:: max(1, len(rss) // 120)]],
-            },
+            **_results(args, ws, seen, procs.ingest, rss_start),
         }
         if out["ingest"]["exit_code"] != 0:
-            logger.warning("the re-ingest exited with %s:\n%s", ingest.returncode, _tail(ingest_log))
+            logger.warning("the re-ingest exited with %s:\n%s", procs.ingest.returncode, _tail(ws.ingest_log))
         if server.poll() is not None:
             out["server_exit_code"] = server.returncode
-            logger.error("newsqa serve exited during the run:\n%s", _tail(log_path))
+            logger.error("newsqa serve exited during the run:\n%s", _tail(ws.log_path))
     finally:
-        if ingest is not None:
-            stop(ingest)
+        if procs.ingest is not None:
+            stop(procs.ingest)
         stop(server)
         if args.keep:
             logger.warning("kept %s (index, changed articles, serve.log, ingest.log)", tmp)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def _observe(args: argparse.Namespace, ws: _Workspace, url: str, questions: list[str], procs: _Processes) -> _Observed:
+    """Run the clients, the probe and the RSS monitor for ``args.seconds``; after the warm-up,
+    start the re-ingest of the changed articles (``procs.ingest``) and wait for it."""
+    server = procs.server
+    soak = Soak()
+    deadline = float(args.seconds)
+    warmup = args.warmup if args.warmup is not None else max(5.0, args.seconds / 6)
+    rss: list[tuple[float, int]] = []
+    seen: dict[str, Any] = {}
+    ingest_started, probe_done = threading.Event(), threading.Event()
+    threads = [
+        threading.Thread(target=client_loop, args=(url, questions, soak, deadline, args.seed + i),
+                         name=f"soak-client-{i}", daemon=True)
+        for i in range(args.clients)
+    ]
+    probe = threading.Thread(target=probe_loop, args=(url, ws.changed, soak, seen, ingest_started, probe_done),
+                             name="soak-probe", daemon=True)
+    monitor = threading.Thread(target=monitor_loop, args=(server.pid, soak, rss), name="soak-monitor", daemon=True)
+    soak.t0, t0_wall = time.perf_counter(), time.time()
+    monitor.start()
+    for thread in [*threads, probe]:
+        thread.start()
+
+    soak.stop.wait(warmup)
+    rss_warm = rss_of(server.pid)
+    requests_warm = len(soak.records)
+    soak.phase = "ingest"
+    ingest_t0 = soak.now()
+    with ws.ingest_log.open("wb") as log:
+        ingest = procs.ingest = subprocess.Popen(_newsqa("ingest", "--index", str(ws.index), str(ws.changed_dir)),
+                                                 env=ws.env, stdout=log, stderr=subprocess.STDOUT, cwd=ws.tmp)
+    ingest_started.set()
+    logger.warning("warm-up done at %.0f s (%d requests, RSS %.0f MiB); re-ingest of %d changed articles started",
+                   ingest_t0, requests_warm, (rss_warm or 0) / 2**20, len(ws.changed))
+    ingest_end: float | None = None
+    while soak.now() < deadline:
+        if ingest_end is None and ingest.poll() is not None:
+            ingest_end = soak.now()
+            soak.phase = "after"
+            logger.warning("re-ingest finished at %.0f s (exit %s)", ingest_end, ingest.returncode)
+        time.sleep(0.2)
+    for thread in threads:
+        thread.join(timeout=REQUEST_TIMEOUT + 10)
+    rss_end = rss_of(server.pid)
+    rss_peak = rss_of(server.pid, "VmHWM")
+    if ingest_end is None:  # the clients stopped first: the probe alone watches for the new generation
+        try:
+            ingest.wait(timeout=INGEST_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            logger.error("the re-ingest did not finish within %.0f s; stopping it", INGEST_TIMEOUT)
+            stop(ingest)
+        ingest_end = soak.now()
+        logger.warning("re-ingest finished after the clients, at %.0f s (exit %s)", ingest_end, ingest.returncode)
+    probe.join(timeout=max(0.0, ingest_end + PROBE_GRACE - soak.now()))
+    probe_done.set()
+    probe.join(timeout=REQUEST_TIMEOUT + 10)
+    soak.stop.set()
+    monitor.join(timeout=5)
+    return _Observed(soak, warmup, t0_wall, seen, rss, rss_warm, requests_warm, ingest_t0, ingest_end, rss_end, rss_peak)
+
+
+def _results(args: argparse.Namespace, ws: _Workspace, o: _Observed, ingest: subprocess.Popen,
+             rss_start: int | None) -> dict[str, Any]:
+    """Requests, errors, latencies, the re-ingest, the new generation and RSS, as soak.json has them."""
+    records = o.soak.records
+    ok = [r for r in records if r.error is None]
+    errors = [r for r in records if r.error is not None]
+    growth = (o.rss_end - o.rss_warm) / o.rss_warm if o.rss_end and o.rss_warm else float("nan")
+    seen = o.seen
+    return {
+        "requests": len(records),
+        "requests_per_s": len(records) / float(args.seconds),
+        "errors": len(errors),
+        "error_samples": sorted({r.error for r in errors if r.error})[:10],
+        "requests_by_phase": {p: sum(1 for r in records if r.phase == p) for p in ("warmup", "ingest", "after")},
+        "errors_by_phase": {p: sum(1 for r in errors if r.phase == p) for p in ("warmup", "ingest", "after")},
+        "client_ms": _stats([r.client_ms for r in ok]),
+        "server_ms": _stats([r.server_ms for r in ok if r.server_ms is not None]),
+        "server_ms_during_ingest": _stats([r.server_ms for r in ok if r.phase == "ingest" and r.server_ms is not None]),
+        "ingest": {
+            "changed": len(ws.changed),
+            "started_s": o.ingest_t0,
+            "finished_s": o.ingest_end,
+            "seconds": o.ingest_end - o.ingest_t0,
+            "exit_code": ingest.returncode,
+            "output": _tail(ws.ingest_log, 5),
+        },
+        "new_generation": {
+            "probe_first_served_s": seen.get("probe_s"),
+            "after_ingest_start_s": seen["probe_s"] - o.ingest_t0 if "probe_s" in seen else None,
+            "after_ingest_end_s": seen["probe_s"] - o.ingest_end if "probe_s" in seen else None,
+            "log_switch_s": log_switch_time(ws.log_path, o.t0_wall),
+            "probe_requests": seen.get("probe_requests", 0),
+            "probe_errors": seen.get("probe_errors", [])[:5],
+            "probe_answer": seen.get("probe_answer"),
+        },
+        "rss": {
+            "start_bytes": rss_start,
+            "after_warmup_bytes": o.rss_warm,
+            "end_bytes": o.rss_end,
+            "peak_bytes": o.rss_peak,
+            "max_sampled_bytes": max((v for _, v in o.rss), default=None),
+            "growth_after_warmup": growth,
+            "requests_after_warmup": len(records) - o.requests_warm,
+            "within_10pct": bool(growth <= RSS_GROWTH_LIMIT) if growth == growth else None,
+            "samples": [(round(t, 1), v) for t, v in o.rss[:: max(1, len(o.rss) // 120)]],
+        },
+    }
 
 
 # ---------------------------------------------------------------------------- report
