@@ -45,17 +45,18 @@ SOURCES = "#nqa-sources"
 # Records every distinct text of the newest answer bubble while it streams in (the
 # observer of the previous question is stopped: it would record the previous answer).
 _WATCH_STREAM = """(before) => {
+  // Watches the whole body, not #nqa-chat itself: Gradio may render (or re-render) the
+  // chat after the question box is editable, and a node that is not there cannot be observed.
   window.__nqaSnaps = [];
   if (window.__nqaObserver) window.__nqaObserver.disconnect();
-  const chat = document.querySelector('#nqa-chat');
   const observer = window.__nqaObserver = new MutationObserver(() => {
-    const bots = chat.querySelectorAll('[data-testid="bot"] .nqa-answer');
+    const bots = document.querySelectorAll('#nqa-chat [data-testid="bot"] .nqa-answer');
     if (bots.length <= before) return;
     const text = bots[bots.length - 1].textContent;
     const snaps = window.__nqaSnaps;
     if (snaps[snaps.length - 1] !== text) snaps.push(text);
   });
-  observer.observe(chat, {subtree: true, childList: true, characterData: true});
+  observer.observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
 
 
