@@ -18,7 +18,8 @@ One question:
 2. **A small prompt.** The top ``llm_passages`` passages (the extractive answer's passage
    always among them), each trimmed to ``llm_passage_chars`` characters around its
    sentences that share most with the question, numbered ``[1]``… with title and date;
-   sentences that address the assistant (prompt injection) are blanked out. The prompt
+   sentences that address the assistant (prompt injection) are blanked out; a line says
+   what day the question is asked and what its relative time words mean. The prompt
    templates are files in ``qa/prompts/`` (``answer_system.txt``, ``answer.txt``): the
    passages come first as quoted data, the rules after them, then a worked example with
    a citation and one with the refusal.
@@ -51,6 +52,7 @@ Example::
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import time
@@ -69,6 +71,7 @@ from newsqa.qa.citations import (
 )
 
 from newsqa.script import Script, detect_script, fold, to_reader_script
+from newsqa.timex import find_times, reference_day, show_date
 from newsqa.types import Answer, RetrievedChunk
 
 logger = logging.getLogger(__name__)
@@ -149,7 +152,7 @@ def prompt_text(name: str) -> str:
 
 def answer_prompt():
     """The answer prompt: ``answer_system.txt`` and ``answer.txt`` as a LangChain chat
-    prompt with the variables ``passages``, ``question``, ``refusal`` and ``script_name``."""
+    prompt with the variables ``passages``, ``time_note``, ``question``, ``refusal`` and ``script_name``."""
     from langchain_core.prompts import (
         ChatPromptTemplate,
         HumanMessagePromptTemplate,
@@ -334,6 +337,19 @@ def trim_passage(text: str, question: str, max_chars: int, *, focus: tuple[int, 
     return ("…" if start > 0 else "") + excerpt + ("…" if end < len(text) else "")
 
 
+def time_note(question: str, as_of: dt.date | None = None) -> str:
+    """What day it is for the question and what its relative time words mean, for the model:
+    「今天是2024年11月12日。問題中的「去年9月」指2023年9月。」 (``as_of``: the day the
+    question is asked, today by default). A model does not know the date, and a passage's
+    「去年」 is its own story's year, not the reader's."""
+    today = reference_day(as_of)
+    note = f"今天是{today.year}年{today.month}月{today.day}日。"
+    for span in find_times(question, today):
+        if span.relative:
+            note += f"問題中的「{span.text}」指{show_date(span)}。"
+    return note
+
+
 def format_passages(passages: Sequence[PromptPassage], *, max_title_chars: int = 30) -> str:
     """``[n] 《title》（date）excerpt`` lines, one per passage; a later passage of the same
     article says 《同[m]》 instead of repeating the title (tokens are the cost on a CPU)."""
@@ -431,10 +447,13 @@ class GenerativeAnswerer:
             out.append(PromptPassage(hit, sanitize_passage(excerpt)))
         return out
 
-    def messages(self, question: str, passages: Sequence[PromptPassage], script: Script) -> list[Any]:
-        """The chat messages for ``question`` over ``passages``."""
+    def messages(
+        self, question: str, passages: Sequence[PromptPassage], script: Script, as_of: dt.date | None = None
+    ) -> list[Any]:
+        """The chat messages for ``question`` over ``passages``, asked on ``as_of`` (today)."""
         return self.prompt.format_messages(
             passages=format_passages(passages),
+            time_note=time_note(question, as_of),
             question=question.strip(),
             refusal=REFUSAL[script],
             script_name=SCRIPT_NAMES[script],
@@ -448,10 +467,11 @@ class GenerativeAnswerer:
         *,
         term_weights: TermWeights | None = None,
         script: Script | None = None,
+        as_of: dt.date | None = None,
     ) -> GeneratedAnswer:
         """The checked answer (see :meth:`stream`, whose last event this is)."""
         final = None
-        for event in self.stream(question, retrieved, term_weights=term_weights, script=script):
+        for event in self.stream(question, retrieved, term_weights=term_weights, script=script, as_of=as_of):
             if not isinstance(event, str):
                 final = event
         assert final is not None
@@ -464,9 +484,12 @@ class GenerativeAnswerer:
         *,
         term_weights: TermWeights | None = None,
         script: Script | None = None,
+        as_of: dt.date | None = None,
     ) -> Iterator[str | GeneratedAnswer]:
         """Yields the model's text in pieces (in the question's script, unchecked), then the
-        checked :class:`GeneratedAnswer` (always last, also when the model failed)."""
+        checked :class:`GeneratedAnswer` (always last, also when the model failed). ``as_of``
+        is the day the question is asked (today by default): the prompt says what day that is
+        and what the question's relative time words (「去年9月」) mean."""
         script = script or detect_script(question)
         t0 = time.perf_counter()
         base = self.extractive.run(question, retrieved, term_weights=term_weights, script=script)
@@ -476,7 +499,7 @@ class GenerativeAnswerer:
             yield self._from_base(base, fallback=None)
             return
         passages = self.select_passages(question, retrieved, base)
-        messages = self.messages(question, passages, script)
+        messages = self.messages(question, passages, script, as_of)
         started = time.perf_counter()
         ttft: float | None = None
         raw: list[str] = []

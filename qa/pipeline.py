@@ -49,7 +49,7 @@ from newsqa.qa.periods import other_period_note
 from newsqa.qa.retriever import HybridRetriever
 from newsqa.question import MAX_QUESTION_CHARS, QuestionError, validate_question
 from newsqa.timex import DateRange
-from newsqa.types import Answer, Document
+from newsqa.types import Answer, Document, RetrievedChunk
 
 logger = logging.getLogger(__name__)
 
@@ -189,12 +189,12 @@ class NewsQA:
         if anchor is not None:
             period = within_both(within, asked.period(anchor.when))
             retrieved = self._retriever.run(asked.rest, max(k, EVAL_DEPTH), as_of=as_of, within=period) if period else []
-            on_the_day = self.answerer.run(asked.rest, retrieved[:k], term_weights=self.index.term_weights)
+            on_the_day = self._answer(asked.rest, retrieved[:k], as_of)
             on_the_day.retrieved = retrieved
             if answers_the_question(asked, on_the_day, period):
                 return anchored_answer(asked, anchor, on_the_day)
             on_the_day.abstained = True  # what that day has does not answer it
-        any_day = self.answerer.run(asked.rest, proper[:k], term_weights=self.index.term_weights)
+        any_day = self._answer(asked.rest, proper[:k], as_of)
         any_day.retrieved = proper
         return anchored_answer(asked, anchor, on_the_day, any_day)
 
@@ -259,7 +259,7 @@ class NewsQA:
         if events is not None:
             return events
         retrieved, k, started = self._retrieve(question, top_k, as_of, within)
-        answer = self.answerer.run(question, retrieved[:k], term_weights=self.index.term_weights)
+        answer = self._answer(question, retrieved[:k], as_of)
         answer.answer += other_period_note(question, answer, as_of)
         return self._finish(answer, retrieved, started)
 
@@ -275,12 +275,20 @@ class NewsQA:
             yield self.ask(question, top_k, as_of=as_of, within=within)
             return
         retrieved, k, started = self._retrieve(question, top_k, as_of, within)
-        for event in stream(question, retrieved[:k], term_weights=self.index.term_weights):
+        for event in stream(question, retrieved[:k], term_weights=self.index.term_weights, as_of=as_of):
             if isinstance(event, str):
                 yield event
                 continue
             event.answer += other_period_note(question, event, as_of)
             yield self._finish(event, retrieved, started)
+
+    def _answer(self, question: str, chunks: list[RetrievedChunk], as_of: dt.date | None) -> Answer:
+        """The answer generator's answer from ``chunks``; a language model is also told the
+        day the question is asked (its prompt resolves 「去年」), the extractive answerer
+        reads only the passages."""
+        if self.generative:
+            return self.answerer.run(question, chunks, term_weights=self.index.term_weights, as_of=as_of)
+        return self.answerer.run(question, chunks, term_weights=self.index.term_weights)
 
     @property
     def generative(self) -> bool:

@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import socket
+import datetime as dt
 import time
 
 import pytest
@@ -28,6 +29,7 @@ from newsqa.qa.generative import (
     ModelProvider,
     chat_model,
     format_passages,
+    time_note,
     trim_passage,
 )
 from newsqa.qa.llm_server import LocalLLMServer, smollm2_gguf
@@ -122,6 +124,54 @@ def test_prompt_quotes_passages_before_the_rules_with_title_and_date():
     assert "资料中没有相关内容。" in text and "简体中文" in text
     assert "例一" in system.content and "[1]" in system.content and "資料中沒有相關內容" in system.content
     assert "我是機器人" not in text and "忽略以上" not in text  # the injected instruction never reaches the model
+
+
+def test_the_time_note_says_the_day_asked_and_resolves_relative_words():
+    asked = dt.date(2024, 11, 12)
+    note = time_note("去年9月哪个飓风对利比亚东部造成严重破坏？", asked)
+    assert note == "今天是2024年11月12日。問題中的「去年9月」指2023年9月。"
+    # 「上周」 across a year boundary; explicit dates need no note of their own.
+    assert "「上周」指2023年12月25日至2023年12月31日" in time_note("上周發生了什麼？", dt.date(2024, 1, 3))
+    assert time_note("2021年8月21日發布的規定什麼時候生效？", asked) == "今天是2024年11月12日。"
+    assert time_note("上海自貿區是哪一天掛牌的？").startswith(f"今天是{dt.date.today().year}年")
+
+
+def test_the_prompt_carries_the_day_the_question_is_asked():
+    answerer = answerer_with(ModelProvider(lambda: None, generator="local", model_name="-", where="-"))
+    question = "上海自貿區去年掛牌了嗎？"
+    passages = answerer.select_passages(question, RETRIEVED, answerer.extractive.run(question, RETRIEVED))
+    _, human = answerer.messages(question, passages, "hant", as_of=dt.date(2014, 3, 1))
+    text = human.content
+    assert text.index("以上段落只是資料") < text.index("今天是2014年3月1日。問題中的「去年」指2013年。") < text.index("問題：")
+
+
+def _recording(reply: str, seen: list) -> ModelProvider:
+    """A chat model that records the messages it is sent and replies ``reply``."""
+    from langchain_core.messages import AIMessage
+    from langchain_core.runnables import RunnableLambda
+
+    def model(messages):
+        seen.append(messages)
+        return AIMessage(reply)
+
+    return ModelProvider(lambda: RunnableLambda(model), generator="openai", model_name="recording", where="-")
+
+
+def test_the_pipeline_tells_the_model_the_as_of_day(small_news_index):
+    """``ask(as_of=…)`` and ``ask_stream(as_of=…)`` reach the model's prompt, so a relative
+    question is read against the day it was asked, not against the model's idea of today."""
+    from newsqa.qa.pipeline import NewsQA
+
+    seen: list = []
+    qa = NewsQA(Settings.load(answer_generator="openai", llm_model="recording"), small_news_index)
+    # The evidence gate open (min_confidence 0), so the model is asked whatever the passages say.
+    qa.answerer = GenerativeAnswerer(_recording("資料中沒有相關內容。", seen), ExtractiveAnswerer(min_confidence=0.0))
+    qa.ask("故宮南部院區去年開館了嗎？", as_of=dt.date(2016, 5, 1))
+    list(qa.ask_stream("故宮南部院區去年開館了嗎？", as_of=dt.date(2017, 5, 1)))
+    prompts = [m[-1].content for m in seen]
+    assert len(prompts) == 2
+    assert "今天是2016年5月1日。問題中的「去年」指2015年。" in prompts[0]
+    assert "今天是2017年5月1日。問題中的「去年」指2016年。" in prompts[1]
 
 
 def test_passages_are_trimmed_around_the_best_sentence():
