@@ -1,8 +1,9 @@
 """How an answer is matched against its gold (``answer_contains``): both normalised (no ``[n]``
 markers, width-folded, Simplified, lower case, without whitespace and punctuation) and the gold
 looked for in the answer; a yes/no gold by the answer's first clause (「不是」 holds 是); an option
-the question names by the answer's first clause (a comparison names every option); a question
-asking several things at once by every piece of its gold.
+the question names by the answer's first clause (a comparison names every option), also when
+the gold words that option its own way (「派遣军舰事件」 for 「德国、荷兰和加拿大派遣军舰前往南海的
+事件」); a question asking several things at once by every piece of its gold.
 
 Example::
 
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from newsqa.chinese import polarity
+from newsqa.qa.events import EventQuestion
 from newsqa.qa.parts import PartsQuestion
 from newsqa.script import fold, from_taiwan_phrases, has_traditional, to_simplified
 
@@ -131,13 +133,62 @@ def option_in_question(question: str, golds: Sequence[str]) -> bool:
     return any(len(f) >= 2 and f in norm_q for g in golds for f in map(normalize_answer, _gold_forms(g)))
 
 
+# An option is named by a text holding this share of its character pairs, and no other option
+# by as much as OTHER_SHARE: 「派遣军舰事件」 names 「德国、荷兰和加拿大派遣军舰前往南海的事件」 (4 of 5).
+OPTION_SHARE = 0.6
+OTHER_SHARE = 0.4
+
+
+def _pairs(text: str) -> set[str]:
+    norm = normalize_answer(text)
+    return {norm[i : i + 2] for i in range(len(norm) - 1)}
+
+
+def named_option(text: str, options: Sequence[str]) -> int | None:
+    """The one option of ``options`` that ``text`` names: the option whose text shares at
+    least ``OPTION_SHARE`` of the pairs of ``text`` (a gold's paraphrase) or of the option
+    (an answer quoting it), while no other option reaches ``OTHER_SHARE``; None otherwise."""
+    said = _pairs(text)
+    if not said:
+        return None
+    shares = []
+    for option in options:
+        pairs = _pairs(option)
+        common = len(said & pairs)
+        shares.append(max(common / len(said), common / len(pairs) if pairs else 0.0))
+    best = max(range(len(options)), key=shares.__getitem__)
+    rivals = [x for i, x in enumerate(shares) if i != best]
+    if shares[best] >= OPTION_SHARE and all(x < OTHER_SHARE for x in rivals):
+        return best
+    return None
+
+
+def paraphrased_option_matches(question: str, answer: str, golds: Sequence[str]) -> bool | None:
+    """For 「A和B哪个更早？」 whose gold words an option its own way: whether the answer's first
+    clause names the same option (``named_option``). None when the question is not an order
+    question, or its gold or the answer's pick cannot be told apart from the other options."""
+    asked = EventQuestion.read(question)
+    if asked is None or asked.kind != "order":
+        return None
+    options = asked.events
+    gold_options = {named_option(_TRAILING_NOTE.sub("", g), options) for g in golds}
+    if len(gold_options) != 1 or None in gold_options:
+        return None
+    picked = named_option(first_clause(answer), options)
+    return picked is not None and picked == gold_options.pop()
+
+
 def answer_correct(question: str, answer: str, golds: Sequence[str], mode: str = "any") -> bool:
     """The ``answer_contains`` test of one answer: a judgement by its yes/no, an option the
-    question names by the answer's first clause, anything else by ``answer_matches``."""
+    question names by the answer's first clause (by the option it names when the gold words
+    it differently), anything else by ``answer_matches``."""
     if is_judgement(golds):
         return judgement_matches(answer, golds)
     if option_in_question(question, golds):
         return answer_matches(first_clause(answer), golds, mode)
+    option = paraphrased_option_matches(question, answer, golds)
+    if option is not None:
+        return option
     if answer_matches(answer, golds, mode):
         return True
     asked = PartsQuestion.read(question)

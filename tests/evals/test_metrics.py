@@ -229,6 +229,19 @@ def test_an_option_the_question_names_must_be_the_answer_s_first_clause():
     assert report_of((r, wrong))["answer_contains"] == 0.0
 
 
+def test_a_gold_wording_an_option_its_own_way_is_matched_to_the_option_it_names():
+    r = row(question="德国派遣军舰前往南海的事件和美国国务院放宽难民接收资格哪个发生得更早？", answers=["派遣军舰事件"])
+    right = make_answer("德国派遣军舰前往南海的事件更早（2021年5月7日[1]）；美国国务院放宽难民接收资格在2021年8月3日[2]。")
+    wrong = make_answer("美国国务院放宽难民接收资格更早（2021年5月7日[1]）；德国派遣军舰前往南海的事件在2021年8月3日[2]。")
+    both = make_answer("德国派遣军舰前往南海的事件比美国国务院放宽难民接收资格早[1][2]。")
+    assert report_of((r, right))["answer_contains"] == 1.0
+    assert report_of((r, wrong))["answer_contains"] == 0.0
+    assert report_of((r, both))["answer_contains"] == 0.0  # names both options: no pick
+    # a gold that names no option clearly keeps the substring test
+    vague = row(question=r["question"], answers=["南海的那件事"])
+    assert report_of((vague, right))["answer_contains"] == 0.0
+
+
 def test_a_question_asking_two_things_needs_every_piece_of_its_gold():
     r = row(question="2023年6月底公募基金资产净值和第一季度深圳甲级写字楼空置率分别是多少？", answers=["27.6万亿元和24.4%"])
     both = make_answer("公募基金资产净值超过27.6万亿元[1]。\n甲级写字楼空置率降至24.4%[2]。")
