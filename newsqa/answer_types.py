@@ -123,7 +123,12 @@ class QuestionType:
         return _STRIP_END.sub("", self.folded[self.gap_end :])
 
 
-_TIME_RE = re.compile(rf"^(?:一)?(?:{_alternation(_TIME_NOUNS)})")
+# Words that open with a time noun but are not times: 「什么天气」 asks for weather, 「哪个日本漫画家」 a person.
+_NOT_TIME_WORDS = (
+    "天气", "天然", "天空", "天文", "天才", "天价", "天下", "天使", "日本", "日报", "日元", "日用", "日记",
+    "月球", "月饼", "月亮", "年级", "年货", "时装", "时尚", "时政", "时事", "号码",
+)
+_TIME_RE = re.compile(rf"^(?!(?:一)?(?:{_alternation(_NOT_TIME_WORDS)}))(?:一)?(?:{_alternation(_TIME_NOUNS)})")
 _PERSON_RE = re.compile(rf"^(?:一)?(?:个|名|位)?(?:{_alternation(_PERSON_NOUNS)})")
 _PLACE_RE = re.compile(rf"^(?:一)?(?:个|座|条|片|处)?(?:{_alternation(_PLACE_NOUNS)})")
 _ORG_RE = re.compile(rf"^(?:一)?(?:个|家|所|支)?(?:{_alternation(_ORG_NOUNS)})")

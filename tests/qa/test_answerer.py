@@ -81,6 +81,9 @@ def answerer():
         ("中超聯賽的揭幕日期是什麼？", "date"),  # the time the gap stands for is named before it
         ("審核結果的公示時間是什麼？", "date"),
         ("他的職業是什麼？", "other"),
+        ("海南島東南部發生了什麼天氣現象？", "other"),  # 天氣 is weather, not a day
+        ("《最遊記外傳》是哪個日本漫畫家的作品？", "other"),  # 日本 is not a day
+        ("他在什麼時候出生？", "date"),
     ],
 )
 def test_answer_type_in_both_scripts(question, expected):
