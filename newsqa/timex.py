@@ -484,10 +484,17 @@ def grain_period(day: dt.date, grain: Grain) -> tuple[dt.date, dt.date]:
 
 
 def show_date(span: TimeSpan) -> str:
-    """``span`` as a reader writes it, at its grain: 2019年11月5日, 2019年11月, 2019年, or
-    「2024年1月至2024年6月」 for a period of several."""
+    """``span`` as a reader writes it, at its grain: 2019年11月5日, 2019年11月, 2019年, or for a
+    period of several the second end without what it shares with the first, as news writes
+    it: 「2024年1月至6月」, 「2019年11月17日至12月29日」, 「2021年5月12日至20日」."""
     first, last = _at_grain(span.start, span.grain), _at_grain(span.end, span.grain)
-    return first if first == last else f"{first}至{last}"
+    if first == last:
+        return first
+    if span.grain != "year" and span.start.year == span.end.year:
+        last = last.split("年", 1)[1]
+        if span.grain == "day" and span.start.month == span.end.month:
+            last = last.split("月", 1)[1]
+    return f"{first}至{last}"
 
 
 def _at_grain(day: dt.date, grain: Grain) -> str:

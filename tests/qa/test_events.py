@@ -190,7 +190,12 @@ def test_dates_are_shown_at_their_grain():
     day = dt.date(2024, 1, 1)
     assert show_date(TimeSpan(day, day, "day", "", False)) == "2024年1月1日"
     assert show_date(TimeSpan(day, dt.date(2024, 1, 31), "month", "", False)) == "2024年1月"
-    assert show_date(TimeSpan(day, dt.date(2024, 6, 30), "month", "上半年", False)) == "2024年1月至2024年6月"
+    # a period: the second end without the year (and month) it shares with the first, as news writes it
+    assert show_date(TimeSpan(day, dt.date(2024, 6, 30), "month", "上半年", False)) == "2024年1月至6月"
+    assert show_date(TimeSpan(dt.date(2019, 11, 17), dt.date(2019, 12, 29), "day", "", False)) == "2019年11月17日至12月29日"
+    assert show_date(TimeSpan(dt.date(2021, 5, 12), dt.date(2021, 5, 20), "day", "", False)) == "2021年5月12日至20日"
+    assert show_date(TimeSpan(dt.date(2019, 12, 30), dt.date(2020, 1, 5), "day", "", False)) == "2019年12月30日至2020年1月5日"
+    assert show_date(TimeSpan(dt.date(2019, 1, 1), dt.date(2021, 12, 31), "year", "", False)) == "2019年至2021年"
 
 
 # ---------------------------------------------------------------------------- answers over a real index
