@@ -77,6 +77,7 @@ def full_date(
     asked_year = _the_question_year(question_folded)
     if story_day is None and asked_year is not None:
         times = _with_the_question_year(text, times, asked_year)
+    phrases = _past_the_dateline(text, times, phrases, quote)
     for a, b in phrases:
         for span in times:
             if span.grain == "year":  # 「今年第5号台风」: a year alone is not when it happened
@@ -91,6 +92,31 @@ def full_date(
     if story_day is not None and not any(start <= t.offset < end for t in times) and tells_story_day(hit, start):
         return show_date(story_day_span(hit))
     return ""
+
+
+# 「…将于20日正式上市」: the day a sentence says something is to happen.
+_TO_HAPPEN_ON = re.compile(r"(?:将|即将|定|预计|拟|计划)(?:于|在)$")
+
+
+def _past_the_dateline(
+    text: str, times: list[TimeSpan], phrases: list[tuple[int, int]], quote: tuple[int, int]
+) -> list[tuple[int, int]]:
+    """``phrases`` with the day the quote says its event is to happen first, when the quote
+    opens with its report's date: 「2023年9月15日，…仰望U8将于20日正式上市」 is asked 「什么时候
+    上市」 about the 20th, not the 15th."""
+    start, end = quote
+    opening = next((t for t in times if start <= t.offset <= start + 2 and t.grain == "day"), None)
+    if opening is None or not text[opening.offset + len(opening.text) :].lstrip().startswith(("，", ",")):
+        return phrases
+    ahead = [
+        t for t in times
+        if opening.offset < t.offset < end and t.grain == "day"
+        and _TO_HAPPEN_ON.search(fold(text[max(start, t.offset - 4) : t.offset]).rstrip())
+    ]
+    if not ahead:
+        return phrases
+    first = ahead[0]
+    return [(first.offset, first.offset + len(first.text)), *phrases]
 
 
 def _yearless(span: TimeSpan, *, months_too: bool) -> str:

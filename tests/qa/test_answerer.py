@@ -474,6 +474,11 @@ def test_without_a_story_date_a_year_the_passage_states_earlier_dates_the_day(an
          None, "2021年11月："),
         # a plan happens after its story's date: no date for it
         ("吉利汽车的AI大模型是哪一天发布的？", "吉利汽车宣布，其自研的AI大模型将于下半年对外发布。", "2023-07-31", "吉利汽车宣布"),
+        # a sentence opening with its report's date tells the day the event is to happen
+        ("比亚迪仰望U8的上市日期是什么时候？", "2023年9月15日，比亚迪旗下全新旗舰SUV车型仰望U8将于20日正式上市。",
+         "2023-09-15", "2023年9月20日："),
+        ("比亚迪仰望U8是什么时候宣布上市日期的？", "2023年9月15日，比亚迪宣布旗舰SUV车型仰望U8的上市日期。",
+         "2023-09-15", "2023年9月15日，"),
         # no month for a list of months, or when a day is asked
         ("大熊猫丫丫的生日是几月几日？", "不少网友好奇，为何这么多大熊猫的生日在7月、8月？", "2023-07-20", "不少网友"),
     ],
