@@ -126,6 +126,7 @@ class EventQuestion:
     direction: Literal["earliest", "latest"] = "earliest"
     grain: Grain = "day"
     alternatives: tuple[tuple[str, ...], ...] = ()  # other readings of an ambiguous list (「A和B和C」)
+    scope: str = ""  # the year a head before the list puts every event in (「在2023年，A和B…」): "2023年"
 
     @property
     def superlative(self) -> bool:
@@ -148,11 +149,19 @@ class EventQuestion:
         if found is None:
             return None
         kind, direction, grain = found
-        readings = [tuple(question[a:b] for a, b in spans) for spans in _event_spans(folded)]
-        readings = [r for r in readings if 2 <= len(r) <= MAX_EVENTS]
-        if not readings:
+        spans = [r for r in _event_spans(folded) if 2 <= len(r) <= MAX_EVENTS]
+        if not spans:
             return None
-        return cls(question, kind, readings[0], direction, grain, tuple(readings[1:]))
+        readings = [tuple(question[a:b] for a, b in r) for r in spans]
+        scope = _scope(folded[: spans[0][0][0]])
+        return cls(question, kind, readings[0], direction, grain, tuple(readings[1:]), scope)
+
+
+def _scope(head: str) -> str:
+    """The one year a question's head before its list of events states (「在2023年，」, 「2024年
+    发生的事件中，」), as written; "" when it states none or several, or a relative one."""
+    years = [t for t in find_times(head) if not t.relative and t.grain == "year" and t.start.year == t.end.year]
+    return years[0].text if len(years) == 1 else ""
 
 
 def _kind(folded: str) -> tuple[Kind, str, Grain] | None:
@@ -394,7 +403,7 @@ class EventAnswerer:
         the reading of an ambiguous list (「A和B和C」) whose events are all dated, of the
         number a superlative (最早) implies (three or more), and best covered."""
         readings = (asked.events, *asked.alternatives)
-        tried = [self._date_reading(reading, as_of, within) for reading in readings]
+        tried = [self._date_reading(reading, as_of, within, asked.scope) for reading in readings]
 
         def preference(i: int) -> tuple:
             dated = tried[i][0]
@@ -404,22 +413,33 @@ class EventAnswerer:
         return tried[max(range(len(tried)), key=preference)]
 
     def candidates(
-        self, name: str, *, depth: int | None = None, as_of: dt.date | None = None, within: DateRange | None = None
+        self,
+        name: str,
+        *,
+        depth: int | None = None,
+        as_of: dt.date | None = None,
+        within: DateRange | None = None,
+        scope: str = "",
     ) -> tuple[list[DatedEvent], list[RetrievedChunk]]:
         """The passages among the top ``depth`` for the event ``name`` that cover it, hold
         what it is pinned down with (a year, 第七届, a code: ``newsqa.qa.qualifiers``) and
-        give it a date, best first; and all that were retrieved."""
-        hits = self.retriever.run(name, depth or self.depth, as_of=as_of, within=within)
-        words, pinned = event_words(name), Qualifiers.of(name)
+        give it a date, best first; and all that were retrieved. ``scope``: the year the
+        question puts all its events in (``EventQuestion.scope``), searched and held with the
+        name when the name states no year of its own."""
+        query = name
+        if scope and not any(not t.relative for t in find_times(name)):
+            query = f"{scope}{name}"
+        hits = self.retriever.run(query, depth or self.depth, as_of=as_of, within=within)
+        words, pinned = event_words(name), Qualifiers.of(query)
         found = [event_date(name, hit, words) for hit in hits if pinned.held_by(hit.document)]
         return [e for e in found if e.when is not None and e.coverage >= self.min_coverage], hits
 
     def _date_reading(
-        self, events: tuple[str, ...], as_of: dt.date | None, within: DateRange | None
+        self, events: tuple[str, ...], as_of: dt.date | None, within: DateRange | None, scope: str = ""
     ) -> tuple[list[DatedEvent], list[list[RetrievedChunk]]]:
         dated, lists = [], []
         for name in events:
-            found, hits = self.candidates(name, as_of=as_of, within=within)
+            found, hits = self.candidates(name, as_of=as_of, within=within, scope=scope)
             lists.append(hits)
             best = max(found, key=lambda e: e.coverage, default=None)
             if best is not None and found[0].coverage >= best.coverage - SWITCH_MARGIN:

@@ -10,7 +10,7 @@ import pytest
 
 from newsqa.chinese import polarity
 from newsqa.config import Settings
-from newsqa.qa.events import EventQuestion, event_date
+from newsqa.qa.events import EventAnswerer, EventQuestion, event_date
 from newsqa.qa.pipeline import NewsQA
 from newsqa.timex import TimeSpan, show_date
 from newsqa.types import Chunk, Document, RetrievedChunk
@@ -129,6 +129,37 @@ def _hit(text: str, date: str | None, title: str = "标题") -> RetrievedChunk:
     document = Document(doc_id="d.txt", title=title, text=text, date=date, source_file="d.txt")
     chunk = Chunk(chunk_id="d.txt#0", doc_id="d.txt", ordinal=0, text=text, start=0, end=len(text), embed_text=text)
     return RetrievedChunk(chunk=chunk, document=document, score=1.0)
+
+
+class _Listed:
+    """A retriever that returns the same stories whatever it is asked, and records the queries."""
+
+    def __init__(self, hits: list[RetrievedChunk]):
+        self.hits, self.queries = hits, []
+
+    def run(self, query, k, *, as_of=None, within=None):
+        self.queries.append(query)
+        return self.hits[:k]
+
+
+def test_a_year_heading_the_list_puts_every_event_in_it():
+    asked = EventQuestion.read("在2023年，A股市场整体下跌和北京暴雨这两个事件是发生在同一个月吗？")
+    assert asked.events == ("A股市场整体下跌", "北京暴雨") and asked.scope == "2023年"
+    assert EventQuestion.read("2024年发生的事件中，神舟十八号发射和巴黎奥运会开幕哪个更早？").scope == "2024年"
+    # a year inside the first event is that event's own; a relative head is not read
+    assert EventQuestion.read("2024年特斯拉股价大跌和北京暴雨是发生在同一个月吗？").scope == ""
+    assert EventQuestion.read("去年，A股市场整体下跌和北京暴雨哪个更早？").scope == ""
+
+    rain_2020 = replace(_hit("2020年8月12日，北京暴雨，多条道路积水。", "2020-08-12"), score=0.9)
+    rain_2023 = _hit("2023年7月31日，北京暴雨，门头沟区降雨量创纪录。", "2023-07-31")
+    stocks = _hit("2023年7月24日，A股市场整体下跌，上证综指跌0.5%。", "2023-07-24")
+    retriever = _Listed([rain_2020, rain_2023, stocks])
+    answer = EventAnswerer(retriever).run(asked)
+    assert answer.answer.startswith("是的：") and "北京暴雨在2023年7月31日" in answer.answer
+    assert "2023年北京暴雨" in retriever.queries
+    # without the head, the first story of 北京暴雨 dates it
+    unscoped = EventQuestion.read("A股市场整体下跌和北京暴雨这两个事件是发生在同一个月吗？")
+    assert EventAnswerer(_Listed([rain_2020, rain_2023, stocks])).run(unscoped).answer.startswith("不是：")
 
 
 def test_a_lead_that_tells_a_plan_does_not_date_the_event_by_its_story():
