@@ -144,6 +144,22 @@ def _states_a_day_in(quoted: str, story_day, period: DateRange) -> bool:
     return not stated or any(period.contains(t.start) or period.contains(t.end) for t in stated)
 
 
+def with_undated_stories_of(
+    period: DateRange, of_the_period: list[RetrievedChunk], any_day: list[RetrievedChunk]
+) -> list[RetrievedChunk]:
+    """``of_the_period`` (a search limited to ``period``) with the undated stories of
+    ``any_day`` (the same search, unlimited) whose text states a day of ``period``, by score: a
+    date filter reads a story's date, so it passes over 「长沙市中级人民法院于2020年7月25日对…
+    宣判」 in a story that has none, though it tells that day."""
+    seen = {h.chunk.chunk_id for h in of_the_period}
+    undated = [
+        h for h in any_day
+        if h.chunk.chunk_id not in seen and as_date(h.document.date) is None
+        and any(t.grain == "day" and period.contains(t.start) for t in story_times(h.chunk.text, None))
+    ]
+    return sorted([*of_the_period, *undated], key=lambda h: -h.score) if undated else of_the_period
+
+
 def within_both(first: DateRange | None, second: DateRange) -> DateRange | None:
     """The days in both ranges (``first`` None: no limit); None when they do not overlap."""
     if first is None:

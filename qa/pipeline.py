@@ -41,6 +41,7 @@ from newsqa.qa.bridge import (
     anchored_answer,
     answers_the_question,
     pick_anchor,
+    with_undated_stories_of,
     within_both,
 )
 from newsqa.qa.events import EventAnswerer, EventQuestion
@@ -189,6 +190,7 @@ class NewsQA:
         if anchor is not None:
             period = within_both(within, asked.period(anchor.when))
             retrieved = self._retriever.run(asked.rest, max(k, EVAL_DEPTH), as_of=as_of, within=period) if period else []
+            retrieved = with_undated_stories_of(period, retrieved, proper) if period else []
             on_the_day = self._answer(asked.rest, retrieved[:k], as_of)
             on_the_day.retrieved = retrieved
             if answers_the_question(asked, on_the_day, period):

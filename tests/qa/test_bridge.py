@@ -26,6 +26,9 @@ DOCS = [
     _doc("rain-a.txt", "2021-05-15", "2021年5月15日，武汉市气象台发布暴雨橙色预警，预计未来六小时内降雨量将达五十毫米以上。"),
     _doc("rain-b.txt", "2021-06-02", "2021年6月2日，广州市气象台发布暴雨橙色预警，预计未来六小时内降雨量将达五十毫米以上。"),
     _doc("port.txt", "2021-06-02", "2021年6月2日，宁波舟山港集装箱吞吐量再创新高，单日作业量突破十万标准箱。"),
+    # a story without a date of its own that tells the first day
+    Document(doc_id="night-market.txt", title="江滩夜市开市", text="江滩夜市于2021年5月15日晚开市，首晚吸引游客三万人次。",
+             date=None, source_file="night-market.txt"),
 ]
 
 
@@ -98,6 +101,14 @@ def test_a_day_whose_articles_do_not_answer_falls_back_to_any_day_marked(qa):
     assert answer.answer.startswith("天问一号着陆火星在2021年5月15日[1]。")
     assert "不限日期的话" in answer.answer and "十万" in answer.answer
     assert [c.doc_id for c in answer.citations] == ["landing.txt", "port.txt"]
+
+
+def test_an_undated_story_that_tells_the_anchor_s_day_answers_for_it(qa):
+    # the day's search is limited by story dates; the undated story that states the day still counts
+    answer = qa.ask("天问一号着陆火星当天，江滩夜市首晚吸引了多少游客？")
+    assert answer.answer.startswith("天问一号着陆火星在2021年5月15日[1]。当天：")
+    assert "三万人次" in answer.answer and "不限日期" not in answer.answer
+    assert [c.doc_id for c in answer.citations] == ["landing.txt", "night-market.txt"]
 
 
 def test_a_quote_that_states_another_day_is_not_the_anchor_s_day():
