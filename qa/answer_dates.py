@@ -9,6 +9,8 @@ says it. An answer to 「什么时候」 that quotes such a sentence leads with 
 - without a story date, from a year the passage states before it (「1857年…。4月20日，…」), or
   from the one year the question itself names (「2024年3月1日中超联赛的揭幕日期是什么？」 quoting
   「2024赛季中超联赛将于3月1日揭幕」);
+- a relative year (「14年前」, 「去年」) is read against the story's date when a year is asked:
+  「哪一年」 quoting 「14年前，…」 in a 2024 story leads with 「2010年：」;
 - a quote that states no date at all is dated by its story's date when it is the story's lead
   or the story is a brief (``tells_story_day``): what a lead reports happened on its dateline,
   while a sentence deep in a long story may be background.
@@ -30,6 +32,7 @@ from newsqa.timex import TimeSpan, as_date, find_times, show_date, story_times
 from newsqa.types import RetrievedChunk
 
 _ASKS_A_DAY = re.compile(r"几月几[日号]|哪一?天|哪一?日|几号|日期|生日")
+_ASKS_A_YEAR = re.compile(r"哪一?年|何年|几几年|年份")
 # A sentence about what is still to come: its story's date is not when it happens.
 _AHEAD = re.compile(r"将于|将在|将要|即将|预计|预期|计划|拟于|拟在|有望|下半年|年底前|明年|届时|择期")
 _WITH_MONTH = re.compile(r"\s*(?:\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月")
@@ -80,7 +83,9 @@ def full_date(
     phrases = _past_the_dateline(text, times, phrases, quote)
     for a, b in phrases:
         for span in times:
-            if span.grain == "year":  # 「今年第5号台风」: a year alone is not when it happened
+            if span.grain == "year":  # 「今年第5号台风」: a year alone is not when it happened,
+                if span.relative and _ASKS_A_YEAR.search(question_folded) and span.start.year == span.end.year:
+                    return f"{span.start.year}年"  # unless a year is asked: 「14年前」 in a 2024 story
                 continue
             if span.offset < b and a < span.offset + len(span.text):
                 listed = "、" in text[max(0, span.offset - 1) : span.offset + len(span.text) + 1]  # 「在7月、8月」
