@@ -9,6 +9,7 @@ says it. An answer to 「什么时候」 that quotes such a sentence leads with 
 - without a story date, from a year the passage states before it (「1857年…。4月20日，…」), or
   from the one year the question itself names (「2024年3月1日中超联赛的揭幕日期是什么？」 quoting
   「2024赛季中超联赛将于3月1日揭幕」);
+- a period of days asked for its end (「截止日期」, 「到什么时候」) leads with its last day in full;
 - a relative year (「14年前」, 「去年」) is read against the story's date when a year is asked:
   「哪一年」 quoting 「14年前，…」 in a 2024 story leads with 「2010年：」;
 - a quote that states no date at all is dated by its story's date when it is the story's lead
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 from newsqa.script import fold
 from newsqa.text import split_sentences
@@ -33,6 +35,7 @@ from newsqa.types import RetrievedChunk
 
 _ASKS_A_DAY = re.compile(r"几月几[日号]|哪一?天|哪一?日|几号|日期|生日")
 _ASKS_A_YEAR = re.compile(r"哪一?年|何年|几几年|年份")
+_ASKS_THE_END = re.compile(r"截止|截至|结束|到什么时候|到何时|持续到|为止|到期")
 # A sentence about what is still to come: its story's date is not when it happens.
 _AHEAD = re.compile(r"将于|将在|将要|即将|预计|预期|计划|拟于|拟在|有望|下半年|年底前|明年|届时|择期")
 _WITH_MONTH = re.compile(r"\s*(?:\d{1,2}|十[一二]?|[一二三四五六七八九])\s*月")
@@ -91,6 +94,8 @@ def full_date(
                 listed = "、" in text[max(0, span.offset - 1) : span.offset + len(span.text) + 1]  # 「在7月、8月」
                 # a bare 「11月」 is shown with its year when the story's date or the question gave it
                 months_too = (story_day is not None or span.start.year == asked_year) and not listed
+                if span.grain == "day" and span.start != span.end and _ASKS_THE_END.search(question_folded):
+                    return show_date(replace(span, start=span.end))  # 「截止日期」: the range's last day
                 shown = _yearless(span, months_too=months_too and not _ASKS_A_DAY.search(question_folded))
                 return shown + _said_after(text, span) if shown else ""
     start, end = quote
