@@ -44,12 +44,14 @@ from newsqa.qa.bridge import (
     with_undated_stories_of,
     within_both,
 )
+from newsqa.qa.elapsed import ElapsedQuestion
 from newsqa.qa.events import EventAnswerer, EventQuestion
 from newsqa.qa.parts import PartsQuestion, join_parts
 from newsqa.qa.periods import other_period_note
 from newsqa.qa.retriever import HybridRetriever
 from newsqa.question import MAX_QUESTION_CHARS, QuestionError, validate_question
-from newsqa.timex import DateRange
+from newsqa.script import detect_script
+from newsqa.timex import DateRange, reference_day
 from newsqa.types import Answer, Document, RetrievedChunk
 
 logger = logging.getLogger(__name__)
@@ -260,6 +262,10 @@ class NewsQA:
         events = self._about_events(question, as_of, within, top_k)
         if events is not None:
             return events
+        elapsed = ElapsedQuestion.read(question)
+        if elapsed is not None:  # 「…是多少年前的事？」: asked as a when-question, then counted
+            answer = self._answer_one(elapsed.when_question, top_k, as_of, within)
+            return elapsed.answered(answer, reference_day(as_of), detect_script(question))
         retrieved, k, started = self._retrieve(question, top_k, as_of, within)
         answer = self._answer(question, retrieved[:k], as_of)
         answer.answer += other_period_note(question, answer, as_of)
@@ -273,7 +279,8 @@ class NewsQA:
         a question about several events' dates, yield only the ``Answer``."""
         question = self._validated(question)
         stream = getattr(self.answerer, "stream", None)
-        if stream is None or not self._about_one_event(question) or PartsQuestion.read(question) is not None:
+        computed = not self._about_one_event(question) or ElapsedQuestion.read(question) is not None
+        if stream is None or computed or PartsQuestion.read(question) is not None:
             yield self.ask(question, top_k, as_of=as_of, within=within)
             return
         retrieved, k, started = self._retrieve(question, top_k, as_of, within)
