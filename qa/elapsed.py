@@ -42,6 +42,7 @@ _GRAIN_FOR: dict[Unit, tuple[str, ...]] = {
 }
 _UNIT_WORDS: dict[Unit, str] = {"year": "年", "month": "个月", "week": "周", "day": "天"}
 _LEAD = re.compile(r"^([^：:\[]{4,24})[：:]")
+_OTHER_QUESTION = re.compile(r"哪|什么|什麼|谁|誰|多少|几|幾|如何|怎样|怎樣|怎么|怎麼|为何|為何|为什么|為什麼|是否|吗|嗎")
 _ASKS_WHEN = re.compile(r"什么时候|什麼時候|何时|何時|哪一?天|哪一?年|哪个月|哪個月|几月几|幾月幾|日期")
 
 
@@ -69,6 +70,8 @@ class ElapsedQuestion:
         if m is None:
             return None
         before, after = text[: m.start()], text[m.end() :].rstrip("？?。 ")
+        if _OTHER_QUESTION.search(before + after):  # 「几个月前X宣布哪位员工离职？」: a vague time, another question
+            return None
         if m.re is _UNTIL_NOW or not before:  # 「X距今多少年」, 「几年前X…？」: ask when X
             when = f"{before}{after}{when_word}？"
         else:  # 「X是多少年前…的？」: the count stands where the time would

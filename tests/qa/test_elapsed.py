@@ -35,6 +35,8 @@ def test_reads_how_long_ago_questions(question, when_question, unit):
         "他今年多少岁？",
         "上海自贸区是哪一天挂牌的？",
         "三年前印度约有多少新冠疫苗被浪费？",  # a relative time, then another question
+        "几个月前东方甄选宣布哪位员工离职？",  # a vague time, and it asks which employee
+        "几年前7月底中美在哪个城市恢复了经贸磋商？",
         "距离过去了多少年",  # nothing to ask about
         "？？几年前",
     ],
