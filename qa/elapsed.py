@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from newsqa.answer_types import detect_answer_type
 from newsqa.script import Script, detect_script, to_reader_script
 from newsqa.timex import TimeSpan, as_date, find_times, show_date, story_times
 from newsqa.types import Answer
@@ -42,8 +43,6 @@ _GRAIN_FOR: dict[Unit, tuple[str, ...]] = {
 }
 _UNIT_WORDS: dict[Unit, str] = {"year": "年", "month": "个月", "week": "周", "day": "天"}
 _LEAD = re.compile(r"^([^：:\[]{4,24})[：:]")
-_OTHER_QUESTION = re.compile(r"哪|什么|什麼|谁|誰|多少|几|幾|如何|怎样|怎樣|怎么|怎麼|为何|為何|为什么|為什麼|是否|吗|嗎")
-_ASKS_WHEN = re.compile(r"什么时候|什麼時候|何时|何時|哪一?天|哪一?年|哪个月|哪個月|几月几|幾月幾|日期")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,25 +57,25 @@ class ElapsedQuestion:
     @classmethod
     def read(cls, question: str) -> ElapsedQuestion | None:
         """The question read as asking how long ago; None for any other question, and for one
-        that asks when itself (「几个月前…是在什么时候进行的？」: 几个月前 is its time, not its gap)."""
+        whose rest asks something itself (「几个月前东方甄选宣布哪位员工离职？」, 「几个月前…是在什么时候
+        进行的？」: there 几个月前 is a vague time, not what is asked)."""
         text = question.strip()
-        if _ASKS_WHEN.search(text):
-            return None
         when_word = "是什麼時候" if detect_script(text) == "hant" else "是什么时候"
         since = _SINCE.search(text)
-        if since is not None and _says_something(since.group(1)) and not since.group(1).startswith(("离", "離")):
-            return cls(question, f"{since.group(1)}{when_word}？", _UNITS[since.group(2)])
-        m = _AGO.search(text) or _UNTIL_NOW.search(text)
-        if m is None:
-            return None
-        before, after = text[: m.start()], text[m.end() :].rstrip("？?。 ")
-        if _OTHER_QUESTION.search(before + after):  # 「几个月前X宣布哪位员工离职？」: a vague time, another question
-            return None
-        if m.re is _UNTIL_NOW or not before:  # 「X距今多少年」, 「几年前X…？」: ask when X
-            when = f"{before}{after}{when_word}？"
-        else:  # 「X是多少年前…的？」: the count stands where the time would
-            when = f"{before}{when_word}{after}？"
-        return cls(question, when, _UNITS[m.group(1)]) if _says_something(before + after) else None
+        if since is not None and not since.group(1).startswith(("离", "離")):
+            rest, unit_word = since.group(1), since.group(2)
+            when = f"{rest}{when_word}？"
+        else:
+            m = _AGO.search(text) or _UNTIL_NOW.search(text)
+            if m is None:
+                return None
+            before, after = text[: m.start()], text[m.end() :].rstrip("？?。 ")
+            rest, unit_word = before + after, m.group(1)
+            if m.re is _UNTIL_NOW or not before:  # 「X距今多少年」, 「几年前X…？」: ask when X
+                when = f"{rest}{when_word}？"
+            else:  # 「X是多少年前…的？」: the count stands where the time would
+                when = f"{before}{when_word}{after}？"
+        return cls(question, when, _UNITS[unit_word]) if _asks_nothing_else(rest) else None
 
     def lead(self, answer: Answer, as_of: dt.date) -> str | None:
         """「67年前（1957年）」 for ``answer`` (to ``when_question``) asked on ``as_of``; None
@@ -104,9 +103,13 @@ class ElapsedQuestion:
         return replace(answer, question=self.question, answer=f"{to_reader_script(lead, script)}：{body}")
 
 
-def _says_something(text: str) -> bool:
-    """Whether ``text`` names something to ask about: two word characters at least."""
-    return len(re.sub(r"[\W_]", "", text)) >= 2
+def _asks_nothing_else(rest: str) -> bool:
+    """Whether the question without its count names something (two word characters at least)
+    and holds no question word of its own (``newsqa.answer_types``: its gap is empty)."""
+    if len(re.sub(r"[\W_]", "", rest)) < 2:
+        return False
+    asked = detect_answer_type(rest)
+    return asked.gap_end == asked.gap_start
 
 
 def _answer_date(answer: Answer, unit: Unit) -> TimeSpan | None:
