@@ -144,14 +144,19 @@ def test_a_day_asked_with_its_year_must_be_the_story_s_or_named_in_it():
 
 def test_a_story_of_the_day_asked_answers_though_another_day_s_matches_more_words() -> None:
     """The March statement shares more words with the question (声明, 决定) than the story of
-    the day asked; that story still answers, the unrelated story of the same day never does."""
+    the day asked; that story still answers when the retriever ranked it first, the unrelated
+    story of the same day never does."""
     answerer = ExtractiveAnswerer(min_confidence=0.1)
     question = "美国国务院于2021年8月3日做出了怎样的决定？"
     march = story("march.txt", "美国国务院声明", "2021年3月17日，美国国务院做出了决定，发表声明，诋毁全国人大通过的决定，并威胁实施制裁。", "2021-03-17")
     august = story("august.txt", "放宽难民资格", "2021年8月3日，美国国务院放宽了难民接收资格，允许阿富汗人申请难民庇护。", "2021-08-03")
     tennis = story("tennis.txt", "网球", "2021年8月3日，德约科维奇在奥运会网球比赛中因伤退赛。", "2021-08-03")
-    answer = answerer.run(question, [march, august, tennis])
+    # The retriever puts the story of the day asked first (it prefers the period asked).
+    answer = answerer.run(question, [august, march, tennis])
     assert not answer.abstained and "放宽了难民接收资格" in answer.answer
     assert [c.doc_id for c in answer.citations] == ["august.txt"]
-    # Only the March story and an unrelated one of the day asked: nothing answers it.
+    # Only the March story and an unrelated one of the day asked: nothing answers it; nor does
+    # the story of the day asked when the retriever itself ranked another story first.
     assert answerer.run(question, [march, tennis]).abstained
+    assert answerer.run(question, [tennis, march]).abstained
+    assert answerer.run(question, [march, august, tennis]).abstained
