@@ -69,9 +69,10 @@ from newsqa.qa.citations import (
     Passage,
     sanitize_passage,
 )
+from newsqa.qa.periods import TimeQuery
 
 from newsqa.script import Script, detect_script, fold, to_reader_script
-from newsqa.timex import find_times, reference_day, show_date
+from newsqa.timex import show_date
 from newsqa.types import Answer, RetrievedChunk
 
 logger = logging.getLogger(__name__)
@@ -342,9 +343,10 @@ def time_note(question: str, as_of: dt.date | None = None) -> str:
     「今天是2024年11月12日。問題中的「去年9月」指2023年9月。」 (``as_of``: the day the
     question is asked, today by default). A model does not know the date, and a passage's
     「去年」 is its own story's year, not the reader's."""
-    today = reference_day(as_of)
+    asked = TimeQuery.read(question, as_of)  # the periods retrieval prefers, read the same way
+    today = asked.as_of
     note = f"今天是{today.year}年{today.month}月{today.day}日。"
-    for span in find_times(question, today):
+    for span in asked.periods:
         if span.relative:
             note += f"問題中的「{span.text}」指{show_date(span)}。"
     return note
