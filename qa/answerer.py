@@ -340,11 +340,12 @@ class ExtractiveAnswerer:
             # asked, may answer, judged on its own evidence.
             best_cov = max(x.features["pcov"] for x in sentences)
             first_story = retrieved[0].document.doc_id
-            held = [
-                x for x in self._about_what_was_asked(asked, sentences, retrieved)
-                if x.features["pcov"] >= ASKED_STORY_GATE * best_cov
-                and retrieved[x.passage].document.doc_id == first_story
+            of_first = [
+                x for x in sentences
+                if retrieved[x.passage].document.doc_id == first_story
+                and x.features["pcov"] >= ASKED_STORY_GATE * best_cov
             ]
+            held = self._about_what_was_asked(asked, of_first, retrieved)
             quotable = self._gate(held, retrieved) if held else []
             confidence = self.confidence(held, retrieved) if held else 0.0
         return confidence, quotable
