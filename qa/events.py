@@ -56,6 +56,7 @@ MAX_EVENTS = 5
 MIN_EVENT_CHARS = 2
 EVENT_DEPTH = 5  # passages retrieved per event
 MIN_COVERAGE = 0.3  # share of an event's words its passage must hold to date the event
+NEAR_BEST = 0.5  # a sentence holding this share of what the best holds of an event may date it
 SWITCH_MARGIN = 0.1  # another passage must cover an event this much more than the first to date it
 
 # What asks for an order, a same-period judgement or an interval (on the folded question).
@@ -64,7 +65,7 @@ _ORDER = re.compile(
     rf"(?:哪|谁|何者)[^，,？?。]{{0,12}}?(?P<word>{_ORDER_WORDS})"
     rf"|(?P<word2>{_ORDER_WORDS})(?:发生|举行|出现|发布|宣布|开始|进行)?(?:的|一个|一件)?(?:事件|事情|活动)?(?:是|为)(?:哪|谁)"
     r"|(?P<seq>先后顺序|时间顺序|谁先谁后|哪个先哪个后)"
-    r"|(?:谁|哪个|哪一个|哪件事?|哪一件)(?P<first>先)(?:发生|举行|开始)?[？?]?$"  # 「A和B谁先？」
+    r"|(?:谁|哪个|哪一个|哪件事?|哪一件)(?P<first>先)(?:发生|举行|开始|登陆|上市|发布|出现|到达|抵达|完成)?[？?]?$"  # 「A和B谁先？」
 )
 _SAME = re.compile(
     r"(?:是|都是|均是|都|均)?(?:否)?(?:在|发生在|发生于|于)?同一(?:个)?(?P<grain>年|年份|月|月份|天|日|周|星期)"
@@ -105,7 +106,7 @@ _ONLY_TIME = re.compile(
     r"|^(?:这|那)?(?:几|两|二|三|四|五)?(?:个|件|项)?(?:事件|事情|事)$"  # 「…，这三件事哪个最早」
 )
 _TAIL = re.compile(
-    r"(?:相比较|相比|比较|的日期|的时间|这一事件|这个事件|这两件事|的事件中|事件中|这件事|一事|的|时"
+    r"(?:相比较|相比|比较|的日期|的时间|比赛结果|的结果|这一事件|这个事件|这两件事|的事件中|事件中|这件事|一事|的|时"
     r"|(?:这)?(?:两|二|三|四|五|几)(?:个|件|项)(?:事件|事情|事))+$"
 )
 NAME_CHARS = 3  # a listed part this short is a name (德国), not an event
@@ -226,7 +227,27 @@ def _event_spans(folded: str) -> list[list[tuple[int, int]]]:
         by_comma = _split_at(_CLAUSE_SPLIT, folded, start, end)
         if len(by_comma) >= 2 and by_comma != parts:
             readings.append(by_comma)
-    return [[p for p in r if not _ONLY_TIME.match(folded[p[0] : p[1]])] for r in readings]
+    return [_join_short_parts(folded, [p for p in r if not _ONLY_TIME.match(folded[p[0] : p[1]])]) for r in readings]
+
+
+def _join_short_parts(folded: str, parts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A part of a name's length after a longer event is no event of its own. Last and after
+    a comma, it is the question's subject (「…，中国哪个政策更早发布？」) and is dropped; joined
+    by 和/、 it belongs to that event (「日本特大地震和海啸」, 「完成股权转让、更名」), unless
+    the list would be left with fewer than two events (「A股下跌和海啸」)."""
+
+    def short_after_long(kept: list[tuple[int, int]], a: int, b: int) -> bool:
+        return bool(kept) and b - a <= NAME_CHARS and kept[-1][1] - kept[-1][0] > NAME_CHARS
+
+    if len(parts) >= 2 and short_after_long(parts[:-1], *parts[-1]) and re.search(r"[，,；;]", folded[parts[-2][1] : parts[-1][0]]):
+        parts = parts[:-1]
+    joined: list[tuple[int, int]] = []
+    for a, b in parts:
+        if short_after_long(joined, a, b) and not re.search(r"[，,；;]", folded[joined[-1][1] : a]):
+            joined[-1] = (joined[-1][0], b)
+        else:
+            joined.append((a, b))
+    return joined if len(joined) >= 2 else parts
 
 
 def _split_at(separator: re.Pattern, folded: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -327,7 +348,9 @@ def event_date(name: str, hit: RetrievedChunk, words: set[str] | None = None) ->
     sentences = split_sentences(text) or []
     if not sentences:
         return DatedEvent(name, hit, None, coverage)
-    best = max(sentences, key=lambda sp: word_share(words, fold(text[sp.start : sp.end])))
+    shares = [word_share(words, fold(text[sp.start : sp.end])) for sp in sentences]
+    ranked = sorted(range(len(sentences)), key=lambda i: -shares[i])  # the first of equals first
+    best = sentences[ranked[0]]
     # Read over the whole passage: a year-less 「8月8日」 takes the year of a date before it.
     times = story_times(text, story_day)
     stated = [t for t in times if best.start <= t.offset < best.end]
@@ -345,6 +368,15 @@ def event_date(name: str, hit: RetrievedChunk, words: set[str] | None = None) ->
         return finer
     if stated:
         return DatedEvent(name, hit, stated[0], coverage, best.start, best.end)
+    # Nothing dates the best sentence, nor the story: a sentence telling the event almost as
+    # well may state its date (「…是费孝通研究的基地。自1936年起，费孝通多次访问…」).
+    for i in ranked[1:]:
+        if shares[i] == 0 or shares[i] < NEAR_BEST * shares[ranked[0]]:
+            break
+        near = sentences[i]
+        said = sorted((t for t in times if near.start <= t.offset < near.end), key=lambda t: t.grain == "year")
+        if said:
+            return DatedEvent(name, hit, said[0], coverage, near.start, near.end)
     return DatedEvent(name, hit, None, coverage, best.start, best.end)
 
 

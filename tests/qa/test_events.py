@@ -62,6 +62,19 @@ from newsqa.types import Chunk, Document, RetrievedChunk
         ("2020年公安机关通报赌博犯罪、2021年奥密克戎被列为关注变异株、2023年中越对接会与2024年HIV参军裁定，最早发生的是哪个事件？",
          "order", ("2020年公安机关通报赌博犯罪", "2021年奥密克戎被列为关注变异株", "2023年中越对接会", "2024年HIV参军裁定"),
          "earliest"),
+        # a name-length part after an event belongs to it; after a comma, last, it is the subject
+        ("加拿大停止与中国自由贸易谈判、中央政治局讨论房地产调控政策、日本特大地震和海啸，哪一个事件发生得最早？", "order",
+         ("加拿大停止与中国自由贸易谈判", "中央政治局讨论房地产调控政策", "日本特大地震和海啸"), "earliest"),
+        ("京杭大运河北京段实现全线旅游通航、摩根士丹利华鑫基金完成股权转让、更名和美联储维持联邦基金利率不变，哪个事件最早发生？",
+         "order", ("京杭大运河北京段实现全线旅游通航", "摩根士丹利华鑫基金完成股权转让、更名", "美联储维持联邦基金利率不变"),
+         "earliest"),
+        ("禁止厅局级干部配偶从事私募股权基金工作、不向非国家实体出口弹药，中国哪个政策更早发布？", "order",
+         ("禁止厅局级干部配偶从事私募股权基金工作", "不向非国家实体出口弹药"), "earliest"),
+        ("A股下跌和海啸哪个更早？", "order", ("A股下跌", "海啸"), "earliest"),  # two events stay two
+        # what is asked of an event is not the event: 比赛结果; 先登陆 asks an order
+        ("罗马对阵热那亚的比赛结果和AC米兰对阵帕尔马的比赛结果，哪个比赛结果先发生？", "order",
+         ("罗马对阵热那亚", "AC米兰对阵帕尔马"), "earliest"),
+        ("杜苏芮和卡努哪个先登陆？", "order", ("杜苏芮", "卡努"), "earliest"),
         # a quote that closes inside the event stays with it
         ("国务院的意见发布和民进党回应“关注31条”哪个事件发生得更早？", "order", ("国务院的意见发布", "民进党回应“关注31条”"), "earliest"),
     ],
@@ -175,6 +188,22 @@ def test_an_event_is_dated_by_the_sentence_that_tells_it():
     # the year-less 8月8日 takes the year of the passage's dateline, not the year before
     assert (dated.when.start, dated.when.grain) == (dt.date(2020, 8, 8), "day")
     assert text[dated.start : dated.end].startswith("连续14天")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "said"),
+    [
+        # an undated story: the sentence naming the event best states no date, the next one does
+        ("费孝通访问开弦弓村", "开弦弓村位于苏州市吴江区，是费孝通研究乡土中国的基地。自1936年起，费孝通多次访问，记录村庄。", "1936年"),
+        ("卡佩拉加入老鹰队", "老鹰队在与森林狼的比赛中，卡佩拉获得三双数据。卡佩拉于2020年2月被交易至老鹰队。", "2020年2月"),
+    ],
+)
+def test_an_undated_event_takes_the_date_of_a_sentence_telling_it_almost_as_well(name, text, said):
+    dated = event_date(name, _hit(text, None))
+    assert dated.when is not None and dated.when.text == said
+    assert said in text[dated.start : dated.end]
+    # a sentence that shares little of the event does not date it
+    assert event_date(name, _hit(text.split("。")[0] + "。2017年，村里发展特色农业。", None)).when is None
 
 
 def test_an_event_without_a_date_in_its_passage_takes_the_story_date():
