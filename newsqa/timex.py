@@ -190,7 +190,8 @@ _PATTERN = re.compile(
     rf"|(?P<wr>上上{_GE}?|上{_GE}?|本|这{_GE}?|這{_GE}?|下{_GE}?){_WEEK}(?![期刊])"
     r"(?:(?P<wend>末)|(?P<wday>[一二三四五六日天])(?![一二三四五六七八九十个個]))?"
     rf"|(?P<wn>{_N})\s*{_GE}?\s*{_WEEK}{_AGO.format('wd')}"
-    r"|(?P<dr>大前天|(?<![目提之以当當月年周天])前天|昨天|昨日|今天|今日|明天|明日|大后天|后天|後天)(?![皇王])"  # not 舒明天皇
+    r"|(?P<dr>大前天|(?<![目提之以当當月年周天])前天|昨天|昨日|昨晚|昨夜|今天|今日|明天|明日|大后天|后天|後天)(?![皇王])"  # not 舒明天皇
+    r"|(?P<dr1>(?<![今])昨)(?=\s*(?:[从從在起向对對将將已获獲到至召举舉发發宣公表]|[（(]))"  # news style: 「记者昨从…获悉」
     rf"|(?P<dn>{_N})\s*[天日]{_AGO.format('dd')}"
     rf"|(?:近|过去|過去|最近)\s*(?P<ln>{_N})\s*(?P<lu>年|{_GE}月|{_GE}?{_WEEK}|天|日)"
     r"|(?P<recent>最近|近期|近来|近來)|(?P<lately>近日|(?<![节節假生止期作])日前)"
@@ -329,10 +330,10 @@ def _relative(m: re.Match, ref: dt.date) -> tuple[dt.date, dt.date, Grain] | Non
             day = monday + dt.timedelta(days="一二三四五六日".index(m["wday"].replace("天", "日")))
             return day, day, "day"
         return monday, monday + dt.timedelta(days=6), "day"
-    if m["dr"] or m["dn"]:
-        if m["dr"]:
-            shift = {"大前天": -3, "前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "明天": 1,
-                     "明日": 1, "后天": 2, "後天": 2, "大后天": 3}[m["dr"]]
+    if m["dr"] or m["dr1"] or m["dn"]:
+        if m["dr"] or m["dr1"]:
+            shift = {"大前天": -3, "前天": -2, "昨天": -1, "昨日": -1, "昨晚": -1, "昨夜": -1, "昨": -1, "今天": 0,
+                     "今日": 0, "明天": 1, "明日": 1, "后天": 2, "後天": 2, "大后天": 3}[m["dr"] or m["dr1"]]
         else:
             n = numeral_value(m["dn"])
             if n is None:
