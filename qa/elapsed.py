@@ -113,19 +113,20 @@ def _asks_nothing_else(rest: str) -> bool:
 
 
 def _answer_date(answer: Answer, unit: Unit) -> TimeSpan | None:
-    """The date the answer leads with, else the first its first citation's quote states."""
+    """The date the answer leads with, else the first a cited quote states, the first citation
+    first (a first quote may be a sentence without a date: 「本文属于原创文章…」)."""
     grains = _GRAIN_FOR[unit]
     own = _LEAD.match(answer.answer)
     if own is not None:
         stated = [t for t in find_times(own.group(1)) if not t.relative and t.grain in grains]
         if stated:
             return stated[0]
-    if not answer.citations:
-        return None
-    cited = answer.citations[0]
-    quoted = cited.text[cited.highlight_start : cited.highlight_end]
-    stated = [t for t in story_times(quoted, as_date(cited.date)) if t.grain in grains]
-    return stated[0] if stated else None
+    for cited in answer.citations:
+        quoted = cited.text[cited.highlight_start : cited.highlight_end]
+        stated = [t for t in story_times(quoted, as_date(cited.date)) if t.grain in grains]
+        if stated:
+            return stated[0]
+    return None
 
 
 def _count(day: dt.date, as_of: dt.date, unit: Unit) -> int:

@@ -69,6 +69,16 @@ def test_the_count_is_in_the_unit_asked_with_the_date_it_counts_from():
     assert weeks.lead(_answer("大坝动工。[1]", "大坝动工。", None), asked_on) is None
 
 
+def test_a_later_citation_dates_the_answer_when_the_first_states_no_date():
+    asked = ElapsedQuestion.read("广深港高铁“灵活行”是几个月前推出的？")
+    footer, dated = "本文属于原创文章，转载请注明来源。", "广深港高铁“灵活行”产品于8月14日推出。"
+    first = Citation(1, "a.txt", "标题", None, None, footer, 0, len(footer), 1.0, 0, len(footer))
+    second = Citation(2, "b.txt", "标题", "2023-08-15", None, dated, 0, len(dated), 1.0, 0, len(dated))
+    said = f"{footer}[1]{dated}[2]"
+    answer = Answer(question="", answer=said, abstained=False, citations=[first, second])
+    assert asked.answered(answer, dt.date(2023, 12, 1), "hans").answer == "4个月前（2023年8月14日）：" + said
+
+
 def test_the_traditional_reader_gets_traditional_words():
     asked = ElapsedQuestion.read("招待會是幾個月前舉行的？")
     said = "2024年1月25日，招待會在國家大劇院舉行。[1]"
