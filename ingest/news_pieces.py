@@ -512,6 +512,8 @@ def credit_at(text: str, pos: int, limit: int) -> tuple[int, int] | None:
 _TRAILERS = (
     re.compile(r"返回搜狐\s*[，,]?\s*查看更多\s*$"),
     re.compile(r"更多精彩内容请进入\S{0,16}\s*$"),
+    # 「本文属于原创文章，如若转载，请注明来源：<标题>https://…」 (zol.com.cn)
+    re.compile(r"本文(?:属于|屬於|系|为|為|是)?原创(?:文章)?\s*[，,]\s*(?:如若|如需|如|若)?(?:转载|轉載)[^\n]{0,200}$"),
     re.compile(r"[（(【\[]\s*(?:责任编辑|責任編輯|编辑|編輯|责编|責編)\s*[：:]\s*([^）)】\]\n]{0,30})[）)】\]]\s*$"),
     re.compile(r"(?:责任编辑|責任編輯|责编|責編)\s*[：:]\s*([^\s。！？]{0,20}(?:\s+CN\d+)?)\s*$"),
 )
@@ -519,7 +521,8 @@ _TRAILERS = (
 
 def trim_trailers(text: str, start: int, end: int) -> tuple[int, str | None]:
     """The body's end without the site's trailers (「返回搜狐，查看更多」, 「【编辑:叶攀】」,
-    「责任编辑：李园」, 「更多精彩内容请进入…」) and the editor they name."""
+    「责任编辑：李园」, 「更多精彩内容请进入…」, 「本文属于原创文章，如若转载，请注明来源：…」) and
+    the editor they name."""
     editor = None
     for _ in range(6):
         for pattern in _TRAILERS:

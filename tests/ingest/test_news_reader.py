@@ -331,6 +331,10 @@ def test_a_credit_opening_the_body_and_site_trailers_lie_outside_the_text():
     assert_slice_of_file(doc, raw)
     doc = read("2023-08-04，正文：某公司发布公告。返回搜狐，查看更多责任编辑：")
     assert doc.text == "某公司发布公告。"
+    raw = "2023-08-14，正文：新产品8月14日推出。本文属于原创文章，如若转载，请注明来源：新产品推出https://news.zol.com.cn/1.html"
+    doc = read(raw)  # a site's reprint notice is no sentence of the story
+    assert doc.text == "新产品8月14日推出。"
+    assert_slice_of_file(doc, raw)
     raw = "2023-08-16，正文：原标题：某地集中开展头盔劝导行动。徐君摄“小哥，请戴好头盔。”志愿者说。"
     doc = read(raw)  # the headline's caption credit, right after it
     assert (doc.title, doc.text) == ("某地集中开展头盔劝导行动", "“小哥，请戴好头盔。”志愿者说。")
