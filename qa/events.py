@@ -28,6 +28,7 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -58,6 +59,7 @@ EVENT_DEPTH = 5  # passages retrieved per event
 MIN_COVERAGE = 0.3  # share of an event's words its passage must hold to date the event
 NEAR_BEST = 0.5  # a sentence holding this share of what the best holds of an event may date it
 SWITCH_MARGIN = 0.1  # another passage must cover an event this much more than the first to date it
+MAX_CHOICES = 200  # combinations of near-equal stories tried for a same-period judgement
 
 # What asks for an order, a same-period judgement or an interval (on the folded question).
 _ORDER_WORDS = r"更早|最早|较早|比较早|在先|先发生|先举行|率先发生|更晚|最晚|较晚|比较晚|后发生|在后|更近|最近发生"
@@ -222,7 +224,8 @@ def _event_spans(folded: str) -> list[list[tuple[int, int]]]:
     if len(parts) >= 2 and any(b - a <= NAME_CHARS for a, b in parts):
         # 「德国、荷兰和加拿大派遣军舰…的事件和B」: names listed before the verb they share; the
         # whole list split in two at a 和 is also a reading
-        readings += [r for r in _split_last(folded, start, end, only_and=True) if len(r) == 2]
+        # (at 与 too: 「韩国瑜访问香港、澳门、深圳和厦门的行程与沪指下跌136点」)
+        readings += [r for r in _split_last(folded, start, end, only_and=False) if len(r) == 2]
     if "、" in folded[start:end]:  # 「北京东城区、西城区和通州区开始实施…，浙江证监局…」: 、 inside one event
         by_comma = _split_at(_CLAUSE_SPLIT, folded, start, end)
         if len(by_comma) >= 2 and by_comma != parts:
@@ -390,6 +393,21 @@ def _as_stated(event: DatedEvent) -> DatedEvent:
     return replace(event, when=stated[0])
 
 
+def _same_period_reading(dated: list[DatedEvent], near: list[list[DatedEvent]], grain: Grain) -> list[DatedEvent]:
+    """For 「A和B是同一个月吗？」: when an event's words fit several stories as well
+    (「北京的新政策」), the asker means the one of the other events' period if there is one; so
+    the first choice of near-equal stories that puts every event in one ``grain`` period,
+    else ``dated`` as chosen. Every date shown is cited, so the reader sees which stories."""
+    if any(e.when is None for e in dated) or all(len(options) == 1 for options in near):
+        return dated
+    for choice in itertools.islice(itertools.product(*near), MAX_CHOICES):
+        if all(e.when is not None and GRAIN_ORDER[e.when.grain] >= GRAIN_ORDER[grain] for e in choice) and len(
+            {grain_period(e.when.start, grain) for e in choice}
+        ) == 1:
+            return list(choice)
+    return dated
+
+
 # --------------------------------------------------------------------------- the answer
 
 # The words of an answer, written once (the events and dates come from the question and passages).
@@ -440,9 +458,13 @@ class EventAnswerer:
         def preference(i: int) -> tuple:
             dated = tried[i][0]
             degree = len(dated) >= 3 if asked.superlative else len(dated) == 2 if asked.comparative else True
-            return all(e.when is not None for e in dated), degree, min(e.coverage for e in dated), -i
+            no_bare_name = all(len(e.name) > NAME_CHARS for e in dated)  # 「索尼、微软、任天堂反对…」: 索尼 is no event
+            return all(e.when is not None for e in dated), degree, no_bare_name, min(e.coverage for e in dated), -i
 
-        return tried[max(range(len(tried)), key=preference)]
+        dated, lists, near = tried[max(range(len(tried)), key=preference)]
+        if asked.kind == "same":
+            dated = _same_period_reading(dated, near, asked.grain)
+        return dated, lists
 
     def candidates(
         self,
@@ -468,16 +490,22 @@ class EventAnswerer:
 
     def _date_reading(
         self, events: tuple[str, ...], as_of: dt.date | None, within: DateRange | None, scope: str = ""
-    ) -> tuple[list[DatedEvent], list[list[RetrievedChunk]]]:
-        dated, lists = [], []
+    ) -> tuple[list[DatedEvent], list[list[RetrievedChunk]], list[list[DatedEvent]]]:
+        """Each event's date from its best passage; the passages retrieved for each; and each
+        event's near-equals (the chosen passage first, then those covering it within
+        ``SWITCH_MARGIN`` of the best: other stories the event's words fit as well)."""
+        dated, lists, near = [], [], []
         for name in events:
             found, hits = self.candidates(name, as_of=as_of, within=within, scope=scope)
             lists.append(hits)
             best = max(found, key=lambda e: e.coverage, default=None)
             if best is not None and found[0].coverage >= best.coverage - SWITCH_MARGIN:
                 best = found[0]  # the retriever's first unless another covers the event clearly better
-            dated.append(_as_stated(best or DatedEvent(name, None, None, 0.0)))
-        return dated, lists
+            chosen = _as_stated(best or DatedEvent(name, None, None, 0.0))
+            dated.append(chosen)
+            top = max((e.coverage for e in found), default=0.0)
+            near.append([chosen, *(_as_stated(e) for e in found if e is not best and e.coverage >= top - SWITCH_MARGIN)])
+        return dated, lists, near
 
     def run(
         self, asked: EventQuestion, *, as_of: dt.date | None = None, within: DateRange | None = None

@@ -138,9 +138,9 @@ def test_other_questions_are_not_about_several_events(question):
 # ---------------------------------------------------------------------------- dating one event
 
 
-def _hit(text: str, date: str | None, title: str = "标题") -> RetrievedChunk:
-    document = Document(doc_id="d.txt", title=title, text=text, date=date, source_file="d.txt")
-    chunk = Chunk(chunk_id="d.txt#0", doc_id="d.txt", ordinal=0, text=text, start=0, end=len(text), embed_text=text)
+def _hit(text: str, date: str | None, title: str = "标题", doc_id: str = "d.txt") -> RetrievedChunk:
+    document = Document(doc_id=doc_id, title=title, text=text, date=date, source_file=doc_id)
+    chunk = Chunk(chunk_id=f"{doc_id}#0", doc_id=doc_id, ordinal=0, text=text, start=0, end=len(text), embed_text=text)
     return RetrievedChunk(chunk=chunk, document=document, score=1.0)
 
 
@@ -170,9 +170,39 @@ def test_a_year_heading_the_list_puts_every_event_in_it():
     answer = EventAnswerer(retriever).run(asked)
     assert answer.answer.startswith("是的：") and "北京暴雨在2023年7月31日" in answer.answer
     assert "2023年北京暴雨" in retriever.queries
-    # without the head, the first story of 北京暴雨 dates it
-    unscoped = EventQuestion.read("A股市场整体下跌和北京暴雨这两个事件是发生在同一个月吗？")
-    assert EventAnswerer(_Listed([rain_2020, rain_2023, stocks])).run(unscoped).answer.startswith("不是：")
+    # without the head, the first story of 北京暴雨 dates it (in an order; a same-period judgement
+    # would take the story of the other event's month among equals)
+    unscoped = EventQuestion.read("A股市场整体下跌和北京暴雨哪个更早？")
+    assert EventAnswerer(_Listed([rain_2020, rain_2023, stocks])).run(unscoped).answer.startswith("北京暴雨更早（2020年8月12日")
+    scoped = EventQuestion.read("在2023年，A股市场整体下跌和北京暴雨哪个更早？")
+    assert EventAnswerer(_Listed([rain_2020, rain_2023, stocks])).run(scoped).answer.startswith("A股市场整体下跌更早（2023年7月24日")
+
+
+def test_a_same_period_question_means_the_story_of_the_other_event_s_period_among_equals():
+    asked = EventQuestion.read("普京发表讲话和北京发布新政策是在同一个月吗？")
+    putin_dec = _hit("2023年12月6日，普京发表讲话。", "2023-12-06", doc_id="a.txt")
+    putin_jun = _hit("2024年6月5日，普京发表讲话，谈及乌克兰。", "2024-06-05", doc_id="b.txt")
+    beijing_sep = _hit("2023年9月1日，北京发布新政策。", "2023-09-01", doc_id="c.txt")
+    beijing_jun = _hit("2024年6月26日，北京发布新政策。", "2024-06-26", doc_id="d.txt")
+    answer = EventAnswerer(_Listed([putin_dec, beijing_sep, putin_jun, beijing_jun])).run(asked).answer
+    assert answer == "是的：普京发表讲话在2024年6月5日[1]，北京发布新政策在2024年6月26日[2]。"
+    # no pair of equals shares a month: the first stories answer
+    beijing_aug = _hit("2024年8月26日，北京发布新政策。", "2024-08-26", doc_id="e.txt")
+    answer = EventAnswerer(_Listed([putin_dec, beijing_sep, putin_jun, beijing_aug])).run(asked).answer
+    assert answer.startswith("不是：普京发表讲话在2023年12月6日[1]，北京发布新政策在2023年9月1日")
+    # a story that fits the event clearly worse is no equal
+    weak = _hit("2023年9月3日，普京出席活动。", "2023-09-03", doc_id="f.txt")
+    answer = EventAnswerer(_Listed([putin_dec, beijing_sep, weak])).run(asked).answer
+    assert answer.startswith("不是：普京发表讲话在2023年12月6日")
+
+
+def test_a_reading_without_bare_names_is_preferred():
+    asked = EventQuestion.read("索尼、微软、任天堂反对加征关税和郑渊洁举报的盗版案告破是同一年发生的吗？")
+    assert asked.events[0] == "索尼"  # the list read at its 、 first
+    hits = [_hit("2019年6月17日，索尼、微软、任天堂反对加征关税。", "2019-06-17", doc_id="a.txt"),
+            _hit("2019年8月10日，郑渊洁举报的盗版案告破。", "2019-08-10", doc_id="b.txt")]
+    answer = EventAnswerer(_Listed(hits)).run(asked).answer
+    assert answer.startswith("是的：索尼、微软、任天堂反对加征关税在2019年6月17日[1]，郑渊洁举报的盗版案告破在2019年8月10日[2]")
 
 
 def test_a_lead_that_tells_a_plan_does_not_date_the_event_by_its_story():
