@@ -45,7 +45,8 @@ from newsqa.qa.bridge import (
     within_both,
 )
 from newsqa.qa.elapsed import ElapsedQuestion
-from newsqa.qa.events import EventAnswerer, EventQuestion
+from newsqa.qa.event_question import EventQuestion
+from newsqa.qa.events import EventAnswerer
 from newsqa.qa.parts import PartsQuestion, join_parts
 from newsqa.qa.periods import other_period_note
 from newsqa.qa.retriever import HybridRetriever
