@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -23,10 +24,11 @@ from newsqa.chinese import JOINING_AND
 from newsqa.script import fold
 from newsqa.timex import Grain, find_times
 
-Kind = Literal["order", "same", "interval", "dates"]
+Kind = Literal["order", "same", "interval", "dates", "before", "within"]
 
 MAX_EVENTS = 5
 MIN_EVENT_CHARS = 2
+_ANY_DAY = dt.date(2000, 6, 15)
 
 # What asks for an order, a same-period judgement or an interval (on the folded question).
 _ORDER_WORDS = r"更早|最早|较早|比较早|在先|先发生|先举行|率先发生|更晚|最晚|较晚|比较晚|后发生|在后|更近|最近发生"
@@ -38,6 +40,7 @@ _ORDER = re.compile(
 )
 _SAME = re.compile(
     r"(?:是|都是|均是|都|均)?(?:否)?(?:在|发生在|发生于|于)?同一(?:个)?(?P<grain>年|年份|月|月份|天|日|周|星期)"
+    r"|同(?P<grain2>年同月|月同日|年同日)"  # 「是同年同月发生的吗」
 )
 _INTERVAL = re.compile(
     r"(?:相隔|相差|间隔|隔了|相距|差了|之间(?:隔|差|相差|相隔)?)[^，,？?。]{0,6}?"
@@ -48,6 +51,20 @@ _DATES = re.compile(
     r"(?:分别|各自)(?:是|在|发生在|发生于|于)?(?:什么时候|何时|哪一天|哪天|什么日期|什么时间|哪一年|哪年|几月几日|几号)"
     r"|(?:的时间|的日期|的时候)分别是"
 )
+# 「A是否在B之前？」「A是在B之后吗？」「A比B早吗？」「A是否早于B？」: a judgement on two events' order.
+_ASK_END = r"(?:发生|举行|进行|发布|出现|开始)?(?:的)?(?:吗|呢|么)?\s*[？?]?\s*$"
+_BEFORE = (
+    re.compile(rf"^(?P<a>.+?)(?:是否|是不是)?(?:是)?(?:在|于)(?P<b>.+?)(?:之|以)(?P<rel>前|后)(?:发生|举行|进行|发布|出现|开始)?{_ASK_END}"),
+    re.compile(rf"^(?P<a>.+?)(?:是否|是不是)?比(?![赛例较如利特])(?P<b>.+?)(?:更|要)?(?P<rel>早|晚)(?:发生)?{_ASK_END}"),
+    re.compile(rf"^(?P<a>.+?)(?:是否|是不是)?(?:发生)?(?P<rel>早于|晚于|先于|后于)(?P<b>.+?){_ASK_END}"),
+)
+# 「A和B都是2019年发生的吗？」「A和B是否都在2024年3月发生？」: a judgement on the period of each.
+_YES_NO = re.compile(r"是否|是不是|[吗呢么]\s*[？?]?\s*$")  # a judgement is asked, not 「哪个更早」
+_ASKS_A_WORD = re.compile(r"哪|什么|何时|何地|谁|多久|几|还是")  # 「在哪一场战争之后？」 asks a thing
+_WITHIN = re.compile(
+    r"(?:是否|是不是)?(?:都|均|全)(?:是|在|于|发生在|发生于)?(?:在|于)?(?P<period>[^，,？?。]{2,16}?)"
+    rf"(?:内|期间|之内)?{_ASK_END}"
+)
 _SUPERLATIVE = re.compile(r"最早|最晚|最先|最后发生|最近发生|(?:三|四|五)(?:个|件|项)")
 _COMPARATIVE = re.compile(r"更早|更晚|较早|较晚|两(?:个|件|项)")
 _LATER_WORDS = ("晚", "后", "近")
@@ -56,7 +73,7 @@ _LATER_WORDS = ("晚", "后", "近")
 _LIST_END = re.compile(
     r"[，,]?\s*(?:(?:这|以上|上述|这些)?(?:两|三|四|五|几)?(?:个|件|者|项)?(?:事件|事情|新闻|活动|会议|报告|消息)?(?:中|当中|之中)[，,]?\s*"
     r"|(?:这|以上|上述|这些)(?:两|三|四|五|几)?(?:个|件|者|项)?(?:事件|事情|新闻|活动|会议|报告|消息)?[，,]?\s*)?"
-    r"(?:最早|最晚|更早|更晚|哪|谁|何者|是否|是不是|(?:是|都是)?(?:在|发生在|发生于)?(?:\d{4}年)?同一|都是|均是|都在|发生在同一|发生于同一|是不是|相隔|相差|间隔|相距|之间|先后|分别|各自|的时间分别|的日期分别|的先后|的时间顺序|按时间)"
+    r"(?:最早|最晚|更早|更晚|哪|谁|何者|是否|是不是|(?:是|都是)?(?:在|发生在|发生于)?(?:\d{4}年)?同一|(?:是|都是)?同年同|同月同|都是|均是|都在|发生在同一|发生于同一|是不是|相隔|相差|间隔|相距|之间|先后|分别|各自|的时间分别|的日期分别|的先后|的时间顺序|按时间)"
 )
 _LIST_HEAD = re.compile(
     r"(?:请问|请比较|比较|关于|对于)?(?:在)?(?:(?:以下|下列|如下)(?:几个|三个|两个)?(?:事件|事情)?(?:中|当中|里)?[，,：:]?)?"
@@ -97,6 +114,7 @@ class EventQuestion:
     grain: Grain = "day"
     alternatives: tuple[tuple[str, ...], ...] = ()  # other readings of an ambiguous list (「A和B和C」)
     scope: str = ""  # the year a head before the list puts every event in (「在2023年，A和B…」): "2023年"
+    period: str = ""  # the period a ``within`` judgement asks about, as written (「2019年」)
 
     @property
     def superlative(self) -> bool:
@@ -115,6 +133,16 @@ class EventQuestion:
         folded = fold(question)
         if len(folded) != len(question):  # offsets must line up to quote the question's own words
             folded = question
+        two = _read_before(question, folded)
+        if two is not None:
+            return two
+        within = _WITHIN.search(folded) if _YES_NO.search(folded) and not _ASKS_A_WORD.search(folded) else None
+        if within is not None and _is_period(within.group("period")):
+            spans = [r for r in _event_spans(folded[: within.start()] + "是否") if 2 <= len(r) <= MAX_EVENTS]
+            if spans:
+                readings = [tuple(question[a:b] for a, b in r) for r in spans]
+                period = question[within.start("period") : within.end("period")]
+                return cls(question, "within", readings[0], alternatives=tuple(readings[1:]), period=period)
         found = _kind(folded)
         if found is None:
             return None
@@ -127,6 +155,31 @@ class EventQuestion:
         return cls(question, kind, readings[0], direction, grain, tuple(readings[1:]), scope)
 
 
+def _read_before(question: str, folded: str) -> EventQuestion | None:
+    """「A是否在B之前？」 and its kin: a ``before`` judgement on A and B (``direction``
+    ``latest`` when it asks 之后/晚于); None when B is a time, not an event (「…在2020年之前…」)."""
+    if not _YES_NO.search(folded) or _ASKS_A_WORD.search(folded):
+        return None
+    for pattern in _BEFORE:
+        m = pattern.match(folded)
+        if m is None:
+            continue
+        spans = [_trim(folded, *m.span("a")), _trim(folded, *m.span("b"))]
+        if any(b - a < MIN_EVENT_CHARS for a, b in spans) or _is_period(folded[slice(*spans[1])]):
+            return None
+        events = tuple(question[a:b] for a, b in spans)
+        direction = "latest" if m.group("rel") in ("后", "晚", "晚于", "后于") else "earliest"
+        return EventQuestion(question, "before", events, direction)
+    return None
+
+
+def _is_period(text: str) -> bool:
+    """Whether ``text`` is a time expression and nothing else (「2019年」, 「2024年3月」, 「去年」)."""
+    times = find_times(text, _ANY_DAY)  # a reference only to read relative ones (去年) at all
+    covered = sum(len(t.text) for t in times)
+    return bool(times) and covered >= len(re.sub(r"[\s的]", "", text)) - 1
+
+
 def _scope(head: str) -> str:
     """The one year a question's head before its list of events states (「在2023年，」, 「2024年
     发生的事件中，」), as written; "" when it states none or several, or a relative one."""
@@ -137,7 +190,7 @@ def _scope(head: str) -> str:
 def _kind(folded: str) -> tuple[Kind, str, Grain] | None:
     same = _SAME.search(folded)
     if same:
-        grain = same.group("grain")
+        grain = same.group("grain") or same.group("grain2")[2:]  # 同年同月: the month
         return "same", "earliest", "year" if grain.startswith("年") else "month" if grain.startswith("月") else "day"
     interval = _INTERVAL.search(folded)
     if interval:

@@ -217,6 +217,8 @@ class EventAnswerer:
         dated, lists, near = tried[max(range(len(tried)), key=preference)]
         if asked.kind == "same":
             dated = _same_period_reading(dated, near, asked.grain)
+        elif asked.kind == "within" and (period := asked_period(asked, as_of)) is not None:
+            dated = [next((e for e in options if _inside(e.when, period)), chosen) for chosen, options in zip(dated, near)]
         return dated, lists
 
     def candidates(
@@ -289,7 +291,7 @@ class EventAnswerer:
                 text += words["found"] + "，".join(f"{dated[i].name}{words['at']}{m}" for i, m in marks.items()) + "。"
             answer_text, abstained = text, True
         else:
-            answer_text, abstained = _compute(asked, dated, marks, words), False
+            answer_text, abstained = _compute(asked, dated, marks, words, asked_period(asked, as_of)), False
         return Answer(
             question=asked.question,
             answer=answer_text,
@@ -298,16 +300,53 @@ class EventAnswerer:
             script=script,
             retrieved=_interleave(lists),
             confidence=min((e.coverage for e in dated), default=0.0),
-            answer_type={"order": "comparison", "same": "judgement", "interval": "interval", "dates": "date"}[asked.kind],
+            answer_type={"order": "comparison", "interval": "interval", "dates": "date"}.get(asked.kind, "judgement"),
         )
 
 
-def _compute(asked: EventQuestion, dated: list[DatedEvent], marks: dict[int, str], words: dict[str, str]) -> str:
-    """The answer text for dated events (every ``when`` set)."""
+def asked_period(asked: EventQuestion, as_of: dt.date | None) -> TimeSpan | None:
+    """The period a ``within`` judgement asks about (「都是2019年发生的吗」), read against
+    ``as_of`` (「都是去年…」); None for other kinds or when it cannot be read."""
+    if asked.kind != "within":
+        return None
+    found = find_times(asked.period, as_of)
+    return found[0] if len(found) == 1 else None
+
+
+def _inside(when: TimeSpan | None, period: TimeSpan) -> bool:
+    return when is not None and period.start <= when.start and when.end <= period.end
+
+
+def _judged(asked: EventQuestion, spans: list[TimeSpan], period: TimeSpan | None) -> bool | None:
+    """A ``before``/``within`` judgement on dated events: True, False, or None when the
+    dates are too coarse to tell (「2023年7月」 against 「7月20日」)."""
+    if asked.kind == "within":
+        if period is None:
+            return None
+        if all(_inside(s, period) for s in spans):
+            return True
+        return False if any(s.end < period.start or s.start > period.end for s in spans) else None
+    a, b = spans
+    one_day = a.grain == b.grain == "day" and a.start == a.end and b.start == b.end
+    if a.overlaps(b) and not one_day:
+        return None
+    return a.end < b.start if asked.direction == "earliest" else a.start > b.end
+
+
+def _compute(
+    asked: EventQuestion, dated: list[DatedEvent], marks: dict[int, str], words: dict[str, str],
+    period: TimeSpan | None = None,
+) -> str:
+    """The answer text for dated events (every ``when`` set); ``period``: the one a
+    ``within`` judgement asks about."""
     spans = [e.when for e in dated]
     listed = "，".join(f"{e.name}{words['at']}{marks[i]}" for i, e in enumerate(dated))
     if asked.kind == "dates":
         return listed + "。"
+    if asked.kind in ("before", "within"):
+        holds = _judged(asked, spans, period)
+        verdict = words["undecided"] if holds is None else f"{words['yes'] if holds else words['no']}："
+        return f"{verdict}{listed}。"
     if asked.kind == "same":
         coarse = [i for i, s in enumerate(spans) if GRAIN_ORDER[s.grain] < GRAIN_ORDER[asked.grain]]
         if coarse:
