@@ -22,7 +22,7 @@ from typing import Literal
 
 from newsqa.chinese import JOINING_AND
 from newsqa.script import fold
-from newsqa.timex import Grain, find_times
+from newsqa.timex import Grain, find_times, show_date
 
 Kind = Literal["order", "same", "interval", "dates", "before", "within"]
 
@@ -115,6 +115,7 @@ class EventQuestion:
     alternatives: tuple[tuple[str, ...], ...] = ()  # other readings of an ambiguous list (「A和B和C」)
     scope: str = ""  # the year a head before the list puts every event in (「在2023年，A和B…」): "2023年"
     period: str = ""  # the period a ``within`` judgement asks about, as written (「2019年」)
+    respective: tuple[str, ...] = ()  # 「2024年2月和3月，A和B分别…」: each event's own period, in full
 
     @property
     def superlative(self) -> bool:
@@ -151,8 +152,10 @@ class EventQuestion:
         if not spans:
             return None
         readings = [tuple(question[a:b] for a, b in r) for r in spans]
-        scope = _scope(folded[: spans[0][0][0]])
-        return cls(question, kind, readings[0], direction, grain, tuple(readings[1:]), scope)
+        head = folded[: spans[0][0][0]]
+        respective = _respective(head, len(readings[0])) if "分别" in folded or "各自" in folded else ()
+        scope = "" if respective else _scope(head)
+        return cls(question, kind, readings[0], direction, grain, tuple(readings[1:]), scope, respective=respective)
 
 
 def _read_before(question: str, folded: str) -> EventQuestion | None:
@@ -180,11 +183,23 @@ def _is_period(text: str) -> bool:
     return bool(times) and covered >= len(re.sub(r"[\s的]", "", text)) - 1
 
 
+def _head_periods(head: str) -> list:
+    return [t for t in find_times(head) if not t.relative and t.grain in ("year", "month") and t.start.year == t.end.year]
+
+
 def _scope(head: str) -> str:
-    """The one year a question's head before its list of events states (「在2023年，」, 「2024年
-    发生的事件中，」), as written; "" when it states none or several, or a relative one."""
-    years = [t for t in find_times(head) if not t.relative and t.grain == "year" and t.start.year == t.end.year]
-    return years[0].text if len(years) == 1 else ""
+    """The one year or month a question's head before its list of events states (「在2023年，」,
+    「2024年发生的事件中，」, 「2024年5月，」), as written; "" when it states none or several, or a
+    relative one."""
+    periods = _head_periods(head)
+    return periods[0].text if len(periods) == 1 else ""
+
+
+def _respective(head: str, count: int) -> tuple[str, ...]:
+    """「2024年2月和3月，阿巴斯和理想汽车分别…」: the head's periods, one per event in order and
+    each in full (「2024年3月」), when it states as many as there are events; else ()."""
+    periods = _head_periods(head)
+    return tuple(show_date(t) for t in periods) if len(periods) == count >= 2 else ()
 
 
 def _kind(folded: str) -> tuple[Kind, str, Grain] | None:
@@ -231,7 +246,7 @@ def _event_spans(folded: str) -> list[list[tuple[int, int]]]:
     if head is not None and head.end() < end:
         start = head.end()
     parts = [p for p in _split_at(_TOP_SPLIT, folded, start, end)  # at 、，；
-             if not _ONLY_TIME.match(folded[p[0] : p[1]])]
+             if not _only_time(folded[p[0] : p[1]])]
     stated = _COUNT.search(folded)
     wanted = _COUNTS[stated.group(1)] if stated else None
     readings = [parts]
@@ -250,7 +265,12 @@ def _event_spans(folded: str) -> list[list[tuple[int, int]]]:
         by_comma = _split_at(_CLAUSE_SPLIT, folded, start, end)
         if len(by_comma) >= 2 and by_comma != parts:
             readings.append(by_comma)
-    return [_join_short_parts(folded, [p for p in r if not _ONLY_TIME.match(folded[p[0] : p[1]])]) for r in readings]
+    return [_join_short_parts(folded, [p for p in r if not _only_time(folded[p[0] : p[1]])]) for r in readings]
+
+
+def _only_time(part: str) -> bool:
+    """A listed part that is no event but times (「2020年」, 「这三件事」, 「2024年2月和3月」)."""
+    return bool(_ONLY_TIME.match(part)) or _is_period(re.sub(r"和|与|及|、", "", part))
 
 
 def _join_short_parts(folded: str, parts: list[tuple[int, int]]) -> list[tuple[int, int]]:

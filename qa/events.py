@@ -206,7 +206,7 @@ class EventAnswerer:
         the reading of an ambiguous list (「A和B和C」) whose events are all dated, of the
         number a superlative (最早) implies (three or more), and best covered."""
         readings = (asked.events, *asked.alternatives)
-        tried = [self._date_reading(reading, as_of, within, asked.scope) for reading in readings]
+        tried = [self._date_reading(reading, as_of, within, asked.scope, asked.respective) for reading in readings]
 
         def preference(i: int) -> tuple:
             dated = tried[i][0]
@@ -232,9 +232,9 @@ class EventAnswerer:
     ) -> tuple[list[DatedEvent], list[RetrievedChunk]]:
         """The passages among the top ``depth`` for the event ``name`` that cover it, hold
         what it is pinned down with (a year, 第七届, a code: ``newsqa.qa.qualifiers``) and
-        give it a date, best first; and all that were retrieved. ``scope``: the year the
-        question puts all its events in (``EventQuestion.scope``), searched and held with the
-        name when the name states no year of its own."""
+        give it a date, best first; and all that were retrieved. ``scope``: the year or month
+        the question puts the event in (``EventQuestion.scope``, ``respective``), searched and
+        held with the name when the name states no year of its own."""
         query = name
         if scope and not any(not t.relative for t in find_times(name)):
             query = f"{scope}{name}"
@@ -244,14 +244,17 @@ class EventAnswerer:
         return [e for e in found if e.when is not None and e.coverage >= self.min_coverage], hits
 
     def _date_reading(
-        self, events: tuple[str, ...], as_of: dt.date | None, within: DateRange | None, scope: str = ""
+        self, events: tuple[str, ...], as_of: dt.date | None, within: DateRange | None, scope: str = "",
+        respective: tuple[str, ...] = (),
     ) -> tuple[list[DatedEvent], list[list[RetrievedChunk]], list[list[DatedEvent]]]:
         """Each event's date from its best passage; the passages retrieved for each; and each
         event's near-equals (the chosen passage first, then those covering it within
-        ``SWITCH_MARGIN`` of the best: other stories the event's words fit as well)."""
+        ``SWITCH_MARGIN`` of the best: other stories the event's words fit as well).
+        ``respective``: each event's own period (「2024年2月和3月，A和B分别…」), when as many."""
         dated, lists, near = [], [], []
-        for name in events:
-            found, hits = self.candidates(name, as_of=as_of, within=within, scope=scope)
+        scopes = respective if len(respective) == len(events) else (scope,) * len(events)
+        for name, own_scope in zip(events, scopes):
+            found, hits = self.candidates(name, as_of=as_of, within=within, scope=own_scope)
             lists.append(hits)
             best = max(found, key=lambda e: e.coverage, default=None)
             if best is not None and found[0].coverage >= best.coverage - SWITCH_MARGIN:

@@ -232,6 +232,17 @@ def test_a_period_judgement_takes_the_story_of_that_period_among_equals():
         "是的：普京发表讲话在2024年6月5日[1]，北京发布新政策在2024年6月26日[2]。")
 
 
+def test_each_event_is_searched_in_its_own_period_when_the_head_gives_one_each():
+    asked = EventQuestion.read("2024年2月和3月，阿巴斯和理想汽车分别在什么日期进行了重要变更？")
+    assert asked.events == ("阿巴斯", "理想汽车") and asked.respective == ("2024年2月", "2024年3月")
+    retriever = _Listed([_hit("2024年2月26日，阿巴斯宣布改组政府。", "2024-02-26", doc_id="a.txt"),
+                         _hit("2024年3月12日，理想汽车调整组织架构。", "2024-03-12", doc_id="b.txt")])
+    assert EventAnswerer(retriever).run(asked).answer == "阿巴斯在2024年2月26日[1]，理想汽车在2024年3月12日[2]。"
+    assert retriever.queries == ["2024年2月阿巴斯", "2024年3月理想汽车"]
+    # one month for all: a shared scope, as a year is
+    assert EventQuestion.read("2024年5月，苹果iPad Pro和小米MIX Flip分别什么时候正式发布？").scope == "2024年5月"
+
+
 def test_a_lead_that_tells_a_plan_does_not_date_the_event_by_its_story():
     plan = "吉利汽车宣布，其自研的AI大模型将于下半年对外发布。"
     assert event_date("吉利发布AI大模型", _hit(plan, "2023-07-31")).when is None
