@@ -12,13 +12,18 @@ from newsqa.script import matches
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from newsqa.index.store import NewsIndexError
     from newsqa.ingest.parsers import DateDefaults
-    from newsqa.ingest.pipeline import ingest_paths
+    from newsqa.ingest.pipeline import ingest_paths, rebuild_sources
 
     settings = _settings(args)
     paths = [Path(p) for p in args.paths]
     if args.rebuild and not paths:
-        paths = [settings.corpus_path]
+        try:
+            paths = rebuild_sources(settings)  # what the index was built from, never the sample in its place
+        except NewsIndexError as exc:
+            print(f"newsqa ingest: error: {exc}", file=sys.stderr)
+            return EXIT_USER_ERROR
     if not paths:
         raise SystemExit("newsqa ingest: give files or folders to add, or --rebuild (see --help)")
     try:

@@ -100,10 +100,15 @@ class IngestReport:
         return line
 
 
-def _document_name(file: Path, root: Path, corpus: Path) -> str:
-    """The stable name of a file: relative to the corpus folder when inside it, else to ``root``."""
+def _document_name(file: Path, root: Path, corpus: Path, uploads: Path | None = None) -> str:
+    """The stable name of a file: an upload stored with the index as ``uploads/<name>``
+    (however it was given: the file, or the folder on a rebuild); else relative to the corpus
+    folder when inside it, else to ``root``."""
     resolved = file.resolve()
-    for base in (corpus.resolve(), root.resolve()):
+    bases = [corpus.resolve(), root.resolve()]
+    if uploads is not None and resolved.is_relative_to(uploads.resolve()):
+        bases.insert(0, uploads.resolve().parent)
+    for base in bases:
         try:
             return resolved.relative_to(base).as_posix()
         except ValueError:
@@ -142,7 +147,7 @@ def load_documents(
         for file, root in files:
             progress.update(1)
             try:
-                name = _document_name(file, root, settings.corpus_path)
+                name = _document_name(file, root, settings.corpus_path, settings.uploads_path)
                 result = load_file(file, name, max_bytes=settings.ingest_max_file_bytes, dates=dates)
             except MemoryError:
                 raise
@@ -249,12 +254,17 @@ def ingest_paths(
         corpus_stat = index.manifest.get("corpus_stat")
         if any(Path(p).resolve() == corpus.resolve() for p in paths):
             corpus_stat = corpus_stat_fingerprint(corpus)
-        # An index holding only the corpus folder may be rebuilt from it without losing anything.
-        only_corpus = all(Path(p).resolve().is_relative_to(corpus.resolve()) for p in paths) and (
+        # An index holding only the corpus folder (and the uploads stored with it) may be
+        # rebuilt from them without losing anything.
+        ours = (corpus.resolve(), settings.uploads_path.resolve())
+        only_corpus = all(any(Path(p).resolve().is_relative_to(base) for base in ours) for p in paths) and (
             rebuild or index.manifest.get("only_corpus", True)
         )
-        if changed or corpus_stat != index.manifest.get("corpus_stat"):
-            index.save(extra_manifest={"corpus_stat": corpus_stat, "only_corpus": only_corpus})
+        # Remember what the index was built from, so a rebuild without paths rebuilds it from that.
+        sources = _sources(paths, settings, [] if rebuild else index.manifest.get("sources", []))
+        extra = {"corpus_stat": corpus_stat, "only_corpus": only_corpus, "sources": sources}
+        if changed or any(extra[key] != index.manifest.get(key) for key in extra):
+            index.save(extra_manifest=extra)
         report.documents_total = len(index.documents)
         report.chunks_total = len(index.chunks)
     report.seconds = time.perf_counter() - started
@@ -262,12 +272,44 @@ def ingest_paths(
     return report
 
 
+def _sources(paths: list[Path], settings: Settings, before: list[str]) -> list[str]:
+    """The folders and files an index was built from (resolved, sorted): ``before`` and
+    ``paths``, less the uploads stored with it (a rebuild takes that folder anyway)."""
+    uploads = settings.uploads_path.resolve()
+    given = {str(Path(p).resolve()) for p in paths if not Path(p).resolve().is_relative_to(uploads)}
+    return sorted(set(before) | given)
+
+
+def rebuild_sources(settings: Settings) -> list[Path]:
+    """What ``newsqa ingest --rebuild`` without paths rebuilds the index from: the folders and
+    files it was built from (its manifest remembers them) and the uploads stored with it; for
+    an index of the bundled corpus folder only (or none yet), that folder. Raises
+    ``NewsIndexError`` (saying what to do) when a source is gone or none is known: a rebuild
+    must not replace your articles with the sample."""
+    index_dir, uploads = settings.index_path, settings.uploads_path
+    manifest = NewsIndex.read_manifest(index_dir) if NewsIndex.exists(index_dir) else {}
+    stored = [uploads] if uploads.is_dir() else []
+    if not manifest or manifest.get("only_corpus", True):
+        return [settings.corpus_path, *stored]
+    sources = [Path(p) for p in manifest.get("sources", [])]
+    missing = [p for p in sources if not p.exists()]
+    if not sources or missing:
+        gone = f" ({', '.join(map(str, missing))} no longer exist)" if missing else ""
+        raise NewsIndexError(
+            f"the index at {index_dir} holds your own articles{gone}: name the files or folders to rebuild it "
+            f"from: newsqa ingest --rebuild --index {index_dir} FOLDER…"
+        )
+    return [*sources, *stored]
+
+
 def ensure_index(settings: Settings) -> IngestReport | None:
     """Build or refresh the index from the corpus folder when it is missing or stale.
 
     Stale means the corpus folder's files changed since the index last saw it; only
     changed documents are re-embedded. An index built from other files only (``newsqa
-    ingest --index DIR your/folder``) is left as it is: the corpus folder is not added to it.
+    ingest --index DIR your/folder``) is left as it is: the corpus folder is not added to it;
+    nor is the bundled sample to an index other than the default one that does not exist
+    yet (``serve --index DIR`` starts it empty; a corpus folder you set is built into it).
     Returns None when nothing had to be done.
     """
     index_dir, corpus = settings.index_path, settings.corpus_path
@@ -291,6 +333,10 @@ def ensure_index(settings: Settings) -> IngestReport | None:
             return None
         if not rebuild:
             logger.info("corpus %s changed since the index was built: updating", corpus)
+    elif settings.is_bundled_corpus and not settings.is_default_index:
+        # The bundled sample goes only into the default index: another one is the user's to fill.
+        logger.info("no index at %s: not adding the bundled sample to it", index_dir)
+        return None
     else:
         logger.info("no index at %s: building it from %s", index_dir, corpus)
     return ingest_paths([corpus], settings, rebuild=rebuild)

@@ -311,6 +311,22 @@ class Settings(BaseSettings):
         return self.resolve(self.index_dir)
 
     @property
+    def uploads_path(self) -> Path:
+        """Where the chat UI stores uploaded articles: with the index they are added to
+        (``<index>/uploads``), so one archive's uploads never reach another."""
+        return self.index_path / "uploads"
+
+    @property
+    def is_default_index(self) -> bool:
+        """Whether the index is the default one, the only one the bundled sample is built into."""
+        return self.index_path == self.resolve(type(self).model_fields["index_dir"].default)
+
+    @property
+    def is_bundled_corpus(self) -> bool:
+        """Whether the corpus folder is the bundled sample's (not one the user set)."""
+        return self.corpus_path == self.resolve(type(self).model_fields["corpus_dir"].default)
+
+    @property
     def embedding_model_ref(self) -> str:
         """A local folder (resolved) when it exists or looks like a path, else a hub model name."""
         ref = self.embedding_model

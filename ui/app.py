@@ -22,7 +22,7 @@ range and sets the day 「去年」 is read against; an answer given under it sa
 print, and a bad date is a warning that keeps the question in the box.
 
 **Archive.** Upload articles (:mod:`newsqa.ui.archive`: stored under
-``<corpus>/uploads/``, indexed in a background thread while the chat keeps answering),
+``<index>/uploads/``, indexed in a background thread while the chat keeps answering),
 list and search the documents, delete them, and see the index's model, size and age.
 Files that could not be read when ``serve`` built the index are listed there too.
 

@@ -1,7 +1,8 @@
 """The archive tab's machinery: storing uploaded articles, indexing them in the
 background, listing and deleting documents. No Gradio here (``ui/archive_tab.py`` renders).
 
-Uploads are stored under ``settings.corpus_path / "uploads"`` only, under a sanitised
+Uploads are stored with the index they are added to (``settings.uploads_path``,
+``<index>/uploads``; indexed as ``uploads/<name>``) only, under a sanitised
 name (:func:`sanitize_filename`: basename, safe characters, a supported suffix); a
 different file already stored under that name is never overwritten (``name-2.txt``…),
 the same bytes uploaded again reuse the stored file. :class:`IngestWorker` runs
@@ -53,8 +54,14 @@ class UploadError(ValueError):
 
 
 def uploads_dir(settings: Any) -> Path:
-    """Where uploaded articles are stored: ``<corpus folder>/uploads``."""
-    return Path(settings.corpus_path) / UPLOADS_FOLDER
+    """Where uploaded articles are stored: with the index served (``<index>/uploads``)."""
+    return Path(settings.uploads_path)
+
+
+def upload_folders(settings: Any) -> list[Path]:
+    """The folders uploads may be stored in: with the index, and ``<corpus>/uploads``, where
+    an older newsqa stored them (still indexed from there as ``uploads/<name>``)."""
+    return [uploads_dir(settings), Path(settings.corpus_path) / UPLOADS_FOLDER]
 
 
 def sanitize_filename(name: str) -> str:
@@ -296,9 +303,10 @@ def document_rows(index: Any, search: str = "") -> list[DocumentRow]:
     return rows
 
 
-def uploaded_files_to_remove(index: Any, removed: Sequence[str], folder: Path, corpus: Path) -> list[Path]:
-    """Stored uploads that no document or copy of ``index`` uses once ``removed`` are gone
-    (so a deleted upload does not come back when ``serve`` next re-reads the corpus folder)."""
+def uploaded_files_to_remove(index: Any, removed: Sequence[str], folders: Sequence[Path]) -> list[Path]:
+    """Stored uploads (in one of ``folders``, named ``uploads/<name>`` in the index) that no
+    document or copy of ``index`` uses once ``removed`` are gone (so a deleted upload does not
+    come back when the index is rebuilt or ``serve`` next re-reads the corpus folder)."""
     if index is None:
         return []
     removed_set = set(removed)
@@ -313,10 +321,11 @@ def uploaded_files_to_remove(index: Any, removed: Sequence[str], folder: Path, c
                 (gone_files if doc.doc_id in removed_set or copy.get("doc_id") in removed_set else in_use).add(
                     copy["source_file"]
                 )
-    folder, corpus = folder.resolve(), corpus.resolve()
     paths = []
     for name in sorted(gone_files - in_use):
-        path = (corpus / name).resolve()
-        if path.parent == folder and path.is_file():
-            paths.append(path)
+        for folder in (f.resolve() for f in folders):
+            path = (folder.parent / name).resolve()
+            if path.parent == folder and path.is_file():
+                paths.append(path)
+                break
     return paths

@@ -1,6 +1,6 @@
 """The archive tab on the page: its HTML and its handlers (the machinery is :mod:`newsqa.ui.archive`).
 
-Upload articles (stored under ``<corpus>/uploads/``, indexed in a background thread while
+Upload articles (stored with the index, under ``<index>/uploads/``, indexed in a background thread while
 the chat keeps answering), list and search the documents, delete them, and see the index's
 model, size and age; files that could not be read when ``serve`` built the index are
 listed too. Upload and delete run only for a logged-in user or when edits are allowed:
@@ -33,6 +33,7 @@ from newsqa.ui.archive import (
     document_rows,
     store_upload,
     uploaded_files_to_remove,
+    upload_folders,
     uploads_dir,
 )
 from newsqa.ui.examples import example_questions
@@ -289,8 +290,7 @@ class ArchiveHandlers:
 
     def _remove_uploads(self, before: DocumentIndex | None, removed: list[str]) -> None:
         """Delete the stored uploads that only ``removed`` documents used."""
-        folder = uploads_dir(self.settings)
-        for path in uploaded_files_to_remove(before, removed, folder, self.settings.corpus_path):
+        for path in uploaded_files_to_remove(before, removed, upload_folders(self.settings)):
             try:
                 path.unlink()
                 log.info("removed the uploaded file %s", path)

@@ -206,8 +206,15 @@ def test_uploaded_files_to_remove_only_when_unused(tmp_path: Path) -> None:
         ],
         copies={"bundled.txt": [{"doc_id": "uploads/copy.txt", "source_file": "uploads/copy.txt"}]},
     )
-    remove = uploaded_files_to_remove(index, ["uploads/one.txt", "uploads/feed.jsonl#1"], uploads, corpus)
+    # the uploads folder with the index, and the corpus's where an older newsqa stored them
+    folders = [tmp_path / "index" / "uploads", uploads]
+    remove = uploaded_files_to_remove(index, ["uploads/one.txt", "uploads/feed.jsonl#1"], folders)
     assert remove == [(uploads / "one.txt").resolve()]  # feed.jsonl still holds #2
-    remove = uploaded_files_to_remove(index, ["bundled.txt", "uploads/copy.txt"], uploads, corpus)
+    remove = uploaded_files_to_remove(index, ["bundled.txt", "uploads/copy.txt"], folders)
     assert remove == [(uploads / "copy.txt").resolve()]  # never a file outside uploads/
     assert os.path.exists(corpus / "bundled.txt")
+    stored = tmp_path / "index" / "uploads"
+    stored.mkdir(parents=True)
+    (stored / "new.txt").write_text("x", encoding="utf-8")
+    index = _Index([_doc("uploads/new.txt", "五", "2020-01-05")])
+    assert uploaded_files_to_remove(index, ["uploads/new.txt"], folders) == [(stored / "new.txt").resolve()]
