@@ -28,7 +28,6 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
 from dataclasses import dataclass, replace
 
@@ -56,7 +55,6 @@ EVENT_DEPTH = 5  # passages retrieved per event
 MIN_COVERAGE = 0.3  # share of an event's words its passage must hold to date the event
 NEAR_BEST = 0.5  # a sentence holding this share of what the best holds of an event may date it
 SWITCH_MARGIN = 0.1  # another passage must cover an event this much more than the first to date it
-MAX_CHOICES = 200  # combinations of near-equal stories tried for a same-period judgement
 
 
 # --------------------------------------------------------------------------- dating an event
@@ -147,17 +145,21 @@ def _as_stated(event: DatedEvent) -> DatedEvent:
 
 
 def _same_period_reading(dated: list[DatedEvent], near: list[list[DatedEvent]], grain: Grain) -> list[DatedEvent]:
-    """For 「A和B是同一个月吗？」: when an event's words fit several stories as well
-    (「北京的新政策」), the asker means the one of the other events' period if there is one; so
-    the first choice of near-equal stories that puts every event in one ``grain`` period,
-    else ``dated`` as chosen. Every date shown is cited, so the reader sees which stories."""
-    if any(e.when is None for e in dated) or all(len(options) == 1 for options in near):
+    """For 「A和B是同一个月吗？」: when an event's words fit another story as well as the one
+    chosen (「北京的新政策」), the asker means the one of the other events' period if there is
+    one; so the first swap of one event's story for such an equal that puts every event in
+    one ``grain`` period, else ``dated`` as chosen. One swap only: with every event free to
+    move, generic events (「新增病例」) always find a month in common (measured on both
+    ChronoQA halves). Every date shown is cited, so the reader sees which stories."""
+    if any(e.when is None for e in dated):
         return dated
-    for choice in itertools.islice(itertools.product(*near), MAX_CHOICES):
-        if all(e.when is not None and GRAIN_ORDER[e.when.grain] >= GRAIN_ORDER[grain] for e in choice) and len(
-            {grain_period(e.when.start, grain) for e in choice}
-        ) == 1:
-            return list(choice)
+    for i, options in enumerate(near):
+        for other in options[1:]:
+            choice = [*dated[:i], other, *dated[i + 1 :]]
+            if all(e.when is not None and GRAIN_ORDER[e.when.grain] >= GRAIN_ORDER[grain] for e in choice) and len(
+                {grain_period(e.when.start, grain) for e in choice}
+            ) == 1:
+                return choice
     return dated
 
 
@@ -248,8 +250,8 @@ class EventAnswerer:
         respective: tuple[str, ...] = (),
     ) -> tuple[list[DatedEvent], list[list[RetrievedChunk]], list[list[DatedEvent]]]:
         """Each event's date from its best passage; the passages retrieved for each; and each
-        event's near-equals (the chosen passage first, then those covering it within
-        ``SWITCH_MARGIN`` of the best: other stories the event's words fit as well).
+        event's equals (the chosen passage first, then those covering it at least as well:
+        other stories the event's words fit as well).
         ``respective``: each event's own period (「2024年2月和3月，A和B分别…」), when as many."""
         dated, lists, near = [], [], []
         scopes = respective if len(respective) == len(events) else (scope,) * len(events)
@@ -261,8 +263,7 @@ class EventAnswerer:
                 best = found[0]  # the retriever's first unless another covers the event clearly better
             chosen = _as_stated(best or DatedEvent(name, None, None, 0.0))
             dated.append(chosen)
-            top = max((e.coverage for e in found), default=0.0)
-            near.append([chosen, *(_as_stated(e) for e in found if e is not best and e.coverage >= top - SWITCH_MARGIN)])
+            near.append([chosen, *(_as_stated(e) for e in found if e is not best and e.coverage >= chosen.coverage)])
         return dated, lists, near
 
     def run(

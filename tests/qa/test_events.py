@@ -181,14 +181,14 @@ def test_a_same_period_question_means_the_story_of_the_other_event_s_period_amon
     putin_dec = _hit("2023年12月6日，普京发表讲话。", "2023-12-06", doc_id="a.txt")
     putin_jun = _hit("2024年6月5日，普京发表讲话，谈及乌克兰。", "2024-06-05", doc_id="b.txt")
     beijing_sep = _hit("2023年9月1日，北京发布新政策。", "2023-09-01", doc_id="c.txt")
-    beijing_jun = _hit("2024年6月26日，北京发布新政策。", "2024-06-26", doc_id="d.txt")
+    beijing_dec = _hit("2023年12月20日，北京发布新政策。", "2023-12-20", doc_id="d.txt")
+    answer = EventAnswerer(_Listed([putin_dec, beijing_sep, beijing_dec])).run(asked).answer
+    assert answer == "是的：普京发表讲话在2023年12月6日[1]，北京发布新政策在2023年12月20日[2]。"
+    # one event's story is swapped, never both: generic events would always find a month
+    beijing_jun = _hit("2024年6月26日，北京发布新政策。", "2024-06-26", doc_id="e.txt")
     answer = EventAnswerer(_Listed([putin_dec, beijing_sep, putin_jun, beijing_jun])).run(asked).answer
-    assert answer == "是的：普京发表讲话在2024年6月5日[1]，北京发布新政策在2024年6月26日[2]。"
-    # no pair of equals shares a month: the first stories answer
-    beijing_aug = _hit("2024年8月26日，北京发布新政策。", "2024-08-26", doc_id="e.txt")
-    answer = EventAnswerer(_Listed([putin_dec, beijing_sep, putin_jun, beijing_aug])).run(asked).answer
     assert answer.startswith("不是：普京发表讲话在2023年12月6日[1]，北京发布新政策在2023年9月1日")
-    # a story that fits the event clearly worse is no equal
+    # a story that fits the event worse is no equal
     weak = _hit("2023年9月3日，普京出席活动。", "2023-09-03", doc_id="f.txt")
     answer = EventAnswerer(_Listed([putin_dec, beijing_sep, weak])).run(asked).answer
     assert answer.startswith("不是：普京发表讲话在2023年12月6日")
