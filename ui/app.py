@@ -175,8 +175,7 @@ def _chat_tab(empty: bool, examples: Sequence[str]) -> ChatTab:
                 height=520,
                 elem_id="nqa-chat",
                 examples=[{"text": q} for q in examples] or None,
-                placeholder="問一個關於新聞的問題，例如「上海自貿區是哪一天掛牌的？」；"
-                "追問可以直接說「那張江呢？」",
+                placeholder=_placeholder(examples),
                 buttons=[],  # the answer's own 複製 button copies plain text, not the HTML
                 feedback_options=("Like", "Dislike"),
                 latex_delimiters=[],
@@ -392,6 +391,13 @@ def _wire_api(page: Page, endpoints: AskEndpoints, limits: dict[str, Any]) -> No
 
 
 # --------------------------------------------------------------------------- app
+def _placeholder(examples: list[str]) -> str:
+    """The empty chat's hint: an example this archive can answer (its own), never the sample's."""
+    if not examples:
+        return "問一個關於新聞的問題；追問可以直接接著問"
+    return f"問一個關於新聞的問題，例如「{examples[0]}」；追問可以直接接著問"
+
+
 def _layout(
     demo: gr.Blocks, live: LiveQA, settings: Settings | None, *, examples: Sequence[str], editable: bool, max_upload: int,
     startup_failures: Sequence[tuple[str, str]],

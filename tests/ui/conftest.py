@@ -205,8 +205,8 @@ def server_url(corpus: dict, serve_env: dict[str, str]) -> Iterator[str]:
 def empty_server(corpus: dict, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path | str]]:
     """``newsqa serve --no-build`` over a folder with no index (and no corpus folder yet).
 
-    Yields ``url``, ``root``, ``index``, ``articles`` (the corpus folder: uploads land in
-    ``articles/uploads``) and ``feedback`` (its feedback file).
+    Yields ``url``, ``root``, ``index`` (uploads land in ``index/uploads``), ``articles``
+    (the corpus folder) and ``feedback`` (its feedback file).
     """
     root = tmp_path_factory.mktemp("ui_empty")
     index, articles = root / "index", root / "articles"

@@ -400,7 +400,8 @@ def test_empty_index_upload_watch_ask_and_delete(empty_page: Page, empty_server:
     expect(row).to_contain_text("浙江日報")
     assert page.locator("#nqa-docs b").count() == 0  # the file name is text, not markup
 
-    stored = [p for p in (Path(empty_server["articles"]) / "uploads").iterdir() if not p.name.startswith(".")]
+    # stored with the index served, not in the corpus folder
+    stored = [p for p in (Path(empty_server["index"]) / "uploads").iterdir() if not p.name.startswith(".")]
     assert len(stored) == 1, stored
     assert re.fullmatch(r"[\w.\-]+\.txt", stored[0].name) and "龍井" in stored[0].name, stored[0].name
     assert stored[0].read_text(encoding="utf-8") == UPLOAD_TEXT
