@@ -206,6 +206,8 @@ def _kind(folded: str) -> tuple[Kind, str, Grain] | None:
     same = _SAME.search(folded)
     if same:
         grain = same.group("grain") or same.group("grain2")[2:]  # 同年同月: the month
+        if grain.startswith("年") and re.match(r"的?\d{1,2}月", folded[same.end() :]):
+            grain = "月"  # 「是否在同一年8月？」: the month is judged
         return "same", "earliest", "year" if grain.startswith("年") else "month" if grain.startswith("月") else "day"
     interval = _INTERVAL.search(folded)
     if interval:

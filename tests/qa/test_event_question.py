@@ -45,6 +45,8 @@ def test_a_judgement_on_the_period_of_several_events(question, events, period):
 def test_same_year_and_month_is_a_same_month_judgement():
     asked = EventQuestion.read("Facebook移除虚假账户和新iPhone SE发布是同年同月发生的吗？")
     assert (asked.kind, asked.grain, asked.events) == ("same", "month", ("Facebook移除虚假账户", "新iPhone SE发布"))
+    asked = EventQuestion.read("东海的伏季休渔结束与中国人民银行辟谣是否在同一年8月？")
+    assert (asked.kind, asked.grain) == ("same", "month")
 
 
 @pytest.mark.parametrize(
