@@ -75,6 +75,7 @@ import gradio as gr
 from newsqa.ui.archive import UPLOAD_SUFFIXES, IngestWorker
 from newsqa.ui.archive_tab import (
     EDITS_OFF_MESSAGE,
+    READER_HINT,
     ArchiveHandlers,
     document_table,
     index_stats_line,
@@ -151,6 +152,7 @@ class ArchiveTab:
     to_delete: gr.Dropdown
     delete_btn: gr.Button
     poll: gr.Timer
+    reader: gr.HTML
 
 
 def _empty_notice(empty: bool) -> tuple[gr.Column, gr.Button]:
@@ -251,7 +253,7 @@ def _archive_tab(
         with gr.Column(scale=2):
             ingest_status = gr.HTML("", elem_id="nqa-ingest-status", js_on_load=None)
             delete_status = gr.HTML("", elem_id="nqa-delete-status", js_on_load=None)
-    doc_search = gr.Textbox(label="搜尋", placeholder="標題、來源或 id（繁簡皆可）", elem_id="nqa-doc-search")
+    doc_search = gr.Textbox(label="搜尋", placeholder="標題、內文、來源或 id（繁簡皆可）", elem_id="nqa-doc-search")
     table0, choices0 = document_table(live, "")
     doc_table = gr.Dataframe(
         value=table0,
@@ -262,8 +264,9 @@ def _archive_tab(
         wrap=True,
         max_height=420,
         elem_id="nqa-docs",
-        label="文章（點一列選取）",
+        label="文章（點一列閱讀，並加入刪除清單）",
     )
+    reader = gr.HTML(READER_HINT, elem_id="nqa-reader", js_on_load=None)
     with gr.Row():
         to_delete = gr.Dropdown(
             choices=choices0, value=[], multiselect=True, label="要刪除的文章",
@@ -272,7 +275,7 @@ def _archive_tab(
         delete_btn = gr.Button("刪除所選文章", variant="stop", interactive=editable, elem_id="nqa-delete", scale=1)
     poll = gr.Timer(1.0, active=False)
     return ArchiveTab(index_info, upload, ingest_status, delete_status, doc_search, doc_table, to_delete,
-                      delete_btn, poll)
+                      delete_btn, poll, reader)
 
 
 @dataclass
@@ -350,7 +353,9 @@ def _wire_archive(page: Page, handlers: ArchiveHandlers) -> None:
         [tab.doc_search.submit, tab.doc_search.change], handlers.on_search, [tab.doc_search], tab.doc_table,
         api_visibility="private", queue=False, show_progress="hidden",
     )
-    tab.doc_table.select(handlers.on_pick, [tab.to_delete], tab.to_delete, api_visibility="private", queue=False)
+    tab.doc_table.select(
+        handlers.on_pick, [tab.to_delete], [tab.to_delete, tab.reader], api_visibility="private", queue=False
+    )
     tab.delete_btn.click(
         handlers.on_delete, [tab.to_delete, tab.doc_search], [tab.delete_status, *archive_outputs],
         api_visibility="private", **limits,

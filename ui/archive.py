@@ -285,14 +285,14 @@ class DocumentRow:
 
 
 def document_rows(index: Any, search: str = "") -> list[DocumentRow]:
-    """The index's documents, newest first, whose title, source or id contains ``search``
-    (either script, case and width ignored)."""
+    """The index's documents, newest first, whose title, text, source or id contains
+    ``search`` (either script, case and width ignored)."""
     if index is None:
         return []
     docs = sorted(sorted(index.documents.values(), key=lambda d: d.doc_id), key=lambda d: d.date or "", reverse=True)
     rows = []
     for doc in docs:
-        if not matches(search, doc.title, doc.source, doc.doc_id):
+        if not matches(search, doc.title, doc.source, doc.doc_id, doc.text):
             continue
         rows.append(
             DocumentRow(

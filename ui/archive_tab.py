@@ -2,15 +2,15 @@
 
 Upload articles (stored with the index, under ``<index>/uploads/``, indexed in a background thread while
 the chat keeps answering), list and search the documents, delete them, and see the index's
-model, size and age; files that could not be read when ``serve`` built the index are
-listed too. Upload and delete run only for a logged-in user or when edits are allowed:
+model, size and age; open one to read it; files that could not be read when ``serve``
+built the index are listed too. Upload and delete run only for a logged-in user or when edits are allowed:
 :class:`ArchiveHandlers` checks that on every call, so an event posted straight to
 ``/gradio_api/queue/join`` is refused as well.
 
 Example::
 
     handlers = ArchiveHandlers(live, settings, worker=IngestWorker(settings), allow_edits=True)
-    handlers.on_search("自貿區")       # the table's rows whose title, outlet or id matches
+    handlers.on_search("自貿區")       # the table's rows whose title, text, outlet or id matches
 """
 
 from __future__ import annotations
@@ -106,6 +106,21 @@ def document_table(live: LiveQA, search: str) -> tuple[list[list[Any]], list[tup
     table = [[r.title, r.date, r.source, r.chunks, r.doc_id] for r in rows[:MAX_TABLE_ROWS]]
     choices = [(f"{r.title} ({r.doc_id})", r.doc_id) for r in everything]
     return table, choices
+
+
+READER_HINT = '<p class="nqa-reader-hint">點表格裡的一列，這裡顯示那篇文章的全文。</p>'
+
+
+def render_article(doc: Any, passages: int) -> str:
+    """One document to read: its title, what is known of it (date, outlet, file, passages)
+    and its text, paragraph by paragraph; every part escaped (an article is data)."""
+    meta = [doc.date or "無日期", doc.source or "來源不明", doc.source_file or doc.doc_id, f"{passages} 段"]
+    paragraphs = [p.strip() for p in (doc.text or "").split("\n") if p.strip()]
+    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs) or "<p>（沒有內文）</p>"
+    return (
+        f'<article class="nqa-reader" aria-label="文章全文"><h3>{escape(doc.title or doc.doc_id)}</h3>'
+        f'<p class="nqa-reader-meta">{" · ".join(escape(m) for m in meta)}</p>{body}</article>'
+    )
 
 
 def render_ingest_status(status: IngestStatus | None) -> str:
@@ -255,14 +270,18 @@ class ArchiveHandlers:
         table, _ = document_table(self.live, search)
         return gr.Dataframe(value=table)
 
-    def on_pick(self, selected: list[str] | None, evt: gr.SelectData) -> Any:
-        """A clicked row's document added to the delete list."""
+    def on_pick(self, selected: list[str] | None, evt: gr.SelectData) -> tuple[Any, str]:
+        """A clicked row's document opened in the reader and added to the delete list."""
         row = evt.row_value or []
         doc_id = row[-1] if row else None
         chosen = list(selected or [])
         if doc_id and doc_id not in chosen:
             chosen.append(doc_id)
-        return gr.Dropdown(value=chosen)
+        qa = self.live.qa
+        doc = qa.get_document(doc_id) if qa is not None and doc_id else None
+        passages = len(qa.index.chunks_of(doc_id)) if doc is not None and qa.index is not None else 0
+        reader = render_article(doc, passages) if doc is not None else READER_HINT
+        return gr.Dropdown(value=chosen), reader
 
     def on_delete(self, ids: list[str] | None, search: str, request: gr.Request) -> tuple[Any, ...]:
         """Delete the chosen documents (and the uploads no document uses any more)."""

@@ -28,6 +28,9 @@ a.nqa-cite:hover, a.nqa-cite:focus-visible { background: var(--color-accent); co
 #nqa-stats, #nqa-index-info { color: var(--body-text-color-subdued); font-size: .9em; }
 #nqa-empty-notice { border: 1px dashed var(--border-color-primary); border-radius: .5rem; padding: .75rem; }
 .nqa-edits-off, .nqa-startup-failures { color: var(--body-text-color-subdued); font-size: .9em; }
+.nqa-reader { max-width: 48rem; line-height: 1.8; overflow-wrap: anywhere; }
+.nqa-reader h3 { margin: .25rem 0; }
+.nqa-reader-meta, .nqa-reader-hint { color: var(--body-text-color); font-size: .88em; }
 """ + TIME_CSS
 
 # Scoped to the sources panel (gr.HTML css_template); works without APP_CSS too.

@@ -38,6 +38,9 @@ class _Core(QACore):
         self.index = _Index(docs)
         self._stats = stats
 
+    def get_document(self, doc_id: str) -> Document | None:
+        return self.index.documents.get(doc_id)
+
     def index_stats(self) -> dict:
         if self._stats is None:
             raise RuntimeError("no stats")
@@ -90,10 +93,17 @@ def test_edits_are_refused_unless_allowed_or_logged_in(tmp_path: Path) -> None:
 
 
 @pytest.mark.filterwarnings("ignore:The value passed into gr.Dropdown")  # an update carries no choices
-def test_picking_rows_adds_them_to_the_delete_list_once() -> None:
-    handlers = ArchiveHandlers(LiveQA(_Core([_doc(1), _doc(2)])), None)
-    pick = SimpleNamespace(row_value=["新聞2", "2024-01-03", "新華網", 1, "d0002.txt"])
-    assert handlers.on_pick(["d0001.txt"], pick).value == ["d0001.txt", "d0002.txt"]
-    assert handlers.on_pick(["d0002.txt"], pick).value == ["d0002.txt"]
-    assert handlers.on_pick(None, SimpleNamespace(row_value=None)).value == []
+def test_picking_a_row_opens_the_article_and_adds_it_to_the_delete_list_once() -> None:
+    story = Document("d0002.txt", "颱風<登陸>", "第一段。\n\n第二段：杜蘇芮登陸福建。", "2023-07-28", "新華網<b>")
+    handlers = ArchiveHandlers(LiveQA(_Core([_doc(1), story])), None)
+    pick = SimpleNamespace(row_value=["颱風<登陸>", "2023-07-28", "新華網", 1, "d0002.txt"])
+    chosen, reader = handlers.on_pick(["d0001.txt"], pick)
+    assert chosen.value == ["d0001.txt", "d0002.txt"]
+    assert "<h3>颱風&lt;登陸&gt;</h3>" in reader and "2023-07-28 · 新華網&lt;b&gt; · d0002.txt · 1 段" in reader
+    assert "<p>第一段。</p><p>第二段：杜蘇芮登陸福建。</p>" in reader  # paragraph by paragraph, escaped
+    assert handlers.on_pick(["d0002.txt"], pick)[0].value == ["d0002.txt"]
+    chosen, reader = handlers.on_pick(None, SimpleNamespace(row_value=None))
+    assert chosen.value == [] and "點表格" in reader
     assert [row[-1] for row in handlers.on_search("新聞1").value["data"]] == ["d0001.txt"]
+    # the search reads the text too, in either script
+    assert [row[-1] for row in handlers.on_search("杜苏芮").value["data"]] == ["d0002.txt"]

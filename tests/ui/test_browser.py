@@ -418,6 +418,8 @@ def test_empty_index_upload_watch_ask_and_delete(empty_page: Page, empty_server:
     expect(page.locator("#nqa-docs [role=row]").filter(has_text="西湖龍井茶春茶開採")).to_have_count(1)
     page.locator("#nqa-docs [role=gridcell]", has_text="西湖龍井茶春茶開採").first.click()
     expect(page.locator("#nqa-delete-ids")).to_contain_text("西湖龍井茶春茶開採")
+    expect(page.locator("#nqa-reader h3")).to_have_text("西湖龍井茶春茶開採")  # opened to read
+    expect(page.locator("#nqa-reader")).to_contain_text("2024-03-25 · 浙江日報")
     out = pytestconfig.rootpath / "test-artifacts" / "archive.png"
     out.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(out), full_page=True)
