@@ -161,7 +161,8 @@ class Embedder:
         return wanted if wanted in prompts else None
 
     def embed_passages(self, texts: list[str], *, show_progress: bool | None = None) -> np.ndarray:
-        """Embed passages, longest first in slices (less padding waste, steady progress reports).
+        """Embed passages, longest first, one batch at a time (less padding waste; the
+        progress moves with every batch).
 
         ``show_progress``: a bar on a terminal (None: when stderr is one); log lines otherwise.
         """
@@ -171,7 +172,7 @@ class Embedder:
 
         order = np.argsort([-len(t) for t in texts], kind="stable")
         result = np.empty((len(texts), self.dimension), dtype=np.float32)
-        step = self.batch_size * 8
+        step = self.batch_size
         with Progress(len(texts), "embedding", "chunk", tty=show_progress) as progress:
             for begin in range(0, len(texts), step):
                 rows = order[begin : begin + step]

@@ -268,7 +268,7 @@ def ingest_paths(
         report.documents_total = len(index.documents)
         report.chunks_total = len(index.chunks)
     report.seconds = time.perf_counter() - started
-    logger.info("ingest: %s", report.summary())
+    logger.debug("ingest: %s", report.summary())  # the caller shows it once (the CLI prints it, serve logs it)
     return report
 
 
