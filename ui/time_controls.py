@@ -28,6 +28,8 @@ Example::
 
     with gr.Blocks():
         controls = build_time_controls()   # .accordion, .since, .until, .as_of; .inputs
+
+    preset_range("最近一週", "2024-11-12")   # ('2024-11-06', '2024-11-12'): the range buttons
 """
 
 from __future__ import annotations
@@ -195,6 +197,24 @@ def label_for(since: str | None, until: str | None, as_of: str | None) -> str:
         return f"{TITLE}：日期有誤"
 
 
+#: The range buttons: days back from 「今天是」 (else today); None clears the range.
+PRESETS: dict[str, int | None] = {"最近一週": 7, "最近一個月": 30, "最近一年": 365, "全部": None}
+
+
+def preset_range(preset: str, as_of: str | None = None, today: dt.date | None = None) -> tuple[str, str]:
+    """(從, 到) for a range button: the last 7/30/365 days up to 「今天是」 (else ``today``,
+    else the real today), both ends included; ("", "") for 全部 or an unknown button. An
+    unreadable 「今天是」 counts from today (the box itself says what is wrong on asking)."""
+    days = PRESETS.get(preset)
+    if days is None:
+        return "", ""
+    try:
+        end = _read_day("as_of", as_of) or today or dt.date.today()
+    except TimeFilterError:
+        end = today or dt.date.today()
+    return (end - dt.timedelta(days=days - 1)).isoformat(), end.isoformat()
+
+
 @dataclass
 class TimeControls:
     """The components :func:`build_time_controls` made; ``inputs`` in the order
@@ -221,6 +241,8 @@ def build_time_controls() -> TimeControls:
             since = gr.Textbox(label="從", placeholder="YYYY-MM-DD", max_lines=1, min_width=130, elem_id="nqa-since")
             until = gr.Textbox(label="到", placeholder="YYYY-MM-DD", max_lines=1, min_width=130, elem_id="nqa-until")
             as_of = gr.Textbox(label="今天是", placeholder="空白＝今天", max_lines=1, min_width=130, elem_id="nqa-as-of")
+        with gr.Row(elem_id="nqa-time-presets"):
+            presets = [gr.Button(name, size="sm", min_width=80, elem_classes=["nqa-preset"]) for name in PRESETS]
         gr.Markdown(
             "只用這段期間（含頭尾）的文章；「去年」「上週」以「今天是」那天來算。不限就留空。",
             elem_classes=["nqa-time-help"],
@@ -230,4 +252,11 @@ def build_time_controls() -> TimeControls:
     for box in controls.inputs:
         gr.on([box.blur, box.submit], relabel, controls.inputs, accordion,
               api_visibility="private", queue=False, show_progress="hidden")
+    for button, name in zip(presets, PRESETS):
+        def choose(as_of_text: str, name: str = name) -> tuple[str, str, Any]:
+            since_text, until_text = preset_range(name, as_of_text)
+            return since_text, until_text, gr.Accordion(label=label_for(since_text, until_text, as_of_text))
+
+        button.click(choose, [as_of], [since, until, accordion], api_visibility="private", queue=False,
+                     show_progress="hidden")
     return controls

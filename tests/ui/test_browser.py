@@ -359,6 +359,16 @@ def test_time_range_limits_the_sources_and_a_bad_date_keeps_the_question(page: P
     expect(answer.locator(".nqa-scope")).to_have_text("只看 2023-01-01 至 2023-12-31 的文章")
     expect(page.locator(f"{SOURCES} #nqa-turn-2 .nqa-title").first).to_have_text("上海自貿試驗區掛牌十週年回顧")
 
+    # the range buttons: the last seven days up to 「今天是」, and 全部 clears the range
+    page.locator("#nqa-as-of input").fill("2023-10-05")
+    page.locator("#nqa-time-presets button", has_text="最近一週").click()
+    expect(since).to_have_value("2023-09-29")
+    expect(until).to_have_value("2023-10-05")
+    expect(control.locator("button.label-wrap")).to_contain_text("2023-09-29")
+    page.locator("#nqa-time-presets button", has_text="全部").click()
+    expect(since).to_have_value("")
+    expect(until).to_have_value("")
+
 
 UPLOAD_NAME = "..\\西湖 龍井<春茶>&.TXT"  # a path, spaces, markup characters, upper-case suffix
 UPLOAD_TEXT = (

@@ -162,3 +162,17 @@ def test_a_bad_date_warns_keeps_the_question_and_opens_the_control() -> None:
     fixed = list(chat(box, shown, [], "auto", "2024-01-01", "", ""))  # fixed: answered
     assert qa.calls == [("去年有什麼新聞？", {"within": DateRange(dt.date(2024, 1, 1), None)})]
     assert "只看 2024-01-01 起的文章" in fixed[-1][0][-1]["content"]
+
+
+def test_range_buttons_count_back_from_the_day_set_as_today() -> None:
+    from newsqa.ui.time_controls import PRESETS, preset_range
+
+    assert list(PRESETS) == ["最近一週", "最近一個月", "最近一年", "全部"]
+    assert preset_range("最近一週", "2024-11-12") == ("2024-11-06", "2024-11-12")  # seven days, both ends in
+    assert preset_range("最近一個月", "2024年3月1日") == ("2024-02-01", "2024-03-01")  # 30 days (a leap February)
+    assert preset_range("最近一年", "", today=dt.date(2025, 1, 1)) == ("2024-01-03", "2025-01-01")
+    assert preset_range("最近一週", "not a day", today=dt.date(2025, 1, 7)) == ("2025-01-01", "2025-01-07")
+    assert preset_range("全部", "2024-11-12") == ("", "")
+    # what a button sets is what the chat then reads
+    since, until = preset_range("最近一週", "2024-11-12")
+    assert TimeFilter.parse(since=since, until=until).within.contains("2024-11-06")
