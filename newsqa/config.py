@@ -253,6 +253,8 @@ class Settings(BaseSettings):
     # --- chat UI: uploads and answer feedback
     upload_max_bytes: int = Field(5_000_000, ge=1, description="Largest article file the archive tab accepts.")
     feedback_path: Path = Field(Path("var/feedback.jsonl"), description="JSONL log of the chat's 👍/👎 feedback.")
+    ui_debug: bool = Field(False, description="Show the developer panels on the chat page: the /ask JSON panel and "
+                           "each answer's latency (the /ask API itself is always served).")
 
     @model_validator(mode="after")
     def _check_serve_auth(self) -> "Settings":

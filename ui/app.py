@@ -204,9 +204,10 @@ def _chat_tab(empty: bool, examples: Sequence[str]) -> ChatTab:
     return ChatTab(empty_notice, go_archive, chatbot, question_box, send, time_controls, script_mode, sources)
 
 
-def _api_panel() -> ApiPanel:
-    """The accordion that calls the ``/ask`` API from the page."""
-    with gr.Accordion("JSON（/ask API）", open=False):
+def _api_panel(visible: bool) -> ApiPanel:
+    """The accordion that calls the ``/ask`` API from the page (shown with ``ui_debug``; the
+    API is served either way)."""
+    with gr.Accordion("JSON（/ask API）", open=False, visible=visible, elem_id="nqa-api"):
         gr.Markdown(
             "與 `newsqa ask --json` 相同的物件；程式呼叫："
             '`Client(url).predict("問題", api_name="/ask")`，或指定日期：'
@@ -415,7 +416,7 @@ def _layout(
     with gr.Tabs(selected="chat", elem_id="nqa-tabs") as tabs:
         with gr.Tab("問答", id="chat", elem_id="nqa-tab-chat"):
             chat = _chat_tab(live.empty(), examples)
-            api = _api_panel()
+            api = _api_panel(visible=bool(settings is not None and settings.ui_debug))
         with gr.Tab("文章庫", id="archive", elem_id="nqa-tab-archive"):
             archive = _archive_tab(live, settings, editable=editable, max_upload=max_upload,
                                    startup_failures=startup_failures)
@@ -461,7 +462,7 @@ def build_app(
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         page = _layout(demo, live, settings, examples=example_questions(live.qa, examples), editable=editable,
                        max_upload=max_upload, startup_failures=startup_failures)
-        _wire_chat(page, ChatHandlers(live, feedback), limits)
+        _wire_chat(page, ChatHandlers(live, feedback, debug=bool(settings is not None and settings.ui_debug)), limits)
         _wire_archive(page, archive)
         _wire_api(page, AskEndpoints(live), limits)
     demo.newsqa_worker = worker  # type: ignore[attr-defined] - for tests and scripts

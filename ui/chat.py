@@ -110,6 +110,7 @@ class ChatHandlers:
 
     live: LiveQA
     feedback: FeedbackLog | None = None
+    debug: bool = False  # ``ui_debug``: each answer's latency under its sources
 
     def chat(
         self, question: str | None, history: list[dict] | None, turns: list[dict] | None, mode: str | None,
@@ -202,7 +203,7 @@ class ChatHandlers:
             message = {"role": "assistant", "content": turn_message(turn, mode, shown=shown, complete=last)}
             if last:
                 turns.append(turn)
-                yield pending + [message], "", render_panel(turns), turns, skip
+                yield pending + [message], "", render_panel(turns, show_latency=self.debug), turns, skip
             else:
                 yield pending + [message], "", skip, skip, skip
                 time.sleep(STREAM_DELAY)

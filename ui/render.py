@@ -248,15 +248,17 @@ def render_cards(
     return "".join(cards)
 
 
-def render_panel(turns: Sequence[Mapping[str, Any]]) -> str:
+def render_panel(turns: Sequence[Mapping[str, Any]], *, show_latency: bool = True) -> str:
     """The sources panel for a conversation: the newest answer's sources open, earlier
-    answers' collapsed (a chip of an earlier answer opens them)."""
+    answers' collapsed (a chip of an earlier answer opens them); ``show_latency``: the
+    newest answer's latency under its sources (a developer's figure: ``ui_debug``)."""
     if not turns:
         return NO_SOURCES
     sections = []
     for i, turn in enumerate(reversed(turns)):
         latency = turn.get("latency_ms")
-        footer = f'<p class="nqa-latency">{latency:.0f} ms</p>' if i == 0 and latency is not None else ""
+        shown = show_latency and i == 0 and latency is not None
+        footer = f'<p class="nqa-latency">{latency:.0f} ms</p>' if shown else ""
         sections.append(
             f'<details class="nqa-turn" id="nqa-turn-{int(turn["id"])}"{" open" if i == 0 else ""}>'
             f'<summary>問：{escape(turn.get("question") or "")}</summary>'

@@ -357,6 +357,8 @@ def test_time_range_limits_the_sources_and_a_bad_date_keeps_the_question(page: P
     until.fill("2023-12-31")
     answer, _ = _ask(page, question, expect_text="9月29日")
     expect(answer.locator(".nqa-scope")).to_have_text("只看 2023-01-01 至 2023-12-31 的文章")
+    expect(page.locator("#nqa-api")).to_be_hidden()  # developer panels only with ui_debug
+    expect(page.locator(f"{SOURCES} .nqa-latency")).to_have_count(0)
     expect(page.locator(f"{SOURCES} #nqa-turn-2 .nqa-title").first).to_have_text("上海自貿試驗區掛牌十週年回顧")
 
     # the range buttons: the last seven days up to 「今天是」, and 全部 clears the range

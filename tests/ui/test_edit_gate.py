@@ -312,3 +312,13 @@ def test_startup_failures_list_is_short() -> None:
 
 def test_edits_off_message_says_how_to_turn_them_on() -> None:
     assert OFF_HINT in EDITS_OFF_MESSAGE and "NEWSQA_SERVE_AUTH_USER" in EDITS_OFF_MESSAGE and "登入" in EDITS_OFF_MESSAGE
+
+
+def test_developer_panels_only_with_ui_debug(tmp_path: Path) -> None:
+    """The /ask JSON panel shows with ``ui_debug`` only; the API is served either way."""
+    plain = build_app(_StubQA(), settings=_settings(tmp_path)).get_config_file()
+    debug = build_app(_StubQA(), settings=_settings(tmp_path, ui_debug=True)).get_config_file()
+    assert _component(plain, "nqa-api")["props"]["visible"] is False
+    assert _component(debug, "nqa-api")["props"]["visible"] is True
+    for config in (plain, debug):
+        assert {"ask", "ask_as_of", "ask_within"} <= {d.get("api_name") for d in config["dependencies"]}

@@ -144,6 +144,7 @@ def test_panel_lists_turns_newest_first_with_unique_card_ids() -> None:
     assert panel.index('id="nqa-turn-2" open') < panel.index('id="nqa-turn-1"')
     assert 'id="nqa-turn-1" open' not in panel
     assert "甲&lt;script&gt;" in panel and "7 ms" in panel and "5 ms" not in panel
+    assert "ms</p>" not in render_panel(turns, show_latency=False)  # a developer's figure (ui_debug)
 
 
 def test_no_index_means_a_clear_message(tmp_path: Path) -> None:
