@@ -174,6 +174,7 @@ def _chat_tab(empty: bool, examples: Sequence[str]) -> ChatTab:
         with gr.Column(scale=3, min_width=360):
             chatbot = gr.Chatbot(
                 label="對話",
+                show_label=False,  # the floating label covered scrolled messages on a phone
                 height=520,
                 elem_id="nqa-chat",
                 examples=[{"text": q} for q in examples] or None,

@@ -11,23 +11,26 @@ from newsqa.ui.time_controls import TIME_CSS
 
 #: Page-level CSS (chat citation chips, abstentions, notices); passed to ``launch(css=...)``.
 APP_CSS = """
+/* Muted text at WCAG AA (4.5:1) or better: Gradio's subdued grey (#bbbbc2) is 1.9:1 on white. */
+:root { --nqa-muted: #55555d; --nqa-cite: #b4410b; }
+.dark { --nqa-muted: #bdbdc4; --nqa-cite: #fdba74; }
 .nqa-answer { line-height: 1.7; }
 .nqa-copy { display: inline-block; text-decoration: none; margin-left: .5rem; font-size: .78em; padding: .05rem .5rem; border-radius: 4px;
             border: 1px solid var(--border-color-primary); background: transparent; color: var(--body-text-color); cursor: pointer; }
-.nqa-answer.nqa-abstained { color: var(--body-text-color-subdued); font-style: italic; }
-.nqa-rewrite, .nqa-scope { font-size: .78em; color: var(--body-text-color-subdued); margin-bottom: .25rem; }
-.nqa-notice { font-size: .78em; color: var(--body-text-color-subdued); margin-bottom: .25rem; font-style: italic; }
+.nqa-answer.nqa-abstained { color: var(--nqa-muted, #55555d); font-style: italic; }
+.nqa-rewrite, .nqa-scope { font-size: .78em; color: var(--nqa-muted, #55555d); margin-bottom: .25rem; }
+.nqa-notice { font-size: .78em; color: var(--nqa-muted, #55555d); margin-bottom: .25rem; font-style: italic; }
 a.nqa-cite, .nqa-cite {
   display: inline-block; min-width: 1.35em; padding: 0 .35em; margin: 0 .1em;
   border-radius: .7em; font-size: .72em; line-height: 1.45em; text-align: center;
   vertical-align: super; font-weight: 600; text-decoration: none; cursor: pointer;
-  background: var(--color-accent-soft); color: var(--color-accent);
+  background: var(--color-accent-soft); color: var(--nqa-cite, #b4410b);
   border: 1px solid var(--color-accent);
 }
 a.nqa-cite:hover, a.nqa-cite:focus-visible { background: var(--color-accent); color: white; }
-#nqa-stats, #nqa-index-info { color: var(--body-text-color-subdued); font-size: .9em; }
+#nqa-stats, #nqa-index-info { color: var(--nqa-muted, #55555d); font-size: .9em; }
 #nqa-empty-notice { border: 1px dashed var(--border-color-primary); border-radius: .5rem; padding: .75rem; }
-.nqa-edits-off, .nqa-startup-failures { color: var(--body-text-color-subdued); font-size: .9em; }
+.nqa-edits-off, .nqa-startup-failures { color: var(--nqa-muted, #55555d); font-size: .9em; }
 .nqa-reader { max-width: 48rem; line-height: 1.8; overflow-wrap: anywhere; }
 .nqa-reader h3 { margin: .25rem 0; }
 .nqa-reader-meta, .nqa-reader-hint { color: var(--body-text-color); font-size: .88em; }
@@ -36,22 +39,23 @@ a.nqa-cite:hover, a.nqa-cite:focus-visible { background: var(--color-accent); co
 # Scoped to the sources panel (gr.HTML css_template); works without APP_CSS too.
 SOURCES_CSS = """
 .nqa-sources { display: flex; flex-direction: column; gap: .75rem; }
-.nqa-empty { color: var(--body-text-color-subdued); }
-.nqa-turn > summary { cursor: pointer; color: var(--body-text-color-subdued); font-size: .85em; margin-bottom: .4rem; }
+.nqa-empty { color: var(--nqa-muted, #55555d); }
+.nqa-turn > summary { cursor: pointer; color: var(--nqa-muted, #55555d); font-size: .85em; margin-bottom: .4rem; }
 .nqa-turn[open] > summary { margin-bottom: .5rem; }
 .nqa-turn-sources { display: flex; flex-direction: column; gap: .6rem; }
 .nqa-source { border: 1px solid var(--border-color-primary); border-radius: .5rem; padding: .6rem .8rem;
   scroll-margin: 6rem; transition: box-shadow .3s, background-color .3s; }
 .nqa-source.nqa-focus, .nqa-source:target { box-shadow: 0 0 0 3px var(--color-accent); background: var(--color-accent-soft); }
 .nqa-source header { display: flex; gap: .5rem; align-items: baseline; flex-wrap: wrap; }
-.nqa-n { font-weight: 700; color: var(--color-accent); }
+.nqa-n { font-weight: 700; color: var(--nqa-cite, #b4410b); }
 .nqa-title { font-weight: 600; }
-.nqa-meta { color: var(--body-text-color-subdued); font-size: .85em; }
-.nqa-passage, .nqa-paragraph { white-space: pre-wrap; margin: .4rem 0 0; font-size: .92em; line-height: 1.65; }
-.nqa-passage mark, .nqa-paragraph mark { background: #fde68a; color: inherit; padding: 0 .1em; border-radius: .15em; }
-.nqa-context > summary { cursor: pointer; font-size: .85em; color: var(--color-accent); margin-top: .3rem; }
-.nqa-ctx { color: var(--body-text-color-subdued); }
-.nqa-latency { color: var(--body-text-color-subdued); font-size: .8em; }
+.nqa-meta { color: var(--nqa-muted, #55555d); font-size: .85em; }
+.nqa-passage, .nqa-paragraph { white-space: pre-wrap; overflow-wrap: anywhere; margin: .4rem 0 0; font-size: .92em; line-height: 1.65; }
+.nqa-passage mark, .nqa-paragraph mark { background: #fde68a; color: #1f1f1f; padding: 0 .1em; border-radius: .15em;
+  box-decoration-break: clone; -webkit-box-decoration-break: clone; }
+.nqa-context > summary { cursor: pointer; font-size: .85em; color: var(--nqa-cite, #b4410b); margin-top: .3rem; }
+.nqa-ctx { color: var(--nqa-muted, #55555d); }
+.nqa-latency { color: var(--nqa-muted, #55555d); font-size: .8em; }
 """
 
 # Clicking an [n] chip (an <a href="#nqa-src-T-N"> in the chat) opens, highlights and

@@ -52,7 +52,7 @@ FIELD_LABELS = {"since": "從", "until": "到", "as_of": "今天是"}
 
 #: Page CSS for the control (``APP_CSS`` includes it): the help line in small print.
 TIME_CSS = """
-#nqa-time .nqa-time-help p { margin: 0; font-size: var(--text-sm); color: var(--body-text-color-subdued); }
+#nqa-time .nqa-time-help p { margin: 0; font-size: var(--text-sm); color: var(--nqa-muted, #55555d); }
 """
 
 _CN_DAY = re.compile(CN_YMD)
