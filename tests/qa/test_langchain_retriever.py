@@ -1,4 +1,4 @@
-"""The LangChain adapter (``newsqa.qa.langchain_retriever``): README's example chain, run as written."""
+"""The LangChain adapter (``newsqa.qa.langchain_retriever``): docs/langchain.md's example chain, run as written."""
 
 from __future__ import annotations
 
@@ -16,14 +16,13 @@ pytestmark = pytest.mark.slow  # embeds with the real model
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "data" / "articles" / "000_8cf7c1ad8f2038b8.txt"
-SECTION = "## newsqa as a LangChain retriever"
+DOC = ROOT / "docs" / "langchain.md"
 
 
 def readme_example() -> str:
-    """The Python block of README's LangChain section."""
-    section = (ROOT / "README.md").read_text(encoding="utf-8").split(SECTION, 1)[1].split("\n## ", 1)[0]
-    block = re.search(r"```python\n(.*?)```", section, re.S)
-    assert block, f"README's {SECTION!r} has no python block"
+    """The Python block of docs/langchain.md (linked from README)."""
+    block = re.search(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+    assert block, f"{DOC} has no python block"
     return block.group(1)
 
 
@@ -40,7 +39,7 @@ def test_the_readme_chain_runs_over_an_index(tmp_path, e5_model_dir, monkeypatch
     # No model server here: the stand-in answers with the prompt it was given, so what the
     # chain put in front of the model (the retrieved passages, numbered) is what is printed.
     code = code.replace(model.group(0), "llm = RunnableLambda(lambda prompt: prompt.to_string())")
-    exec(compile(code, "README.md", "exec"), {"RunnableLambda": RunnableLambda})  # noqa: S102 - our own README
+    exec(compile(code, "docs/langchain.md", "exec"), {"RunnableLambda": RunnableLambda})  # noqa: S102 - our own docs
     printed = capsys.readouterr().out
     assert "問題：上海自貿區是哪一天掛牌的？" in printed
     assert re.search(r"\[1\] .*（2021-01-10）", printed)  # title and date of the first passage
