@@ -56,6 +56,11 @@ SOURCES_CSS = """
 .nqa-context > summary { cursor: pointer; font-size: .85em; color: var(--nqa-cite, #b4410b); margin-top: .3rem; }
 .nqa-ctx { color: var(--nqa-muted, #55555d); }
 .nqa-latency { color: var(--nqa-muted, #55555d); font-size: .8em; }
+.nqa-timeline { list-style: none; margin: 0 0 .2rem; padding: 0 0 0 .7rem; border-left: 2px solid var(--color-accent); font-size: .88em; }
+.nqa-timeline li { display: flex; gap: .45rem; align-items: baseline; margin: .15rem 0; }
+.nqa-timeline time { font-variant-numeric: tabular-nums; color: var(--nqa-muted, #55555d); flex: none; }
+.nqa-tl-n { font-weight: 700; color: var(--nqa-cite, #b4410b); text-decoration: none; flex: none; }
+.nqa-tl-title { flex: 1 1 0; min-width: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 """
 
 # Clicking an [n] chip (an <a href="#nqa-src-T-N"> in the chat) opens, highlights and

@@ -225,17 +225,43 @@ def render_sources(
     return f'<div class="nqa-sources">{body}{footer}</div>'
 
 
+def render_timeline(citations: Sequence[Citation | Mapping[str, Any]], *, turn: int | None) -> str:
+    """The cited articles by date, oldest first (「2023-07-28 [1] 杜苏芮…」, each number a link
+    to its card), when an answer cites two or more dated articles; "" otherwise."""
+    dated: dict[tuple[str, str], list[int]] = {}
+    titles: dict[tuple[str, str], str] = {}
+    for citation in citations:
+        c = _citation_dict(citation)
+        if not c.get("date"):
+            continue
+        key = (str(c["date"]), str(c.get("doc_id")))
+        dated.setdefault(key, []).append(int(c["n"]))
+        titles.setdefault(key, c.get("title") or "")
+    if len({doc for _, doc in dated}) < 2:
+        return ""
+    items = []
+    for key in sorted(dated):
+        links = "".join(
+            f'<a class="nqa-tl-n" href="#{f"nqa-src-{int(turn)}-{n}" if turn is not None else f"nqa-src-{n}"}">[{n}]</a>'
+            for n in dated[key]
+        )
+        items.append(f'<li><time datetime="{escape(key[0])}">{escape(key[0])}</time>{links}'
+                     f'<span class="nqa-tl-title">{escape(titles[key])}</span></li>')
+    return f'<ol class="nqa-timeline" aria-label="時間線">{"".join(items)}</ol>'
+
+
 def render_cards(
     citations: Sequence[Citation | Mapping[str, Any]],
     *,
     turn: int | None,
     documents: Callable[[str], Document | None] | None,
 ) -> str:
-    """One card per citation (with its paragraph when ``documents`` knows the article), or
-    a line saying the answer cites nothing."""
+    """The cited articles by date (``render_timeline``, when two or more are dated), then
+    one card per citation (with its paragraph when ``documents`` knows the article); or a
+    line saying the answer cites nothing."""
     if not citations:
         return '<p class="nqa-empty">這個回答沒有引用來源。</p>'
-    cards = []
+    cards = [render_timeline(citations, turn=turn)]
     for c in citations:
         paragraph = ""
         if documents is not None:

@@ -250,7 +250,9 @@ def build_time_controls() -> TimeControls:
     controls = TimeControls(accordion, since, until, as_of)
     relabel = lambda *texts: gr.Accordion(label=label_for(*texts))  # noqa: E731
     for box in controls.inputs:
-        gr.on([box.blur, box.submit], relabel, controls.inputs, accordion,
+        # .change too: a range button sets 從/到, and the label must end up showing them even
+        # when the blur of the box left for the button relabels with the old range after it
+        gr.on([box.blur, box.submit, box.change], relabel, controls.inputs, accordion,
               api_visibility="private", queue=False, show_progress="hidden")
     for button, name in zip(presets, PRESETS):
         def choose(as_of_text: str, name: str = name) -> tuple[str, str, Any]:

@@ -165,3 +165,20 @@ def test_no_index_means_a_clear_message(tmp_path: Path) -> None:
         warnings.simplefilter("always")
         updates = list(chat("上海自貿區是哪一天掛牌的？", [], [], "auto"))
     assert updates[-1][0] == [] and updates[-1][1] == "上海自貿區是哪一天掛牌的？"
+
+
+def test_an_answer_citing_several_dated_articles_gets_a_timeline_by_date() -> None:
+    from newsqa.ui.render import render_cards, render_timeline
+
+    def cite(n: int, doc: str, date: str | None, title: str) -> dict:
+        return {"n": n, "doc_id": doc, "title": title, "date": date, "source": None, "text": "。",
+                "highlight_start": 0, "highlight_end": 1}
+
+    later, earlier = cite(1, "b.txt", "2023-08-10", "卡努<登陸>"), cite(2, "a.txt", "2023-07-28", "杜蘇芮登陸")
+    timeline = render_timeline([later, earlier], turn=3)
+    assert timeline.index("2023-07-28") < timeline.index("2023-08-10")  # oldest first
+    assert 'href="#nqa-src-3-2">[2]</a>' in timeline and "卡努&lt;登陸&gt;" in timeline
+    assert render_cards([later, earlier], turn=3, documents=None).startswith('<ol class="nqa-timeline"')
+    # one article (or undated ones) needs no timeline
+    assert render_timeline([later, cite(2, "b.txt", "2023-08-10", "卡努")], turn=3) == ""
+    assert render_timeline([later, cite(2, "c.txt", None, "無日期")], turn=3) == ""
