@@ -120,6 +120,7 @@ class ChatTab:
     chatbot: gr.Chatbot
     question_box: gr.Textbox
     send: gr.Button
+    stop: gr.Button
     time_controls: TimeControls
     script_mode: gr.Radio
     sources: gr.HTML
@@ -181,6 +182,7 @@ def _chat_tab(empty: bool, examples: Sequence[str]) -> ChatTab:
                 placeholder=_placeholder(examples),
                 buttons=[],  # the answer's own 複製 button copies plain text, not the HTML
                 feedback_options=("Like", "Dislike"),
+                editable="user",  # edit a question and send it again (chatbot.edit)
                 latex_delimiters=[],
                 allow_tags=False,
                 sanitize_html=True,
@@ -194,6 +196,7 @@ def _chat_tab(empty: bool, examples: Sequence[str]) -> ChatTab:
                     elem_id="nqa-question",
                 )
                 send = gr.Button("送出", variant="primary", scale=1, min_width=80, elem_id="nqa-send")
+                stop = gr.Button("停止", variant="secondary", scale=1, min_width=64, elem_id="nqa-stop")
             time_controls = build_time_controls()
             script_mode = gr.Radio(
                 SCRIPT_CHOICES, value="auto", label="答案字體", elem_id="nqa-script",
@@ -202,7 +205,7 @@ def _chat_tab(empty: bool, examples: Sequence[str]) -> ChatTab:
         with gr.Column(scale=2, min_width=320):
             gr.Markdown("### 來源")
             sources = gr.HTML(NO_SOURCES, css_template=SOURCES_CSS, js_on_load=CHIP_JS, elem_id="nqa-sources")
-    return ChatTab(empty_notice, go_archive, chatbot, question_box, send, time_controls, script_mode, sources)
+    return ChatTab(empty_notice, go_archive, chatbot, question_box, send, stop, time_controls, script_mode, sources)
 
 
 def _api_panel(visible: bool) -> ApiPanel:
@@ -296,13 +299,14 @@ class Page:
 
 # --------------------------------------------------------------------------- events
 def _wire_chat(page: Page, handlers: ChatHandlers, limits: dict[str, Any]) -> None:
-    """Send, example questions, 👍/👎, clear, the script toggle and the button to the archive."""
+    """Send, stop, ask again (retry) and edit-and-resend, example questions, 👍/👎, clear, the
+    script toggle and the button to the archive."""
     chat = page.chat
     chat_io = {
         "inputs": [chat.question_box, chat.chatbot, page.turns, chat.script_mode, *chat.time_controls.inputs],
         "outputs": [chat.chatbot, chat.question_box, chat.sources, page.turns, chat.time_controls.accordion],
     }
-    gr.on(
+    asking = gr.on(
         [chat.question_box.submit, chat.send.click],
         handlers.chat,
         **chat_io,
@@ -310,9 +314,15 @@ def _wire_chat(page: Page, handlers: ChatHandlers, limits: dict[str, Any]) -> No
         show_progress="minimal",
         **limits,
     )
-    chat.chatbot.example_select(
+    from_example = chat.chatbot.example_select(
         handlers.pick_example, None, chat.question_box, api_visibility="private", queue=False
     ).then(handlers.chat, **chat_io, api_visibility="private", show_progress="minimal", **limits)
+    again_io = {"inputs": chat_io["inputs"][1:], "outputs": chat_io["outputs"]}  # the question comes from the event
+    again = [
+        event(handlers.again, **again_io, api_visibility="private", show_progress="minimal", **limits)
+        for event in (chat.chatbot.retry, chat.chatbot.edit)
+    ]
+    chat.stop.click(None, None, None, cancels=[asking, from_example, *again], queue=False)
     chat.chatbot.like(handlers.on_like, [page.turns], None, api_visibility="private", show_progress="hidden")
     chat.chatbot.clear(
         lambda: (NO_SOURCES, []), None, [chat.sources, page.turns], api_visibility="private", queue=False

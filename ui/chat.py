@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,6 +100,15 @@ def conversation_today(turns: list[dict], when: TimeFilter) -> str | None:
     return (when.as_of.isoformat() if when.as_of else today) or None
 
 
+def _plain_text(value: Any) -> str:
+    """A chat message's text without the markup the page rendered it with."""
+    if isinstance(value, Mapping):
+        value = value.get("text", value.get("value", ""))
+    if isinstance(value, list):
+        value = "".join(_plain_text(v) for v in value)
+    return html.unescape(re.sub(r"<[^>]+>", "", str(value or ""))).strip()
+
+
 def rating_of(liked: Any) -> str:
     """Gradio's like value as a feedback rating: "helpful", "wrong" or "cleared"."""
     return "helpful" if liked in (True, "Like") else "wrong" if liked in (False, "Dislike") else "cleared"
@@ -153,6 +163,20 @@ class ChatHandlers:
         turn = new_turn(self.live, answer, asked=question, standalone=standalone, turn_id=turn_id,
                         msg=len(pending), when=when)
         yield from self._reveal(turn, turns, pending, mode, streamed)
+
+    def again(
+        self, history: list[dict] | None, turns: list[dict] | None, mode: str | None,
+        since: str | None, until: str | None, as_of: str | None, evt: gr.EventData,
+    ) -> Iterator[ChatUpdate]:
+        """「重新回答」 (``chatbot.retry``) and edit-and-resend (``chatbot.edit`` of a question):
+        the question at ``evt.index`` (as typed then, or as edited) is asked again, and it
+        and everything after it are replaced."""
+        index = evt.index if isinstance(evt.index, int) else evt.index[0]
+        kept_turns = [t for t in (turns or []) if int(t.get("msg", 0)) < index]
+        asked = next((t.get("asked") for t in (turns or []) if int(t.get("msg", -1)) == index + 1), None)
+        edited = evt.value if isinstance(evt, gr.EditData) else None
+        question = _plain_text(edited if edited is not None else asked if asked is not None else evt.value)
+        yield from self.chat(question, list(history or [])[:index], kept_turns, mode, since, until, as_of)
 
     def _standalone(self, question: str, turns: list[dict], when: TimeFilter) -> str:
         """A follow-up rewritten to stand alone (the question as typed when it is the first,

@@ -267,6 +267,14 @@ def test_chip_shows_the_source_with_its_paragraph(page: Page) -> None:
     assert context.strip() and context.strip() not in passage, context
     assert "市立圖書館新總館今天上午舉行啟用典禮" in whole  # the paragraph starts the article
 
+    # asking again replaces the answer (one question, one answer, its sources again)
+    expect(page.locator("#nqa-stop")).to_be_visible()
+    page.locator('#nqa-chat button[aria-label="重試"]').click()  # Gradio's own label in the page's zh-TW
+    expect(page.locator(BOT_MESSAGES)).to_have_count(1)
+    expect(page.locator('#nqa-chat [data-testid="user"]')).to_have_count(1)
+    expect(page.locator(BOT_MESSAGES).first).to_contain_text("一千二百個", timeout=ANSWER_TIMEOUT_MS)
+    expect(page.locator(f"{SOURCES} details.nqa-turn")).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)
+
 
 def test_follow_up_is_rewritten_script_toggle_and_feedback(page: Page, feedback_path: Path) -> None:
     first, _ = _ask(page, "陸家嘴在上海自貿區擴區時納入了嗎？", expect_text="陸家嘴金融片區")

@@ -92,3 +92,29 @@ def test_the_api_refuses_with_an_escaped_message() -> None:
         with pytest.raises(gr.Error) as info:
             endpoints.ask_json("<b>" + "長" * 5000)
     assert "<b>" not in info.value.message
+
+
+def _last(updates):
+    *_, final = updates
+    return final
+
+
+def test_asking_again_and_editing_a_question_replace_it_and_what_followed() -> None:
+    core = _Core()
+    handlers = ChatHandlers(LiveQA(core))
+    history, turns = [], []
+    for question in ("上海自貿區哪天掛牌？", "浦東新區哪年成立？"):
+        history, _, _, turns, _ = _last(handlers.chat(question, history, turns, "auto"))
+    assert len(history) == 4 and [t["msg"] for t in turns] == [1, 3]
+
+    # 「重新回答」 on the first question: asked again as typed; the second exchange is gone
+    retry = gr.RetryData(None, {"index": 0, "value": history[0]["content"]})
+    history2, _, _, turns2, _ = _last(handlers.again(history, turns, "auto", None, None, None, retry))
+    assert core.asked[-1][0] == "上海自貿區哪天掛牌？"
+    assert len(history2) == 2 and [t["asked"] for t in turns2] == ["上海自貿區哪天掛牌？"]
+
+    # editing the second question sends the new words in its place
+    edit = gr.EditData(None, {"index": 2, "value": "張江高科技園區是哪年設立的？", "previous_value": "浦東新區哪年成立？"})
+    history3, _, _, turns3, _ = _last(handlers.again(history, turns, "auto", "", "", "", edit))
+    assert core.asked[-1][0] == "張江高科技園區是哪年設立的？"
+    assert len(history3) == 4 and [t["asked"] for t in turns3] == ["上海自貿區哪天掛牌？", "張江高科技園區是哪年設立的？"]
