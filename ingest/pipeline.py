@@ -35,16 +35,8 @@ logger = logging.getLogger(__name__)
 
 
 def missing_metadata(doc: Document) -> set[str]:
-    """What an article's file left out: ``"date"``, ``"title"`` (a title derived from the
-    lead counts as none) and ``"source"`` (the outlet)."""
-    missing = set()
-    if not doc.date:
-        missing.add("date")
-    if not doc.title.strip() or doc.metadata.get("title_from") == "lead":
-        missing.add("title")
-    if not doc.source:
-        missing.add("source")
-    return missing
+    """What an article's file left out (``Document.missing_metadata``)."""
+    return doc.missing_metadata()
 
 
 @dataclass(slots=True)

@@ -43,6 +43,18 @@ class Document:
     def content_hash(self) -> str:
         return content_hash(self.title + "\n" + self.text)
 
+    def missing_metadata(self) -> set[str]:
+        """What the article's file left out: ``"date"``, ``"title"`` (a title derived from the
+        lead counts as none) and ``"source"`` (the outlet)."""
+        missing = set()
+        if not self.date:
+            missing.add("date")
+        if not self.title.strip() or self.metadata.get("title_from") == "lead":
+            missing.add("title")
+        if not self.source:
+            missing.add("source")
+        return missing
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

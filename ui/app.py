@@ -258,7 +258,8 @@ def _archive_tab(
         with gr.Column(scale=2):
             ingest_status = gr.HTML("", elem_id="nqa-ingest-status", js_on_load=None)
             delete_status = gr.HTML("", elem_id="nqa-delete-status", js_on_load=None)
-    doc_search = gr.Textbox(label="搜尋", placeholder="標題、內文、來源或 id（繁簡皆可）", elem_id="nqa-doc-search")
+    doc_search = gr.Textbox(label="搜尋", placeholder="標題、內文、來源、id 或日期（2023-08）；「沒有日期」列出缺日期的（繁簡皆可）",
+                            elem_id="nqa-doc-search")
     table0, choices0 = document_table(live, "")
     doc_table = gr.Dataframe(
         value=table0,

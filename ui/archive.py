@@ -284,15 +284,37 @@ class DocumentRow:
     source_file: str
 
 
+#: Searches that list the articles whose file left something out (as ``newsqa docs list --missing``).
+MISSING_SEARCHES: dict[str, str] = {
+    "沒有日期": "date", "没有日期": "date", "沒有標題": "title", "没有标题": "title",
+    "沒有來源": "source", "没有来源": "source",
+}
+
+
+def missing_counts(index: Any) -> dict[str, int]:
+    """How many articles (not 相關焦點 items) lack a date, a title, an outlet."""
+    counts = {"date": 0, "title": 0, "source": 0}
+    for doc in (index.documents.values() if index is not None else ()):
+        if getattr(doc, "parent_id", None) is None:
+            for what in doc.missing_metadata():
+                counts[what] += 1
+    return counts
+
+
 def document_rows(index: Any, search: str = "") -> list[DocumentRow]:
-    """The index's documents, newest first, whose title, text, source or id contains
-    ``search`` (either script, case and width ignored)."""
+    """The index's documents, newest first, whose title, text, source, id or date contains
+    ``search`` (either script, case and width ignored: 「2023-08」 lists that month's); a
+    search of :data:`MISSING_SEARCHES` (「沒有日期」) lists the articles whose file left it out."""
     if index is None:
         return []
     docs = sorted(sorted(index.documents.values(), key=lambda d: d.doc_id), key=lambda d: d.date or "", reverse=True)
+    lacking = MISSING_SEARCHES.get((search or "").strip())
     rows = []
     for doc in docs:
-        if not matches(search, doc.title, doc.source, doc.doc_id, doc.text):
+        if lacking is not None:
+            if getattr(doc, "parent_id", None) is not None or lacking not in doc.missing_metadata():
+                continue
+        elif not matches(search, doc.title, doc.source, doc.doc_id, doc.text, doc.date):
             continue
         rows.append(
             DocumentRow(

@@ -31,6 +31,7 @@ from newsqa.ui.archive import (
     IngestWorker,
     UploadError,
     document_rows,
+    missing_counts,
     store_upload,
     uploaded_files_to_remove,
     upload_folders,
@@ -92,7 +93,16 @@ def render_index_info(live: LiveQA) -> str:
         where = escape(live.settings.index_path) if live.settings is not None else ""
         return f"還沒有索引（{where}）。上傳文章後會自動建立。"
     line = index_stats_line(live.qa)
-    return line or "索引資訊不可用。"
+    if not line:
+        return "索引資訊不可用。"
+    try:
+        counts = missing_counts(live.index)
+    except Exception:  # noqa: BLE001 - the header renders without the counts
+        log.debug("missing counts unavailable", exc_info=True)
+        return line
+    labels = {"date": ("日期", "沒有日期"), "title": ("標題", "沒有標題"), "source": ("來源", "沒有來源")}
+    lacking = [f"{counts[k]} 篇沒有{name}（搜尋「{word}」列出）" for k, (name, word) in labels.items() if counts[k]]
+    return line + ("  \n" + "；".join(lacking) if lacking else "")
 
 
 def document_table(live: LiveQA, search: str) -> tuple[list[list[Any]], list[tuple[str, str]]]:

@@ -13,6 +13,7 @@ from newsqa.ui.archive import (
     IngestWorker,
     UploadError,
     document_rows,
+    missing_counts,
     sanitize_filename,
     store_upload,
     uploaded_files_to_remove,
@@ -188,6 +189,15 @@ def test_document_rows_newest_first_and_search_in_either_script() -> None:
     assert [r.doc_id for r in document_rows(index, "自贸试验区")] == ["b.txt"]
     assert [r.doc_id for r in document_rows(index, "C.TXT")] == ["c.txt"]
     assert document_rows(None) == []
+    # a date or a month lists that day's or month's; 「沒有日期」 (either script) the undated articles
+    assert [r.doc_id for r in document_rows(index, "2023-09")] == ["b.txt"]
+    assert [r.doc_id for r in document_rows(index, "沒有日期")] == ["c.txt"]
+    assert [r.doc_id for r in document_rows(index, "没有日期")] == ["c.txt"]
+    assert missing_counts(index) == {"date": 1, "title": 0, "source": 0}
+    item = Document(doc_id="a.txt#related-1", title="", text="…", date=None, parent_id="a.txt")
+    index.documents[item.doc_id] = item  # a 相關焦點 item is not an article the file left short
+    assert missing_counts(index) == {"date": 1, "title": 0, "source": 0}
+    assert [r.doc_id for r in document_rows(index, "沒有標題")] == []
 
 
 def test_uploaded_files_to_remove_only_when_unused(tmp_path: Path) -> None:

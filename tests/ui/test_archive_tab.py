@@ -107,3 +107,13 @@ def test_picking_a_row_opens_the_article_and_adds_it_to_the_delete_list_once() -
     assert [row[-1] for row in handlers.on_search("新聞1").value["data"]] == ["d0001.txt"]
     # the search reads the text too, in either script
     assert [row[-1] for row in handlers.on_search("杜苏芮").value["data"]] == ["d0002.txt"]
+
+
+def test_the_header_counts_the_articles_left_without_a_date_or_outlet() -> None:
+    undated = Document("u.txt", "沒有日期的新聞", "…", None, None)
+    core = _Core([_doc(1), undated], {"documents": 2, "chunks": 2, "model": "e5"})
+    info = render_index_info(LiveQA(core))
+    assert info.startswith("索引：2 篇文章")
+    assert "1 篇沒有日期（搜尋「沒有日期」列出）；1 篇沒有來源（搜尋「沒有來源」列出）" in info
+    assert "標題" not in info  # every title is there
+    assert "沒有" not in render_index_info(LiveQA(_Core([_doc(1)], {"documents": 1})))
