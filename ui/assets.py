@@ -55,6 +55,7 @@ SOURCES_CSS = """
   box-decoration-break: clone; -webkit-box-decoration-break: clone; }
 .nqa-context > summary { cursor: pointer; font-size: .85em; color: var(--nqa-cite, #b4410b); margin-top: .3rem; }
 .nqa-ctx { color: var(--nqa-muted, #55555d); }
+.nqa-gap { color: var(--nqa-cite, #b4410b); font-size: .85em; margin: 0 .2em; }
 .nqa-latency { color: var(--nqa-muted, #55555d); font-size: .8em; }
 .nqa-timeline { list-style: none; margin: 0 0 .2rem; padding: 0 0 0 .7rem; border-left: 2px solid var(--color-accent); font-size: .88em; }
 .nqa-timeline li { display: flex; gap: .45rem; align-items: baseline; margin: .15rem 0; }

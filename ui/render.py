@@ -163,9 +163,14 @@ def paragraph_span(text: str, start: int, end: int, *, max_context: int = PARAGR
     return max(p0, start - max_context), min(p1, end + max_context)
 
 
+#: Stands for the cited passage in its paragraph's fold (the card already shows it).
+PASSAGE_GAP = '<span class="nqa-gap">〔引文〕</span>'
+
+
 def render_paragraph(citation: Citation | Mapping[str, Any], document: Document | None) -> str:
-    """The paragraph of ``document`` around the cited passage (escaped), the cited sentence
-    marked and the text outside the passage dimmed; "" when the passage is the whole
+    """What the paragraph of ``document`` says around the cited passage (escaped): the text
+    before and after it, the passage itself, which its card already shows, given as
+    〔引文〕 (a phone does not scroll through it twice); "" when the passage is the whole
     paragraph or the document no longer holds the passage."""
     c = _citation_dict(citation)
     if document is None:
@@ -179,8 +184,7 @@ def render_paragraph(citation: Citation | Mapping[str, Any], document: Document 
         return ""  # the passage is the whole paragraph: nothing to add
     before = ("…" if p0 > 0 and text[p0 - 1] != "\n" else "") + text[p0:start]
     after = text[end:p1] + ("…" if p1 < len(text) and text[p1] != "\n" else "")
-    passage = _highlighted(c["text"], c.get("highlight_start", 0), c.get("highlight_end", 0))
-    return f'<span class="nqa-ctx">{escape(before)}</span>{passage}<span class="nqa-ctx">{escape(after)}</span>'
+    return f'<span class="nqa-ctx">{escape(before)}</span>{PASSAGE_GAP}<span class="nqa-ctx">{escape(after)}</span>'
 
 
 def _citation_dict(citation: Citation | Mapping[str, Any]) -> dict[str, Any]:
@@ -197,7 +201,7 @@ def render_card(citation: Citation | Mapping[str, Any], *, turn: int | None = No
     card_id = f"nqa-src-{int(turn)}-{n}" if turn is not None else f"nqa-src-{n}"
     meta = " · ".join(escape(x) for x in (c.get("date"), c.get("source")) if x)
     context = (
-        f'<details class="nqa-context"><summary>段落</summary><p class="nqa-paragraph">{paragraph}</p></details>'
+        f'<details class="nqa-context"><summary>段落（引文前後）</summary><p class="nqa-paragraph">{paragraph}</p></details>'
         if paragraph
         else ""
     )

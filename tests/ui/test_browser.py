@@ -258,11 +258,11 @@ def test_chip_shows_the_source_with_its_paragraph(page: Page) -> None:
     expect(card.locator(".nqa-meta")).to_have_text("2022-04-23 · 聯合報")
     expect(card.locator(".nqa-passage mark")).to_contain_text("閱覽座位一千二百個")
     expect(paragraph).to_be_visible()
-    expect(paragraph.locator("mark")).to_contain_text("閱覽座位一千二百個")
+    # the fold holds what the paragraph says around the passage, not the passage again
     passage = card.locator(".nqa-passage").text_content()
     whole = paragraph.text_content()
-    assert passage in whole and len(whole) > len(passage), (passage, whole)
-    # the paragraph's text outside the passage is there, set off from it
+    expect(paragraph.locator(".nqa-gap")).to_have_text("〔引文〕")
+    assert passage not in whole and "閱覽座位一千二百個" not in whole, (passage, whole)
     context = "".join(paragraph.locator(".nqa-ctx").all_text_contents())
     assert context.strip() and context.strip() not in passage, context
     assert "市立圖書館新總館今天上午舉行啟用典禮" in whole  # the paragraph starts the article

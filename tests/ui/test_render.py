@@ -124,7 +124,9 @@ def test_paragraph_around_the_passage() -> None:
     assert paragraph_span(BODY, start, start + len(PASSAGE), max_context=3) == (start - 3, start + len(PASSAGE) + 3)
     citation = _QA().ask("q").citations[0]
     html_out = render_paragraph(citation, _QA().index.get_document("launch.txt"))
-    assert html_out.startswith('<span class="nqa-ctx">第二段開頭。</span><mark>')
+    # what is around the passage, the passage itself (on the card already) given as 〔引文〕
+    assert html_out.startswith('<span class="nqa-ctx">第二段開頭。</span><span class="nqa-gap">〔引文〕</span>')
+    assert PASSAGE not in html_out and "<mark>" not in html_out
     assert "&lt;b&gt;粗體&lt;/b&gt;" in html_out and "<b>" not in html_out
     # a passage that is its whole paragraph adds nothing: no paragraph block
     whole = Citation(n=1, doc_id="x", title="t", date=None, source=None, text="第三段。",
