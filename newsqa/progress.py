@@ -5,12 +5,17 @@ into it). Without one (a log file, CI, ``serve`` under a supervisor) a line with
 rate and time left is logged at least every ``every`` seconds while the work runs, from a
 timer thread, so a slow first batch is not a silent minute.
 
+The work running now can be read from another thread (``current()``): the chat UI's
+archive tab shows an upload's step, count and percentage from it.
+
 Example::
 
     with Progress(total=len(chunks), desc="embedding", unit="chunk") as progress:
         for batch in batches:
             ...
             progress.update(len(batch))
+
+    current()   # Step(desc='embedding', unit='chunk', done=96, total=1092) while it runs
 """
 
 from __future__ import annotations
@@ -20,8 +25,33 @@ import sys
 import threading
 import time
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 
 logger = logging.getLogger("newsqa.progress")
+
+_running: list[Progress] = []  # the Progress objects open now, oldest first
+_running_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What a running ``Progress`` has done: ``done`` of ``total`` ``unit``s of ``desc``."""
+
+    desc: str
+    unit: str
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0
+
+
+def current() -> Step | None:
+    """The newest work still running in this process, or None."""
+    with _running_lock:
+        progress = _running[-1] if _running else None
+    return Step(progress.desc, progress.unit, progress.done, progress.total) if progress is not None else None
 
 
 class Progress:
@@ -40,6 +70,8 @@ class Progress:
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         self._closed = False
+        with _running_lock:
+            _running.append(self)
         if (sys.stderr.isatty() if tty is None else tty) and total > 0:
             from tqdm import tqdm
             from tqdm.contrib.logging import logging_redirect_tqdm
@@ -73,6 +105,9 @@ class Progress:
             return
         self._closed = True
         self._stop.set()
+        with _running_lock:
+            if self in _running:
+                _running.remove(self)
         if self._bar is not None:
             self._bar.close()
             self._bar = None

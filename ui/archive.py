@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newsqa.progress import Step
+from newsqa.progress import current as current_step
 from newsqa.script import matches
 
 logger = logging.getLogger(__name__)
@@ -152,6 +154,7 @@ class IngestStatus:
     failed: list[tuple[str, str]] = field(default_factory=list)
     error: str = ""
     batches: int = 0  # batches finished so far (done or failed)
+    step: Step | None = None  # while running: the step under way (reading files, embedding passages)
 
     @property
     def running(self) -> bool:
@@ -208,6 +211,7 @@ class IngestWorker:
             state=s.state, files=list(s.files), queued=len(self._pending), started=s.started,
             finished=s.finished, summary=s.summary, added=s.added, updated=s.updated,
             unchanged=s.unchanged, failed=list(s.failed), error=s.error, batches=s.batches,
+            step=current_step() if s.state == "running" else None,
         )
 
     def wait(self, timeout: float | None = None) -> IngestStatus:

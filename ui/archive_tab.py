@@ -133,6 +133,10 @@ def render_article(doc: Any, passages: int) -> str:
     )
 
 
+#: The ingest steps a running upload shows (``newsqa.progress`` names them in English).
+STEP_WORDS: dict[str, tuple[str, str]] = {"reading": ("讀取", "個檔案"), "embedding": ("嵌入", "段")}
+
+
 def render_ingest_status(status: IngestStatus | None) -> str:
     """The upload/indexing progress line (HTML, escaped)."""
     if status is None or status.state == "idle":
@@ -141,10 +145,16 @@ def render_ingest_status(status: IngestStatus | None) -> str:
     shown = "、".join(escape(n) for n in names[:5]) + (f" 等 {len(names)} 個" if len(names) > 5 else "")
     if status.state == "running":
         queued = f"（另有 {status.queued} 個等待中）" if status.queued else ""
+        step = status.step
+        if step is not None and step.total:
+            what = STEP_WORDS.get(step.desc, (step.desc, step.unit))
+            bar = f'<progress aria-label="建立索引中" value="{step.done}" max="{step.total}"></progress> '
+            doing = f"{what[0]} {step.done}/{step.total} {what[1]}（{step.percent}%）；"
+        else:
+            bar, doing = '<progress aria-label="建立索引中"></progress> ', ""
         return (
-            '<div class="nqa-ingest nqa-ingest-running" role="status">'
-            '<progress aria-label="建立索引中"></progress> '
-            f"建立索引中：{shown}{queued}，已 {status.elapsed():.0f} 秒。問答照常可用。</div>"
+            f'<div class="nqa-ingest nqa-ingest-running" role="status">{bar}'
+            f"建立索引中：{shown}{queued}，{escape(doing)}已 {status.elapsed():.0f} 秒。問答照常可用。</div>"
         )
     if status.state == "failed":
         return f'<div class="nqa-ingest nqa-ingest-failed" role="status">索引失敗：{escape(status.error)}</div>'

@@ -228,3 +228,29 @@ def test_uploaded_files_to_remove_only_when_unused(tmp_path: Path) -> None:
     (stored / "new.txt").write_text("x", encoding="utf-8")
     index = _Index([_doc("uploads/new.txt", "五", "2020-01-05")])
     assert uploaded_files_to_remove(index, ["uploads/new.txt"], folders) == [(stored / "new.txt").resolve()]
+
+
+def test_a_running_upload_reports_the_step_under_way(tmp_path: Path) -> None:
+    """The worker's status carries the ingest's progress (``newsqa.progress.current``), so
+    the archive tab can show a percentage while the files are embedded."""
+    from types import SimpleNamespace
+
+    from newsqa.progress import Progress
+
+    halfway, release = threading.Event(), threading.Event()
+
+    def ingest(paths, settings):
+        with Progress(10, "embedding", "chunk", tty=False) as progress:
+            progress.update(4)
+            halfway.set()
+            release.wait(5)
+        return SimpleNamespace(summary=lambda: "", added=[], updated=[], unchanged=[], duplicates=[], failed=[])
+
+    worker = IngestWorker(None, ingest=ingest)
+    worker.submit([tmp_path / "a.txt"])
+    assert halfway.wait(5)
+    step = worker.status().step
+    assert (step.desc, step.done, step.total, step.percent) == ("embedding", 4, 10, 40)
+    release.set()
+    finished = worker.wait(5)
+    assert finished.state == "done" and finished.step is None  # done: no step

@@ -19,6 +19,7 @@ from newsqa.ui.archive_tab import (
     render_index_info,
     render_ingest_status,
 )
+from newsqa.progress import Step
 from newsqa.ui.live import LiveQA, QACore
 
 
@@ -64,6 +65,10 @@ def test_indexing_progress_lines() -> None:
     running = IngestStatus(state="running", files=[f"/up/{i}.txt" for i in range(7)], queued=2, started=1.0)
     line = render_ingest_status(running)
     assert "建立索引中：0.txt、1.txt、2.txt、3.txt、4.txt 等 7 個（另有 2 個等待中）" in line and "<progress" in line
+    assert 'value="' not in line  # no step known yet: an indeterminate bar
+    embedding = IngestStatus(state="running", files=["/up/a.txt"], started=1.0, step=Step("embedding", "chunk", 24, 96))
+    line = render_ingest_status(embedding)
+    assert '<progress aria-label="建立索引中" value="24" max="96">' in line and "嵌入 24/96 段（25%）" in line
     failed = render_ingest_status(IngestStatus(state="failed", error="<locked>", started=1.0, finished=2.0))
     assert "索引失敗：&lt;locked&gt;" in failed
     done = IngestStatus(state="done", files=["/up/a.txt"], added=1, failed=[("/up/b.txt", "empty")],
