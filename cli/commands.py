@@ -255,7 +255,6 @@ def _doc_summary(index, doc) -> dict:
 def cmd_docs(args: argparse.Namespace) -> int:
     from newsqa.index.access import delete_documents
     from newsqa.index.store import NewsIndexError
-    from newsqa.ingest.pipeline import missing_metadata
 
     settings = _settings(args)
     if args.action == "delete":
@@ -265,7 +264,7 @@ def cmd_docs(args: argparse.Namespace) -> int:
     index = _open_index(settings)
     if args.action == "list":
         def missing(d) -> bool:  # an article (not a 相關焦點 item) whose file gave no date / title / outlet
-            return args.missing is None or (d.parent_id is None and args.missing in missing_metadata(d))
+            return args.missing is None or args.missing in d.missing_metadata()
 
         rows = [
             _doc_summary(index, d)

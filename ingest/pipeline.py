@@ -34,11 +34,6 @@ from newsqa.types import Document
 logger = logging.getLogger(__name__)
 
 
-def missing_metadata(doc: Document) -> set[str]:
-    """What an article's file left out (``Document.missing_metadata``)."""
-    return doc.missing_metadata()
-
-
 @dataclass(slots=True)
 class IngestReport:
     """What one ingest run did."""
@@ -71,7 +66,7 @@ class IngestReport:
             if doc.parent_id is not None:
                 continue
             self.articles_read += 1
-            for what in missing_metadata(doc):
+            for what in doc.missing_metadata():
                 lists[what].append(doc.doc_id)
 
     def summary(self) -> str:

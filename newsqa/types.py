@@ -45,8 +45,11 @@ class Document:
 
     def missing_metadata(self) -> set[str]:
         """What the article's file left out: ``"date"``, ``"title"`` (a title derived from the
-        lead counts as none) and ``"source"`` (the outlet)."""
-        missing = set()
+        lead counts as none) and ``"source"`` (the outlet); nothing for a 相關焦點 item, which
+        is no file's article of its own."""
+        missing: set[str] = set()
+        if self.parent_id is not None:
+            return missing
         if not self.date:
             missing.add("date")
         if not self.title.strip() or self.metadata.get("title_from") == "lead":

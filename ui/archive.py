@@ -299,9 +299,8 @@ def missing_counts(index: Any) -> dict[str, int]:
     """How many articles (not 相關焦點 items) lack a date, a title, an outlet."""
     counts = {"date": 0, "title": 0, "source": 0}
     for doc in (index.documents.values() if index is not None else ()):
-        if getattr(doc, "parent_id", None) is None:
-            for what in doc.missing_metadata():
-                counts[what] += 1
+        for what in doc.missing_metadata():
+            counts[what] += 1
     return counts
 
 
@@ -316,7 +315,7 @@ def document_rows(index: Any, search: str = "") -> list[DocumentRow]:
     rows = []
     for doc in docs:
         if lacking is not None:
-            if getattr(doc, "parent_id", None) is not None or lacking not in doc.missing_metadata():
+            if lacking not in doc.missing_metadata():
                 continue
         elif not matches(search, doc.title, doc.source, doc.doc_id, doc.text, doc.date):
             continue
