@@ -137,7 +137,7 @@ class EventQuestion:
         two = _read_before(question, folded)
         if two is not None:
             return two
-        within = _WITHIN.search(folded) if _YES_NO.search(folded) and not _ASKS_A_WORD.search(folded) else None
+        within = _WITHIN.search(folded) if _asks_yes_or_no(folded) else None
         if within is not None and _is_period(within.group("period")):
             spans = [r for r in _event_spans(folded[: within.start()] + "是否") if 2 <= len(r) <= MAX_EVENTS]
             if spans:
@@ -161,7 +161,7 @@ class EventQuestion:
 def _read_before(question: str, folded: str) -> EventQuestion | None:
     """「A是否在B之前？」 and its kin: a ``before`` judgement on A and B (``direction``
     ``latest`` when it asks 之后/晚于); None when B is a time, not an event (「…在2020年之前…」)."""
-    if not _YES_NO.search(folded) or _ASKS_A_WORD.search(folded):
+    if not _asks_yes_or_no(folded):
         return None
     for pattern in _BEFORE:
         m = pattern.match(folded)
@@ -174,6 +174,11 @@ def _read_before(question: str, folded: str) -> EventQuestion | None:
         direction = "latest" if m.group("rel") in ("后", "晚", "晚于", "后于") else "earliest"
         return EventQuestion(question, "before", events, direction)
     return None
+
+
+def _asks_yes_or_no(folded: str) -> bool:
+    """A judgement is asked (是否, 吗), and no thing (「在哪一场战争之后？」)."""
+    return bool(_YES_NO.search(folded)) and not _ASKS_A_WORD.search(folded)
 
 
 def _is_period(text: str) -> bool:

@@ -107,8 +107,7 @@ def event_date(name: str, hit: RetrievedChunk, words: set[str] | None = None) ->
     best = sentences[ranked[0]]
     # Read over the whole passage: a year-less 「8月8日」 takes the year of a date before it.
     times = story_times(text, story_day)
-    stated = [t for t in times if best.start <= t.offset < best.end]
-    stated.sort(key=lambda t: t.grain == "year")  # a day or month before a year; stable otherwise
+    stated = _stated_in(times, best)
     if stated and stated[0].grain != "year":
         return DatedEvent(name, hit, stated[0], coverage, best.start, best.end)
     first = sentences[0]
@@ -128,10 +127,16 @@ def event_date(name: str, hit: RetrievedChunk, words: set[str] | None = None) ->
         if shares[i] == 0 or shares[i] < NEAR_BEST * shares[ranked[0]]:
             break
         near = sentences[i]
-        said = sorted((t for t in times if near.start <= t.offset < near.end), key=lambda t: t.grain == "year")
+        said = _stated_in(times, near)
         if said:
             return DatedEvent(name, hit, said[0], coverage, near.start, near.end)
     return DatedEvent(name, hit, None, coverage, best.start, best.end)
+
+
+def _stated_in(times: list[TimeSpan], sentence) -> list[TimeSpan]:
+    """The times stated in ``sentence`` (a span of the passage), a day or month before a
+    year, in order otherwise."""
+    return sorted((t for t in times if sentence.start <= t.offset < sentence.end), key=lambda t: t.grain == "year")
 
 
 def _as_stated(event: DatedEvent) -> DatedEvent:
@@ -219,7 +224,7 @@ class EventAnswerer:
         dated, lists, near = tried[max(range(len(tried)), key=preference)]
         if asked.kind == "same":
             dated = _same_period_reading(dated, near, asked.grain)
-        elif asked.kind == "within" and (period := asked_period(asked, as_of)) is not None:
+        elif asked.kind == "within" and (period := _asked_period(asked, as_of)) is not None:
             dated = [next((e for e in options if _inside(e.when, period)), chosen) for chosen, options in zip(dated, near)]
         return dated, lists
 
@@ -295,7 +300,7 @@ class EventAnswerer:
                 text += words["found"] + "，".join(f"{dated[i].name}{words['at']}{m}" for i, m in marks.items()) + "。"
             answer_text, abstained = text, True
         else:
-            answer_text, abstained = _compute(asked, dated, marks, words, asked_period(asked, as_of)), False
+            answer_text, abstained = _compute(asked, dated, marks, words, _asked_period(asked, as_of)), False
         return Answer(
             question=asked.question,
             answer=answer_text,
@@ -308,7 +313,7 @@ class EventAnswerer:
         )
 
 
-def asked_period(asked: EventQuestion, as_of: dt.date | None) -> TimeSpan | None:
+def _asked_period(asked: EventQuestion, as_of: dt.date | None) -> TimeSpan | None:
     """The period a ``within`` judgement asks about (「都是2019年发生的吗」), read against
     ``as_of`` (「都是去年…」); None for other kinds or when it cannot be read."""
     if asked.kind != "within":
@@ -329,7 +334,7 @@ def _judged(asked: EventQuestion, spans: list[TimeSpan], period: TimeSpan | None
             return None
         if all(_inside(s, period) for s in spans):
             return True
-        return False if any(s.end < period.start or s.start > period.end for s in spans) else None
+        return False if any(not s.overlaps(period) for s in spans) else None
     a, b = spans
     one_day = a.grain == b.grain == "day" and a.start == a.end and b.start == b.end
     if a.overlaps(b) and not one_day:

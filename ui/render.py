@@ -72,8 +72,13 @@ def _escape_lines(text: str) -> str:
     return "<br>".join(escape(line) for line in text.splitlines() or [""])
 
 
+def card_id(turn: int | None, n: int | str) -> str:
+    """The id of source card ``n`` of answer ``turn`` (what chips and the timeline link to)."""
+    return f"nqa-src-{int(turn)}-{int(n)}" if turn is not None else f"nqa-src-{int(n)}"
+
+
 def _chip(n: str, turn: int | None) -> str:
-    target = f"nqa-src-{int(turn)}-{int(n)}" if turn is not None else f"nqa-src-{int(n)}"
+    target = card_id(turn, n)
     return f'<a class="nqa-cite" href="#{target}" title="來源 {int(n)}">{int(n)}</a>'
 
 
@@ -198,7 +203,7 @@ def render_card(citation: Citation | Mapping[str, Any], *, turn: int | None = No
     marked and (when known) the surrounding paragraph, collapsed."""
     c = _citation_dict(citation)
     n = int(c["n"])
-    card_id = f"nqa-src-{int(turn)}-{n}" if turn is not None else f"nqa-src-{n}"
+    anchor = card_id(turn, n)
     meta = " · ".join(escape(x) for x in (c.get("date"), c.get("source")) if x)
     context = (
         f'<details class="nqa-context"><summary>段落（引文前後）</summary><p class="nqa-paragraph">{paragraph}</p></details>'
@@ -206,7 +211,7 @@ def render_card(citation: Citation | Mapping[str, Any], *, turn: int | None = No
         else ""
     )
     return (
-        f'<article class="nqa-source" id="{card_id}">'
+        f'<article class="nqa-source" id="{anchor}">'
         f'<header><span class="nqa-n">[{n}]</span>'
         f'<span class="nqa-title">{escape(c.get("title"))}</span>'
         f'<span class="nqa-meta">{meta}</span></header>'
@@ -246,7 +251,7 @@ def render_timeline(citations: Sequence[Citation | Mapping[str, Any]], *, turn: 
     items = []
     for key in sorted(dated):
         links = "".join(
-            f'<a class="nqa-tl-n" href="#{f"nqa-src-{int(turn)}-{n}" if turn is not None else f"nqa-src-{n}"}">[{n}]</a>'
+            f'<a class="nqa-tl-n" href="#{card_id(turn, n)}">[{n}]</a>'
             for n in dated[key]
         )
         items.append(f'<li><time datetime="{escape(key[0])}">{escape(key[0])}</time>{links}'
