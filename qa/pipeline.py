@@ -33,7 +33,7 @@ from pathlib import Path
 from newsqa.config import Settings
 from newsqa.index.access import delete_documents, open_index
 from newsqa.index.store import CURRENT_FILE, NewsIndex
-from newsqa.ingest.pipeline import IngestReport, ingest_paths
+from newsqa.ingest.pipeline import IngestReport, ingest_paths, rebuild_sources
 from newsqa.qa.answerer import ExtractiveAnswerer
 from newsqa.qa.bridge import (
     ANCHOR_DEPTH,
@@ -149,6 +149,14 @@ class NewsQA:
         """Index the article files ``paths`` into ``settings``' index (``newsqa ingest PATH…``);
         a running ``NewsQA`` switches to the new generation on its next question."""
         return ingest_paths(paths, settings)
+
+    @staticmethod
+    def reindex(settings: Settings) -> IngestReport:
+        """Read ``settings``' index's own sources again (the folders and files it was built
+        from and its uploads: ``newsqa ingest --sync`` over them): changed articles are
+        re-embedded, new ones added, those whose files are gone removed. Raises
+        ``NewsIndexError`` (saying what to do) when a source folder is gone."""
+        return ingest_paths(rebuild_sources(settings), settings, sync=True)
 
     @staticmethod
     def delete_documents(doc_ids: list[str], settings: Settings) -> list[str]:

@@ -75,3 +75,25 @@ def test_uploads_are_stored_with_the_index_and_kept_by_a_rebuild(mine):
     assert rebuild_sources(mine) == [(mine.index_path.parent / "my-news").resolve(), uploads]
     assert main(["ingest", "--rebuild", "-q", "--index", str(mine.index_path)]) == 0
     assert _doc_ids(mine) == ["pudong.txt", "uploads/suzhou.txt"]  # the same names: nothing doubled
+
+
+def test_reindex_reads_your_folder_again_and_keeps_the_uploads(mine, tmp_path):
+    """「重新索引」 (``NewsQA.reindex``): a file added to your folder comes in, a file removed
+    goes out, an upload stored with the index stays; a folder that is gone stops it, saying so."""
+    from newsqa.qa.pipeline import NewsQA
+
+    folder = tmp_path / "my-news"
+    mine.uploads_path.mkdir(parents=True)
+    (mine.uploads_path / "suzhou.txt").write_text(SUZHOU, encoding="utf-8")
+    ingest_paths([mine.uploads_path / "suzhou.txt"], mine)
+    (folder / "second.txt").write_text("浦東三十年\n\n2020-11-13 新華網\n\n浦東新區的生產總值三十年間增長了兩百倍。\n",
+                                       encoding="utf-8")
+    (folder / "pudong.txt").unlink()
+    report = NewsQA.reindex(mine)
+    assert report.ok and report.added == ["second.txt"] and report.removed == ["pudong.txt"]
+    assert _doc_ids(mine) == ["second.txt", "uploads/suzhou.txt"]
+    (folder / "second.txt").unlink()
+    folder.rmdir()
+    with pytest.raises(NewsIndexError, match="no longer exist"):
+        NewsQA.reindex(mine)
+    assert _doc_ids(mine) == ["second.txt", "uploads/suzhou.txt"]  # nothing lost
