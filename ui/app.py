@@ -67,29 +67,19 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from newsqa.ui.archive import UPLOAD_SUFFIXES, IngestWorker
-from newsqa.ui.archive_tab import (
-    EDITS_OFF_MESSAGE,
-    READER_HINT,
-    ArchiveHandlers,
-    document_table,
-    index_stats_line,
-    render_edits_off,
-    render_index_info,
-    render_startup_failures,
-)
-from newsqa.ui.assets import APP_CSS, CHIP_JS, SOURCES_CSS
+from newsqa.ui.archive import IngestWorker
+from newsqa.ui.archive_tab import EDITS_OFF_MESSAGE, ArchiveHandlers
+from newsqa.ui.assets import APP_CSS
 from newsqa.ui.chat import AskEndpoints, ChatHandlers
 from newsqa.ui.examples import example_questions
 from newsqa.ui.feedback import FeedbackLog
+from newsqa.ui.history import ChatHistory
+from newsqa.ui.layout import TITLE, Page, build_layout
 from newsqa.ui.live import EmptyIndexError, LiveQA, QACore, load_pipeline
-from newsqa.ui.render import NO_SOURCES
-from newsqa.ui.time_controls import TimeControls, build_time_controls
 
 if TYPE_CHECKING:  # pragma: no cover
     from newsqa.config import Settings
@@ -99,207 +89,15 @@ log = logging.getLogger(__name__)
 # Names other code imports from here (the rooms are their homes).
 __all__ = ["APP_CSS", "EDITS_OFF_MESSAGE", "EmptyIndexError", "LiveQA", "TITLE", "build_app", "serve"]
 
-TITLE = "newsqa"
-
 #: How many ``qa.ask`` calls (chat and API together) may run at once (``serve_concurrency``).
 DEFAULT_CONCURRENCY = 4
 
 #: The largest upload when there are no settings to say (bytes).
 DEFAULT_MAX_UPLOAD = 5_000_000
 
-SCRIPT_CHOICES = [("自動", "auto"), ("繁體", "hant"), ("简体", "hans")]
-
-
-# --------------------------------------------------------------------------- layout
-@dataclass
-class ChatTab:
-    """The chat tab's components that events read or write."""
-
-    empty_notice: gr.Column
-    go_archive: gr.Button
-    chatbot: gr.Chatbot
-    question_box: gr.Textbox
-    send: gr.Button
-    stop: gr.Button
-    time_controls: TimeControls
-    script_mode: gr.Radio
-    sources: gr.HTML
-
-
-@dataclass
-class ApiPanel:
-    """The 「JSON（/ask API）」 accordion: its inputs, buttons and output."""
-
-    question: gr.Textbox
-    as_of: gr.Textbox
-    since: gr.Textbox
-    until: gr.Textbox
-    send: gr.Button
-    plain: gr.Button  # the trigger of the one-input /ask API
-    as_of_only: gr.Button  # the trigger of /ask_as_of
-    output: gr.JSON
-
-
-@dataclass
-class ArchiveTab:
-    """The archive tab's components that events read or write."""
-
-    index_info: gr.Markdown
-    upload: gr.File
-    ingest_status: gr.HTML
-    delete_status: gr.HTML
-    doc_search: gr.Textbox
-    doc_table: gr.Dataframe
-    to_delete: gr.Dropdown
-    delete_btn: gr.Button
-    poll: gr.Timer
-    reader: gr.HTML
-
-
-def _empty_notice(empty: bool) -> tuple[gr.Column, gr.Button]:
-    """「索引裡還沒有文章」 with a button to the archive tab (shown while the index is empty)."""
-    with gr.Column(visible=empty, elem_id="nqa-empty-notice") as notice:
-        gr.Markdown(
-            "**索引裡還沒有文章。** 先到「文章庫」上傳新聞（.txt .md .html .json .jsonl），"
-            "建立索引後就能在這裡提問。",
-            elem_id="nqa-empty-text",
-        )
-        go_archive = gr.Button("前往文章庫上傳文章", variant="primary", elem_id="nqa-go-archive")
-    return notice, go_archive
-
-
-def _chat_tab(empty: bool, examples: Sequence[str]) -> ChatTab:
-    """The chat, the question box with 時間範圍 and 答案字體, and the sources panel."""
-    empty_notice, go_archive = _empty_notice(empty)
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=3, min_width=360):
-            chatbot = gr.Chatbot(
-                label="對話",
-                show_label=False,  # the floating label covered scrolled messages on a phone
-                height=520,
-                elem_id="nqa-chat",
-                examples=[{"text": q} for q in examples] or None,
-                placeholder=_placeholder(examples),
-                buttons=[],  # the answer's own 複製 button copies plain text, not the HTML
-                feedback_options=("Like", "Dislike"),
-                editable="user",  # edit a question and send it again (chatbot.edit)
-                latex_delimiters=[],
-                allow_tags=False,
-                sanitize_html=True,
-            )
-            with gr.Row():
-                question_box = gr.Textbox(
-                    show_label=False,
-                    placeholder="輸入問題，按 Enter 送出",
-                    scale=5,
-                    autofocus=True,
-                    elem_id="nqa-question",
-                )
-                send = gr.Button("送出", variant="primary", scale=1, min_width=80, elem_id="nqa-send")
-                stop = gr.Button("停止", variant="secondary", scale=1, min_width=64, elem_id="nqa-stop")
-            time_controls = build_time_controls()
-            script_mode = gr.Radio(
-                SCRIPT_CHOICES, value="auto", label="答案字體", elem_id="nqa-script",
-                info="自動：與問題相同；引用的原文不轉換",
-            )
-        with gr.Column(scale=2, min_width=320):
-            gr.Markdown("### 來源")
-            sources = gr.HTML(NO_SOURCES, css_template=SOURCES_CSS, js_on_load=CHIP_JS, elem_id="nqa-sources")
-    return ChatTab(empty_notice, go_archive, chatbot, question_box, send, stop, time_controls, script_mode, sources)
-
-
-def _api_panel(visible: bool) -> ApiPanel:
-    """The accordion that calls the ``/ask`` API from the page (shown with ``ui_debug``; the
-    API is served either way)."""
-    with gr.Accordion("JSON（/ask API）", open=False, visible=visible, elem_id="nqa-api"):
-        gr.Markdown(
-            "與 `newsqa ask --json` 相同的物件；程式呼叫："
-            '`Client(url).predict("問題", api_name="/ask")`，或指定日期：'
-            '`Client(url).predict("去年…？", "2024-11-12", api_name="/ask_as_of")`；'
-            '只看某段期間的文章（as_of, since, until，可留空）：'
-            '`Client(url).predict("問題", "", "2023-01-01", "2023-12-31", api_name="/ask_within")`'
-        )
-        with gr.Row():
-            question = gr.Textbox(show_label=False, placeholder="問題", scale=5, elem_id="nqa-api-question")
-            as_of = gr.Textbox(
-                value="", show_label=False, placeholder="as_of：YYYY-MM-DD（預設今天）", scale=2,
-                elem_id="nqa-api-as-of",
-            )
-            since = gr.Textbox(value="", show_label=False, placeholder="since：YYYY-MM-DD", scale=2,
-                               elem_id="nqa-api-since")
-            until = gr.Textbox(value="", show_label=False, placeholder="until：YYYY-MM-DD", scale=2,
-                               elem_id="nqa-api-until")
-            send = gr.Button("查詢 JSON", scale=1, min_width=80)
-            plain = gr.Button(visible=False)
-            as_of_only = gr.Button(visible=False)
-        output = gr.JSON(label="Answer", elem_id="nqa-api-output")
-    return ApiPanel(question, as_of, since, until, send, plain, as_of_only, output)
-
-
-def _archive_tab(
-    live: LiveQA, settings: Settings | None, *, editable: bool, max_upload: int,
-    startup_failures: Sequence[tuple[str, str]],
-) -> ArchiveTab:
-    """The index's header, the edits-off note, start-up failures, upload, search, table, delete."""
-    index_info = gr.Markdown(render_index_info(live), elem_id="nqa-index-info")
-    gr.HTML(render_edits_off(), visible=not editable, elem_id="nqa-edits-off")
-    failures_html = render_startup_failures(startup_failures, settings.corpus_path if settings else None)
-    gr.HTML(failures_html, visible=bool(failures_html), elem_id="nqa-startup-failures")
-    with gr.Row(equal_height=False):
-        upload = gr.File(
-            label=f"上傳文章（{' '.join(UPLOAD_SUFFIXES)}；每個最多 {max_upload / 1e6:.1f} MB）",
-            file_count="multiple",
-            file_types=list(UPLOAD_SUFFIXES),
-            type="filepath",
-            interactive=editable,
-            elem_id="nqa-upload",
-            scale=3,
-        )
-        with gr.Column(scale=2):
-            ingest_status = gr.HTML("", elem_id="nqa-ingest-status", js_on_load=None)
-            delete_status = gr.HTML("", elem_id="nqa-delete-status", js_on_load=None)
-    doc_search = gr.Textbox(label="搜尋", placeholder="標題、內文、來源、id 或日期（2023-08）；「沒有日期」列出缺日期的（繁簡皆可）",
-                            elem_id="nqa-doc-search")
-    table0, choices0 = document_table(live, "")
-    doc_table = gr.Dataframe(
-        value=table0,
-        headers=["標題", "日期", "來源", "段數", "id"],
-        datatype=["str", "str", "str", "number", "str"],
-        type="array",
-        interactive=False,
-        wrap=True,
-        max_height=420,
-        elem_id="nqa-docs",
-        label="文章（點一列閱讀，並加入刪除清單）",
-    )
-    reader = gr.HTML(READER_HINT, elem_id="nqa-reader", js_on_load=None)
-    with gr.Row():
-        to_delete = gr.Dropdown(
-            choices=choices0, value=[], multiselect=True, label="要刪除的文章",
-            interactive=editable, elem_id="nqa-delete-ids", scale=4,
-        )
-        delete_btn = gr.Button("刪除所選文章", variant="stop", interactive=editable, elem_id="nqa-delete", scale=1)
-    poll = gr.Timer(1.0, active=False)
-    return ArchiveTab(index_info, upload, ingest_status, delete_status, doc_search, doc_table, to_delete,
-                      delete_btn, poll, reader)
-
-
-@dataclass
-class Page:
-    """The whole page: its state, the header's stats line, the tabs and their components."""
-
-    demo: gr.Blocks
-    turns: gr.State
-    seen_batches: gr.State
-    stats: gr.Markdown
-    tabs: gr.Tabs
-    chat: ChatTab
-    api: ApiPanel
-    archive: ArchiveTab
-
 
 # --------------------------------------------------------------------------- events
-def _wire_chat(page: Page, handlers: ChatHandlers, limits: dict[str, Any]) -> None:
+def _wire_chat(page: Page, handlers: ChatHandlers, history: ChatHistory, limits: dict[str, Any]) -> None:
     """Send, stop, ask again (retry) and edit-and-resend, example questions, 👍/👎, clear, the
     script toggle and the button to the archive."""
     chat = page.chat
@@ -325,9 +123,7 @@ def _wire_chat(page: Page, handlers: ChatHandlers, limits: dict[str, Any]) -> No
     ]
     chat.stop.click(None, None, None, cancels=[asking, from_example, *again], queue=False)
     chat.chatbot.like(handlers.on_like, [page.turns], None, api_visibility="private", show_progress="hidden")
-    chat.chatbot.clear(
-        lambda: (NO_SOURCES, []), None, [chat.sources, page.turns], api_visibility="private", queue=False
-    )
+    _wire_history(page, history, [asking, from_example, *again])
     chat.script_mode.change(
         handlers.rerender, [page.turns, chat.script_mode], chat.chatbot, api_visibility="private", queue=False
     )
@@ -336,16 +132,32 @@ def _wire_chat(page: Page, handlers: ChatHandlers, limits: dict[str, Any]) -> No
     )
 
 
+def _wire_history(page: Page, history: ChatHistory, answering: list[Any]) -> None:
+    """Each answer saves the chat in this browser; 「新對話」, Gradio's 🗑 (a new chat as well),
+    picking an earlier chat, and 「清除紀錄」."""
+    chat, bar = page.chat, page.chat.history
+    private = {"api_visibility": "private", "queue": False}
+    for event in answering:
+        event.then(history.save, [bar.store, bar.chat_id, page.turns], [bar.store, bar.chat_id, bar.picker],
+                   show_progress="hidden", **private)
+    shown = [chat.chatbot, chat.sources, page.turns, bar.chat_id, bar.picker]
+    bar.new_chat.click(history.new_chat, [bar.store], shown, **private)
+    chat.chatbot.clear(history.new_chat, [bar.store], shown, **private)
+    bar.picker.input(history.open, [bar.store, bar.picker, chat.script_mode], shown, **private)
+    bar.clear.click(history.clear, None, [bar.store, bar.chat_id, bar.picker], **private)
+    page.demo.load(history.picker, [bar.store, bar.chat_id], bar.picker, **private)
+
+
 def _wire_archive(page: Page, handlers: ArchiveHandlers) -> None:
-    """Page load, upload, the indexing poll, search, picking a row and delete."""
+    """Page load, upload, re-index, the indexing poll, search and filters, picking a row and delete."""
     tab = page.archive
     limits = {"concurrency_limit": 1, "concurrency_id": "newsqa-archive"}
-    archive_outputs = [tab.doc_table, tab.to_delete, tab.index_info, page.chat.empty_notice, page.stats]
+    archive_outputs = [tab.doc_table, tab.to_delete, tab.index_info, page.chat.empty_notice, page.stats, tab.outlet]
     # Re-read on each page load (the index reloads live). Not `gr.Markdown(callable)`:
     # that registers a public `/lambda_N` API endpoint.
     page.demo.load(
         handlers.on_load,
-        [tab.doc_search],
+        tab.filters,
         [*archive_outputs, page.chat.chatbot, tab.ingest_status, tab.poll, page.seen_batches],
         api_visibility="private",
         queue=False,
@@ -354,23 +166,30 @@ def _wire_archive(page: Page, handlers: ArchiveHandlers) -> None:
         handlers.on_upload, [tab.upload], [tab.upload, tab.ingest_status, tab.poll], api_visibility="private",
         show_progress="minimal", **limits,
     )
+    tab.reindex_btn.click(
+        handlers.on_reindex, None, [tab.ingest_status, tab.poll], api_visibility="private", **limits,
+    )
     tab.poll.tick(
         handlers.on_tick,
-        [page.seen_batches, tab.doc_search],
+        [page.seen_batches, *tab.filters],
         [tab.ingest_status, tab.poll, *archive_outputs, page.seen_batches],
         api_visibility="private",
         show_progress="hidden",
         concurrency_limit=None,
     )
     gr.on(
-        [tab.doc_search.submit, tab.doc_search.change], handlers.on_search, [tab.doc_search], tab.doc_table,
-        api_visibility="private", queue=False, show_progress="hidden",
+        [tab.doc_search.submit, tab.doc_search.change, tab.outlet.input, tab.since.submit, tab.since.blur,
+         tab.until.submit, tab.until.blur],
+        handlers.on_search, tab.filters, tab.doc_table, api_visibility="private", show_progress="hidden",
+        # One at a time, in order, the last one always: a blur and an Enter a moment apart
+        # must not leave the table of the older filters.
+        concurrency_limit=1, concurrency_id="newsqa-archive-search", trigger_mode="always_last",
     )
     tab.doc_table.select(
         handlers.on_pick, [tab.to_delete], [tab.to_delete, tab.reader], api_visibility="private", queue=False
     )
     tab.delete_btn.click(
-        handlers.on_delete, [tab.to_delete, tab.doc_search], [tab.delete_status, *archive_outputs],
+        handlers.on_delete, [tab.to_delete, *tab.filters], [tab.delete_status, *archive_outputs],
         api_visibility="private", **limits,
     )
 
@@ -409,32 +228,6 @@ def _wire_api(page: Page, endpoints: AskEndpoints, limits: dict[str, Any]) -> No
 
 
 # --------------------------------------------------------------------------- app
-def _placeholder(examples: list[str]) -> str:
-    """The empty chat's hint: an example this archive can answer (its own), never the sample's."""
-    if not examples:
-        return "問一個關於新聞的問題；追問可以直接接著問"
-    return f"問一個關於新聞的問題，例如「{examples[0]}」；追問可以直接接著問"
-
-
-def _layout(
-    demo: gr.Blocks, live: LiveQA, settings: Settings | None, *, examples: Sequence[str], editable: bool, max_upload: int,
-    startup_failures: Sequence[tuple[str, str]],
-) -> Page:
-    """The page's components, in the order Gradio numbers them (inside ``with demo:``)."""
-    turns = gr.State([])
-    seen_batches = gr.State(0)
-    gr.Markdown(f"# {TITLE}\n新聞問答：答案附 [n] 引用，點 [n] 看來源段落；「文章庫」可上傳與管理文章。")
-    stats = gr.Markdown(index_stats_line(live.qa), elem_id="nqa-stats")
-    with gr.Tabs(selected="chat", elem_id="nqa-tabs") as tabs:
-        with gr.Tab("問答", id="chat", elem_id="nqa-tab-chat"):
-            chat = _chat_tab(live.empty(), examples)
-            api = _api_panel(visible=bool(settings is not None and settings.ui_debug))
-        with gr.Tab("文章庫", id="archive", elem_id="nqa-tab-archive"):
-            archive = _archive_tab(live, settings, editable=editable, max_upload=max_upload,
-                                   startup_failures=startup_failures)
-    return Page(demo, turns, seen_batches, stats, tabs, chat, api, archive)
-
-
 def build_app(
     qa: QACore | LiveQA | None,
     *,
@@ -472,9 +265,10 @@ def build_app(
                               examples=examples)
     limits = {"concurrency_limit": concurrency_limit, "concurrency_id": "newsqa-ask"}
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        page = _layout(demo, live, settings, examples=example_questions(live.qa, examples), editable=editable,
+        page = build_layout(demo, live, settings, examples=example_questions(live.qa, examples), editable=editable,
                        max_upload=max_upload, startup_failures=startup_failures)
-        _wire_chat(page, ChatHandlers(live, feedback, debug=bool(settings is not None and settings.ui_debug)), limits)
+        debug = bool(settings is not None and settings.ui_debug)
+        _wire_chat(page, ChatHandlers(live, feedback, debug=debug), ChatHistory(show_latency=debug), limits)
         _wire_archive(page, archive)
         _wire_api(page, AskEndpoints(live), limits)
     demo.newsqa_worker = worker  # type: ignore[attr-defined] - for tests and scripts

@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import datetime as dt
 import filecmp
 import logging
 import os
@@ -29,6 +30,7 @@ import tempfile
 import threading
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,6 +157,8 @@ class IngestStatus:
     error: str = ""
     batches: int = 0  # batches finished so far (done or failed)
     step: Step | None = None  # while running: the step under way (reading files, embedding passages)
+    reindex: bool = False  # the batch re-reads the index's own sources (「重新索引」)
+    removed: int = 0  # articles a re-index removed (their files are gone)
 
     @property
     def running(self) -> bool:
@@ -171,7 +175,9 @@ class IngestWorker:
     """Indexes submitted files in one background thread, batch after batch.
 
     ``ingest`` is ``NewsQA.add_files`` (``newsqa ingest PATH…``; replaceable in tests);
-    ``on_done`` runs after each batch (the UI refreshes its pipeline there).
+    ``reindex`` is ``NewsQA.reindex`` (「重新索引」: the index's own folders and uploads read
+    again, changed files re-embedded, gone ones removed); ``on_done`` runs after each batch
+    (the UI refreshes its pipeline there).
     """
 
     def __init__(
@@ -179,13 +185,16 @@ class IngestWorker:
         settings: Any,
         *,
         ingest: Callable[..., Any] | None = None,
+        reindex: Callable[..., Any] | None = None,
         on_done: Callable[[], None] | None = None,
     ):
         self.settings = settings
         self._ingest = ingest
+        self._reindex = reindex
         self._on_done = on_done
         self._lock = threading.Lock()
         self._pending: list[Path] = []
+        self._reindex_pending = False
         self._thread: threading.Thread | None = None
         self._status = IngestStatus()
 
@@ -201,6 +210,15 @@ class IngestWorker:
                 self._start_batch()
             return self.status_locked()
 
+    def submit_reindex(self) -> IngestStatus:
+        """Queue a re-index of the index's own sources (started at once when idle). Files
+        uploaded meanwhile are part of it (they are stored in the uploads folder it reads)."""
+        with self._lock:
+            self._reindex_pending = True
+            if self._thread is None or not self._thread.is_alive():
+                self._start_batch()
+            return self.status_locked()
+
     def status(self) -> IngestStatus:
         with self._lock:
             return self.status_locked()
@@ -211,7 +229,7 @@ class IngestWorker:
             state=s.state, files=list(s.files), queued=len(self._pending), started=s.started,
             finished=s.finished, summary=s.summary, added=s.added, updated=s.updated,
             unchanged=s.unchanged, failed=list(s.failed), error=s.error, batches=s.batches,
-            step=current_step() if s.state == "running" else None,
+            step=current_step() if s.state == "running" else None, reindex=s.reindex, removed=s.removed,
         )
 
     def wait(self, timeout: float | None = None) -> IngestStatus:
@@ -227,36 +245,57 @@ class IngestWorker:
                 return self.status()
             thread.join(timeout=0.1 if remaining is None else min(remaining, 0.1))
 
-    def _start_batch(self) -> None:  # with self._lock held
+    def _take_batch(self) -> tuple[list[Path], bool]:  # with self._lock held
+        """The next batch: (files, whether it is a re-index), and a running status for it."""
         batch, self._pending = self._pending, []
+        reindex, self._reindex_pending = self._reindex_pending, False
         self._status = IngestStatus(
-            state="running", files=[str(p) for p in batch], started=time.monotonic(), batches=self._status.batches
+            state="running", files=[] if reindex else [str(p) for p in batch], started=time.monotonic(),
+            batches=self._status.batches, reindex=reindex,
         )
-        self._thread = threading.Thread(target=self._run, args=(batch,), name="newsqa-upload-ingest", daemon=True)
+        return batch, reindex
+
+    def _start_batch(self) -> None:  # with self._lock held
+        batch, reindex = self._take_batch()
+        self._thread = threading.Thread(
+            target=self._run, args=(batch, reindex), name="newsqa-upload-ingest", daemon=True
+        )
         self._thread.start()
 
-    def _run(self, batch: list[Path]) -> None:
-        while True:
-            result: dict[str, Any] = {}
-            try:
-                ingest = self._ingest
-                if ingest is None:
+    def _index(self, batch: list[Path], reindex: bool) -> dict[str, Any]:
+        """Run one batch; its outcome as fields of the status."""
+        try:
+            if reindex:
+                run = self._reindex
+                if run is None:
                     from newsqa.qa.pipeline import NewsQA
 
-                    ingest = NewsQA.add_files
-                report = ingest(batch, self.settings)
-                result = {
-                    "state": "done",
-                    "summary": report.summary(),
-                    "added": len(report.added),
-                    "updated": len(report.updated),
-                    "unchanged": len(report.unchanged) + len(report.duplicates),
-                    "failed": list(report.failed),
-                }
-                logger.info("uploaded articles indexed: %s", report.summary())
-            except Exception as exc:  # noqa: BLE001 - reported to the page, the server goes on
-                logger.exception("indexing uploaded articles failed")
-                result = {"state": "failed", "error": str(exc) or type(exc).__name__}
+                    run = NewsQA.reindex
+                report = run(self.settings)
+            else:
+                run = self._ingest
+                if run is None:
+                    from newsqa.qa.pipeline import NewsQA
+
+                    run = NewsQA.add_files
+                report = run(batch, self.settings)
+        except Exception as exc:  # noqa: BLE001 - reported to the page, the server goes on
+            logger.exception("indexing %s failed", "the archive's sources" if reindex else "uploaded articles")
+            return {"state": "failed", "error": str(exc) or type(exc).__name__}
+        logger.info("%s: %s", "re-indexed" if reindex else "uploaded articles indexed", report.summary())
+        return {
+            "state": "done",
+            "summary": report.summary(),
+            "added": len(report.added),
+            "updated": len(report.updated),
+            "unchanged": len(report.unchanged) + len(report.duplicates),
+            "removed": len(getattr(report, "removed", None) or []),
+            "failed": list(report.failed),
+        }
+
+    def _run(self, batch: list[Path], reindex: bool) -> None:
+        while True:
+            result = self._index(batch, reindex)
             if self._on_done is not None:
                 try:
                     self._on_done()
@@ -267,14 +306,10 @@ class IngestWorker:
                     setattr(self._status, key, value)
                 self._status.finished = time.monotonic()
                 self._status.batches += 1
-                if not self._pending:
+                if not (self._pending or self._reindex_pending):
                     self._thread = None
                     return
-                batch, self._pending = self._pending, []
-                self._status = IngestStatus(
-                    state="running", files=[str(p) for p in batch], started=time.monotonic(),
-                    batches=self._status.batches,
-                )
+                batch, reindex = self._take_batch()
 
 
 # --------------------------------------------------------------------------- documents
@@ -304,20 +339,55 @@ def missing_counts(index: Any) -> dict[str, int]:
     return counts
 
 
-def document_rows(index: Any, search: str = "") -> list[DocumentRow]:
-    """The index's documents, newest first, whose title, text, source, id or date contains
-    ``search`` (either script, case and width ignored: 「2023-08」 lists that month's); a
-    search of :data:`MISSING_SEARCHES` (「沒有日期」) lists the articles whose file left it out."""
+@dataclass(frozen=True)
+class ArchiveQuery:
+    """What the archive table lists: ``search`` (title, text, outlet, id or date, either
+    script; or a :data:`MISSING_SEARCHES` word), one ``outlet`` ("" for all), and the
+    articles dated ``since``…``until`` (both included; an undated article is left out
+    while either is set)."""
+
+    search: str = ""
+    outlet: str = ""
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    @property
+    def narrows(self) -> bool:
+        """Whether any filter is set (else every document is listed)."""
+        return bool(self.search.strip() or self.outlet or self.since or self.until)
+
+    def admits(self, doc: Any) -> bool:
+        """Whether the document ``doc`` is listed."""
+        if self.outlet and (doc.source or "") != self.outlet:
+            return False
+        if self.since or self.until:
+            day = (doc.date or "")[:10]
+            if len(day) < 10:
+                return False
+            if (self.since and day < self.since.isoformat()) or (self.until and day > self.until.isoformat()):
+                return False
+        lacking = MISSING_SEARCHES.get((self.search or "").strip())
+        if lacking is not None:
+            return lacking in doc.missing_metadata()
+        return matches(self.search, doc.title, doc.source, doc.doc_id, doc.text, doc.date)
+
+
+def outlet_counts(index: Any) -> list[tuple[str, int]]:
+    """The outlets of the index's articles with how many each, most first (then by name)."""
+    counts = Counter(doc.source for doc in (index.documents.values() if index is not None else ()) if doc.source)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def document_rows(index: Any, query: ArchiveQuery | str = "") -> list[DocumentRow]:
+    """The index's documents that ``query`` admits (a string: a plain search), newest first:
+    「2023-08」 lists that month's; 「沒有日期」 the articles whose file left the date out."""
     if index is None:
         return []
+    query = query if isinstance(query, ArchiveQuery) else ArchiveQuery(search=query or "")
     docs = sorted(sorted(index.documents.values(), key=lambda d: d.doc_id), key=lambda d: d.date or "", reverse=True)
-    lacking = MISSING_SEARCHES.get((search or "").strip())
     rows = []
     for doc in docs:
-        if lacking is not None:
-            if lacking not in doc.missing_metadata():
-                continue
-        elif not matches(search, doc.title, doc.source, doc.doc_id, doc.text, doc.date):
+        if not query.admits(doc):
             continue
         rows.append(
             DocumentRow(

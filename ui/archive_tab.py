@@ -30,8 +30,10 @@ from newsqa.ui.archive import (
     IngestStatus,
     IngestWorker,
     UploadError,
+    ArchiveQuery,
     document_rows,
     missing_counts,
+    outlet_counts,
     store_upload,
     uploaded_files_to_remove,
     upload_folders,
@@ -40,11 +42,18 @@ from newsqa.ui.archive import (
 from newsqa.ui.examples import example_questions
 from newsqa.ui.live import DocumentIndex, LiveQA, QACore
 from newsqa.ui.render import escape
+from newsqa.ui.time_controls import TimeFilter, TimeFilterError
 
 log = logging.getLogger(__name__)
 
 #: Rows shown in the archive table (the search narrows them).
 MAX_TABLE_ROWS = 500
+
+#: The 來源 filter's choice that lists every outlet.
+ALL_OUTLETS = "全部來源"
+
+#: How many components :meth:`ArchiveHandlers.archive_outputs` updates.
+ARCHIVE_OUTPUTS = 6
 
 #: Start-up read failures listed on the archive tab (the rest: in the server log).
 MAX_FAILURES_SHOWN = 20
@@ -105,17 +114,39 @@ def render_index_info(live: LiveQA) -> str:
     return line + ("  \n" + "；".join(lacking) if lacking else "")
 
 
-def document_table(live: LiveQA, search: str) -> tuple[list[list[Any]], list[tuple[str, str]]]:
-    """The table's rows matching ``search`` and the delete list's choices (every document)."""
+def document_table(live: LiveQA, query: ArchiveQuery | str) -> tuple[list[list[Any]], list[tuple[str, str]]]:
+    """The table's rows ``query`` admits and the delete list's choices (every document)."""
+    query = query if isinstance(query, ArchiveQuery) else ArchiveQuery(search=query or "")
     try:
-        rows = document_rows(live.index, search or "")
-        everything = document_rows(live.index) if search else rows
+        rows = document_rows(live.index, query)
+        everything = document_rows(live.index) if query.narrows else rows
     except Exception:  # noqa: BLE001
         log.exception("listing documents failed")
         return [], []
     table = [[r.title, r.date, r.source, r.chunks, r.doc_id] for r in rows[:MAX_TABLE_ROWS]]
     choices = [(f"{r.title} ({r.doc_id})", r.doc_id) for r in everything]
     return table, choices
+
+
+def outlet_choices(live: LiveQA) -> list[tuple[str, str]]:
+    """The 來源 filter's choices: every outlet with its article count, most first."""
+    try:
+        counts = outlet_counts(live.index)
+    except Exception:  # noqa: BLE001
+        log.exception("counting outlets failed")
+        counts = []
+    return [(ALL_OUTLETS, "")] + [(f"{name}（{n}）", name) for name, n in counts]
+
+
+def archive_query(search: str | None, outlet: str | None = "", since: str | None = "",
+                  until: str | None = "") -> ArchiveQuery:
+    """The archive filters' texts as a query; a bad date is a warning toast and is not applied."""
+    try:
+        when = TimeFilter.parse(since, until)
+    except TimeFilterError as exc:
+        gr.Warning(html.escape(exc.message("hant", where="archive")), title="日期有誤")
+        when = TimeFilter()
+    return ArchiveQuery(search=search or "", outlet=outlet or "", since=when.since, until=when.until)
 
 
 READER_HINT = '<p class="nqa-reader-hint">點表格裡的一列，這裡顯示那篇文章的全文。</p>'
@@ -143,6 +174,8 @@ def render_ingest_status(status: IngestStatus | None) -> str:
         return ""
     names = [Path(f).name for f in status.files]
     shown = "、".join(escape(n) for n in names[:5]) + (f" 等 {len(names)} 個" if len(names) > 5 else "")
+    if status.reindex:
+        shown = "這個索引的來源資料夾與上傳檔"
     if status.state == "running":
         queued = f"（另有 {status.queued} 個等待中）" if status.queued else ""
         step = status.step
@@ -154,7 +187,8 @@ def render_ingest_status(status: IngestStatus | None) -> str:
             bar, doing = '<progress aria-label="建立索引中"></progress> ', ""
         return (
             f'<div class="nqa-ingest nqa-ingest-running" role="status">{bar}'
-            f"建立索引中：{shown}{queued}，{escape(doing)}已 {status.elapsed():.0f} 秒。問答照常可用。</div>"
+            f"{'重新索引' if status.reindex else '建立索引'}中：{shown}{queued}，{escape(doing)}"
+            f"已 {status.elapsed():.0f} 秒。問答照常可用。</div>"
         )
     if status.state == "failed":
         return f'<div class="nqa-ingest nqa-ingest-failed" role="status">索引失敗：{escape(status.error)}</div>'
@@ -162,7 +196,8 @@ def render_ingest_status(status: IngestStatus | None) -> str:
     failed = f"<ul>{failed}</ul>" if failed else ""
     return (
         '<div class="nqa-ingest nqa-ingest-done" role="status">'
-        f"已加入索引：{status.added} 篇新文章、{status.updated} 篇更新、{status.unchanged} 篇未變"
+        f"{'重新索引完成' if status.reindex else '已加入索引'}：{status.added} 篇新文章、{status.updated} 篇更新、"
+        f"{status.unchanged} 篇未變{f'、{status.removed} 篇已移除（檔案不在了）' if status.removed else ''}"
         f"（{shown}，{status.elapsed():.0f} 秒）。{failed}</div>"
     )
 
@@ -225,26 +260,30 @@ class ArchiveHandlers:
         log.warning("refused an archive %s from %s: edits are off and the caller is not logged in", action, client)
         raise gr.Error(html.escape(EDITS_OFF_MESSAGE), title="無法修改", print_exception=False)
 
-    def archive_outputs(self, search: str) -> tuple[Any, ...]:
-        """The table, the delete list, the header, the empty-index notice and the stats line."""
-        table, choices = document_table(self.live, search)
+    def archive_outputs(self, query: ArchiveQuery) -> tuple[Any, ...]:
+        """The table, the delete list, the header, the empty-index notice, the stats line and
+        the 來源 filter's choices (:data:`ARCHIVE_OUTPUTS` of them)."""
+        table, choices = document_table(self.live, query)
+        outlets = outlet_choices(self.live)
+        known = {name for _, name in outlets}
         return (
             gr.Dataframe(value=table),
             gr.Dropdown(choices=choices, value=[]),
             render_index_info(self.live),
             gr.Column(visible=self.live.empty()),
             index_stats_line(self.live.qa),
+            gr.Dropdown(choices=outlets, value=query.outlet if query.outlet in known else ""),
         )
 
     def _status(self) -> IngestStatus | None:
         return self.worker.status() if self.worker is not None else None
 
-    def on_load(self, search: str) -> tuple[Any, ...]:
+    def on_load(self, search: str, outlet: str, since: str, until: str) -> tuple[Any, ...]:
         """The page as of now (the index reloads live): archive, examples, indexing progress."""
         status = self._status()
         running = bool(status and status.running)
         return (
-            *self.archive_outputs(search),
+            *self.archive_outputs(archive_query(search, outlet, since, until)),
             gr.Chatbot(examples=[{"text": q} for q in example_questions(self.live.qa, self.examples)] or None),
             render_ingest_status(status) if running else "",
             gr.Timer(active=running),
@@ -273,22 +312,34 @@ class ArchiveHandlers:
         status = self.worker.submit(stored)
         return None, render_ingest_status(status), gr.Timer(active=True)
 
-    def on_tick(self, seen: int, search: str) -> tuple[Any, ...]:
+    def on_tick(self, seen: int, search: str, outlet: str, since: str, until: str) -> tuple[Any, ...]:
         """Indexing progress; the archive again once a batch is done."""
         status = self._status()
+        unchanged = [gr.skip()] * ARCHIVE_OUTPUTS
         if status is None:
-            return ("", gr.Timer(active=False), *[gr.skip()] * 5, seen)
+            return ("", gr.Timer(active=False), *unchanged, seen)
         if status.running:
-            return (render_ingest_status(status), gr.skip(), *[gr.skip()] * 5, seen)
+            return (render_ingest_status(status), gr.skip(), *unchanged, seen)
         if status.batches > (seen or 0):
             self.live.refresh()
-            return (render_ingest_status(status), gr.Timer(active=False), *self.archive_outputs(search), status.batches)
-        return (render_ingest_status(status), gr.Timer(active=False), *[gr.skip()] * 5, seen)
+            query = archive_query(search, outlet, since, until)
+            return (render_ingest_status(status), gr.Timer(active=False), *self.archive_outputs(query), status.batches)
+        return (render_ingest_status(status), gr.Timer(active=False), *unchanged, seen)
 
-    def on_search(self, search: str) -> Any:
-        """The table narrowed to ``search``."""
-        table, _ = document_table(self.live, search)
+    def on_search(self, search: str, outlet: str = "", since: str = "", until: str = "") -> Any:
+        """The table narrowed to the search, the outlet and the date range."""
+        table, _ = document_table(self.live, archive_query(search, outlet, since, until))
         return gr.Dataframe(value=table)
+
+    def on_reindex(self, request: gr.Request) -> tuple[Any, ...]:
+        """「重新索引」: read the index's own folders and uploads again in the background
+        (changed articles re-embedded, new ones added, those whose files are gone removed)."""
+        self.check_edit(request, "re-index")
+        if self.worker is None or self.settings is None:
+            gr.Warning("這個頁面沒有設定檔，無法重新索引", title="重新索引")
+            return gr.skip(), gr.skip()
+        status = self.worker.submit_reindex()
+        return render_ingest_status(status), gr.Timer(active=True)
 
     def on_pick(self, selected: list[str] | None, evt: gr.SelectData) -> tuple[Any, str]:
         """A clicked row's document opened in the reader and added to the delete list."""
@@ -303,7 +354,9 @@ class ArchiveHandlers:
         reader = render_article(doc, passages) if doc is not None else READER_HINT
         return gr.Dropdown(value=chosen), reader
 
-    def on_delete(self, ids: list[str] | None, search: str, request: gr.Request) -> tuple[Any, ...]:
+    def on_delete(
+        self, ids: list[str] | None, search: str, outlet: str, since: str, until: str, request: gr.Request
+    ) -> tuple[Any, ...]:
         """Delete the chosen documents (and the uploads no document uses any more)."""
         from newsqa.index.store import NewsIndexError
         from newsqa.qa.pipeline import NewsQA
@@ -312,20 +365,20 @@ class ArchiveHandlers:
         ids = [i for i in (ids or []) if i]
         if not ids:
             gr.Warning("請先選擇要刪除的文章（點表格的列或在清單中選）", title="刪除")
-            return ("", *[gr.skip()] * 5)
+            return ("", *[gr.skip()] * ARCHIVE_OUTPUTS)
         if self.settings is None:
             gr.Warning("這個頁面沒有設定檔，無法刪除", title="刪除")
-            return ("", *[gr.skip()] * 5)
+            return ("", *[gr.skip()] * ARCHIVE_OUTPUTS)
         before = self.live.index
         try:
             removed = NewsQA.delete_documents(ids, self.settings)
         except NewsIndexError as exc:
             gr.Warning(html.escape(str(exc)), title="無法刪除")
-            return ("", *[gr.skip()] * 5)
+            return ("", *[gr.skip()] * ARCHIVE_OUTPUTS)
         self._remove_uploads(before, removed)
         self.live.refresh()
         message = f'<div class="nqa-deleted" role="status">已刪除 {len(removed)} 篇：{escape("、".join(removed))}</div>'
-        return (message, *self.archive_outputs(search))
+        return (message, *self.archive_outputs(archive_query(search, outlet, since, until)))
 
     def _remove_uploads(self, before: DocumentIndex | None, removed: list[str]) -> None:
         """Delete the stored uploads that only ``removed`` documents used."""

@@ -1,4 +1,5 @@
-"""The page's CSS and JavaScript: the chat's citation chips, the sources panel, the 複製 button.
+"""The page's CSS and JavaScript: the chat's citation chips, the sources panel (a drawer on a
+phone), the 複製 button.
 
 ``APP_CSS`` goes to ``launch(css=...)`` (:func:`newsqa.ui.app.serve` passes it);
 ``SOURCES_CSS`` is scoped to the sources panel (its ``css_template``) and ``CHIP_JS`` runs
@@ -34,7 +35,41 @@ a.nqa-cite:hover, a.nqa-cite:focus-visible { background: var(--color-accent); co
 .nqa-reader { max-width: 48rem; line-height: 1.8; overflow-wrap: anywhere; }
 .nqa-reader h3 { margin: .25rem 0; }
 .nqa-reader-meta, .nqa-reader-hint { color: var(--body-text-color); font-size: .88em; }
+#nqa-history-row { align-items: center; gap: .5rem; }
+#nqa-sources-head { align-items: center; }
+#nqa-sources-open, #nqa-sources-close { display: none; }
+/* A phone: the question box keeps 送出 and 停止 on its line, and the sources are a drawer that
+   slides up over the chat (an [n] chip or 「來源」 opens it at its card; 「關閉」 or Esc closes it). */
+@media (max-width: 767px) {
+  #nqa-ask-row { flex-wrap: nowrap !important; gap: .4rem; }
+  #nqa-ask-row > * { min-width: 0 !important; }
+  #nqa-question { flex: 1 1 auto !important; }
+  #nqa-send, #nqa-stop { flex: 0 0 auto !important; padding-left: .7rem; padding-right: .7rem; }
+  #nqa-sources-col {
+    position: fixed !important; left: 0; right: 0; bottom: 0; z-index: 1000; margin: 0 !important;
+    min-width: 0 !important; width: 100% !important; max-height: 72vh; overflow-y: auto; overscroll-behavior: contain;
+    flex-wrap: nowrap !important;  /* a column taller than the drawer would wrap into a second one off screen */
+    background: var(--background-fill-primary); border-radius: 1rem 1rem 0 0; padding: .5rem 1rem 1.5rem;
+    box-shadow: 0 -6px 24px rgba(0, 0, 0, .28); transform: translateY(105%); visibility: hidden;
+    transition: transform .25s ease, visibility 0s linear .25s;
+  }
+  #nqa-tab-chat.nqa-drawer-open #nqa-sources-col { transform: none; visibility: visible; transition: transform .25s ease; }
+  #nqa-sources-col > * { flex: none !important; }
+  #nqa-sources-head { position: sticky; top: -.5rem; z-index: 1; background: var(--background-fill-primary); flex-wrap: nowrap !important; }
+  #nqa-sources-close { display: inline-flex; flex: 0 0 auto !important; }
+  #nqa-sources-open {
+    display: inline-flex; position: fixed; right: 1rem; bottom: 1rem; z-index: 999; width: auto !important;
+    border-radius: 999px; padding: .5rem 1rem; box-shadow: 0 3px 12px rgba(0, 0, 0, .25);
+  }
+  #nqa-tab-chat.nqa-drawer-open #nqa-sources-open, #nqa-tab-chat:has(#nqa-sources .nqa-empty) #nqa-sources-open { display: none; }
+}
 """ + TIME_CSS
+
+#: 「來源」 and 「關閉」 on a phone: open or close the sources drawer (run in the page, no server call).
+# The class goes on the chat tab, not <body>: Gradio scopes the rules of a @media block to
+# its own container, so a rule that starts at <body> never matches there.
+DRAWER_OPEN_JS = "() => { document.getElementById('nqa-tab-chat')?.classList.add('nqa-drawer-open'); }"
+DRAWER_CLOSE_JS = "() => { document.getElementById('nqa-tab-chat')?.classList.remove('nqa-drawer-open'); }"
 
 # Scoped to the sources panel (gr.HTML css_template); works without APP_CSS too.
 SOURCES_CSS = """
@@ -131,7 +166,18 @@ if (!window.__nqaChips) {
     if (context) context.open = true;
     document.querySelectorAll('.nqa-source.nqa-focus').forEach((el) => el.classList.remove('nqa-focus'));
     card.classList.add('nqa-focus');
-    card.scrollIntoView({behavior: 'smooth', block: 'center'});
+    // On a phone the sources are a drawer over the chat: open it, and scroll only inside it.
+    const drawer = window.matchMedia('(max-width: 767px)').matches ? card.closest('#nqa-sources-col') : null;
+    if (drawer) {
+      document.getElementById('nqa-tab-chat')?.classList.add('nqa-drawer-open');
+      const top = card.getBoundingClientRect().top - drawer.getBoundingClientRect().top + drawer.scrollTop;
+      drawer.scrollTo({top: Math.max(0, top - 56), behavior: 'smooth'});
+    } else {
+      card.scrollIntoView({behavior: 'smooth', block: 'center'});
+    }
   }, true);
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') document.getElementById('nqa-tab-chat')?.classList.remove('nqa-drawer-open');
+  });
 }
 """

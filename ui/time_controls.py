@@ -60,11 +60,17 @@ _SEP_DAY = re.compile(r"(\d{4})\s*[/.]\s*(\d{1,2})\s*[/.]\s*(\d{1,2})")
 _SHOWN_CHARS = 24  # of a bad value quoted back
 
 _FIX = "請在「時間範圍」改成 YYYY-MM-DD（例如 2023-01-01；不限就留空）再按送出，問題已保留。"
+_ORDER_FIX = "請對調或改正這兩個日期再按送出，問題已保留。"
+#: What to do, where the dates are typed: the chat's 時間範圍, or the archive's 從/到.
+_FIXES = {
+    "chat": (_FIX, _ORDER_FIX),
+    "archive": ("請改成 YYYY-MM-DD（例如 2023-01-01；不限就留空）。", "請對調或改正這兩個日期。"),
+}
 _MESSAGES = {
-    "format": "「{field}」的「{value}」不是日期。" + _FIX,
-    "no_such_day": "「{field}」的 {value} 沒有這一天。" + _FIX,
-    "year": f"「{{field}}」的 {{value}} 超出範圍：年份要在 {MIN_YEAR} 到 {MAX_YEAR} 之間。" + _FIX,
-    "order": "「從」{since} 比「到」{until} 還晚：請對調或改正這兩個日期再按送出，問題已保留。",
+    "format": "「{field}」的「{value}」不是日期。",
+    "no_such_day": "「{field}」的 {value} 沒有這一天。",
+    "year": f"「{{field}}」的 {{value}} 超出範圍：年份要在 {MIN_YEAR} 到 {MAX_YEAR} 之間。",
+    "order": "「從」{since} 比「到」{until} 還晚：",
 }
 
 
@@ -80,12 +86,14 @@ class TimeFilterError(ValueError):
         self.kind, self.field, self.value, self.until = kind, field, value, until
         super().__init__(f"{field}: {reason}")
 
-    def message(self, script: str = "hant") -> str:
-        """What is wrong and what to do, in ``script`` ("hant" or "hans")."""
+    def message(self, script: str = "hant", where: str = "chat") -> str:
+        """What is wrong and what to do, in ``script`` ("hant" or "hans"), for dates typed in
+        ``where``: "chat" (the 時間範圍 control) or "archive" (the archive's 從/到)."""
         shown = self.value if len(self.value) <= _SHOWN_CHARS else self.value[:_SHOWN_CHARS] + "…"
+        fix, order_fix = _FIXES[where]
         text = _MESSAGES[self.kind].format(
             field=FIELD_LABELS.get(self.field, self.field), value=shown, since=self.value, until=self.until
-        )
+        ) + (order_fix if self.kind == "order" else fix)
         return to_script(text, "hans") if script == "hans" else text
 
 

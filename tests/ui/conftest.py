@@ -25,6 +25,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,17 @@ import pytest
 from newsqa.config import Settings
 
 STARTUP_TIMEOUT = 120.0
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 
 ARTICLES = {
     "ftz_launch.txt": (
@@ -242,3 +254,49 @@ def private_server(corpus: dict, tmp_path: Path) -> Iterator[Callable[..., dict[
     finally:
         for proc in procs:
             _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for every browser test (``make browser`` installs it)."""
+    from playwright.sync_api import sync_playwright
+
+    if not (CHROMIUM.is_file() and CHROMIUM.stat().st_mode & 0o111):
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (installs Debian's chromium; `make test` does it)")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page_at(browser):
+    """A factory: ``page_at(url, width, height, locale="zh-TW")`` opens ``url`` in a fresh
+    browser context of that size and language and waits for the question box. After the test every context is
+    closed, and the test fails if a page opened a dialog or raised an uncaught error."""
+    opened: list[tuple[Any, list[str]]] = []
+
+    def open_page(url: str, width: int = 1280, height: int = 900, locale: str = "zh-TW"):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        problems: list[str] = []
+
+        def on_dialog(dialog) -> None:
+            problems.append(f"dialog {dialog.type}: {dialog.message}")
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+        page.goto(url, wait_until="domcontentloaded")
+        page.locator("#nqa-question textarea").wait_for(state="visible")
+        opened.append((context, problems))
+        return page
+
+    yield open_page
+    for context, _ in opened:
+        context.close()
+    problems = [p for _, found in opened for p in found]
+    assert problems == [], problems

@@ -254,3 +254,59 @@ def test_a_running_upload_reports_the_step_under_way(tmp_path: Path) -> None:
     release.set()
     finished = worker.wait(5)
     assert finished.state == "done" and finished.step is None  # done: no step
+
+
+def test_the_archive_query_filters_by_outlet_and_dates() -> None:
+    import datetime as dt
+
+    from newsqa.ui.archive import ArchiveQuery, outlet_counts
+
+    docs = [_doc("a.txt", "甲", "2023-08-01"), _doc("b.txt", "乙", "2023-08-18"), _doc("c.txt", "丙", None),
+            _doc("d.txt", "丁", "2024-01-02")]
+    docs[1].source = "成都日报"
+    index = _Index(docs)
+    assert outlet_counts(index) == [("新華網", 3), ("成都日报", 1)]
+    by_outlet = ArchiveQuery(outlet="新華網")
+    assert [r.doc_id for r in document_rows(index, by_outlet)] == ["d.txt", "a.txt", "c.txt"]
+    august = ArchiveQuery(since=dt.date(2023, 8, 1), until=dt.date(2023, 8, 31))
+    assert [r.doc_id for r in document_rows(index, august)] == ["b.txt", "a.txt"]  # both ends included
+    assert [r.doc_id for r in document_rows(index, ArchiveQuery(since=dt.date(2023, 8, 2)))] == ["d.txt", "b.txt"]
+    # the filters narrow together; an undated article is out once a date is asked for
+    both = ArchiveQuery(search="甲", outlet="新華網", until=dt.date(2023, 12, 31))
+    assert [r.doc_id for r in document_rows(index, both)] == ["a.txt"]
+    assert document_rows(index, ArchiveQuery(search="沒有日期", since=dt.date(2000, 1, 1))) == []
+    assert not ArchiveQuery().narrows and ArchiveQuery(outlet="x").narrows and not ArchiveQuery(search="  ").narrows
+
+
+def test_a_reindex_runs_in_the_worker_and_takes_the_uploads_waiting_with_it(tmp_path: Path) -> None:
+    release = threading.Event()
+    calls: list[str] = []
+
+    def fake_ingest(paths, settings):
+        calls.append("files:" + ",".join(p.name for p in paths))
+        release.wait(timeout=10)
+        return _Report(added=[p.name for p in paths])
+
+    def fake_reindex(settings):
+        calls.append("reindex")
+        report = _Report(added=["new.txt"])
+        report.removed = ["gone.txt", "gone2.txt"]
+        return report
+
+    worker = IngestWorker(object(), ingest=fake_ingest, reindex=fake_reindex)
+    worker.submit([tmp_path / "a.txt"])
+    worker.submit([tmp_path / "b.txt"])  # waits behind a.txt
+    status = worker.submit_reindex()  # so does the re-index, which reads the uploads folder (b.txt) too
+    assert status.running and not status.reindex
+    release.set()
+    final = worker.wait(timeout=10)
+    assert calls == ["files:a.txt", "reindex"]  # b.txt is part of the re-index, not a batch of its own
+    assert final.reindex and final.state == "done" and final.removed == 2 and final.added == 1 and final.batches == 2
+
+    def broken(settings):
+        raise RuntimeError("the index holds your own articles (/gone no longer exist)")
+
+    worker = IngestWorker(object(), reindex=broken)
+    worker.submit_reindex()
+    final = worker.wait(timeout=10)
+    assert final.state == "failed" and "/gone no longer exist" in final.error and final.reindex

@@ -16,6 +16,7 @@ from newsqa.ui.archive_tab import (
     ArchiveHandlers,
     document_table,
     index_stats_line,
+    outlet_choices,
     render_index_info,
     render_ingest_status,
 )
@@ -94,7 +95,7 @@ def test_edits_are_refused_unless_allowed_or_logged_in(tmp_path: Path) -> None:
     handlers.check_edit(SimpleNamespace(username="editor", client=None), "delete")  # logged in: no error
     ArchiveHandlers(handlers.live, None, allow_edits=True).check_edit(anonymous, "upload")
     with pytest.warns(UserWarning, match="沒有設定檔"):  # past the gate, but no settings to delete with
-        assert handlers.on_delete(["d0001.txt"], "", SimpleNamespace(username="editor"))[0] == ""
+        assert handlers.on_delete(["d0001.txt"], "", "", "", "", SimpleNamespace(username="editor"))[0] == ""
 
 
 @pytest.mark.filterwarnings("ignore:The value passed into gr.Dropdown")  # an update carries no choices
@@ -122,3 +123,21 @@ def test_the_header_counts_the_articles_left_without_a_date_or_outlet() -> None:
     assert "1 篇沒有日期（搜尋「沒有日期」列出）；1 篇沒有來源（搜尋「沒有來源」列出）" in info
     assert "標題" not in info  # every title is there
     assert "沒有" not in render_index_info(LiveQA(_Core([_doc(1)], {"documents": 1})))
+
+
+def test_reindex_lines_and_the_outlet_filter_choices() -> None:
+    running = IngestStatus(state="running", files=[], started=1.0, reindex=True)
+    assert "重新索引中：這個索引的來源資料夾與上傳檔" in render_ingest_status(running)
+    done = IngestStatus(state="done", added=1, unchanged=3, removed=2, started=1.0, finished=4.0, reindex=True)
+    assert "重新索引完成：1 篇新文章、0 篇更新、3 篇未變、2 篇已移除（檔案不在了）" in render_ingest_status(done)
+    other = Document("x.txt", "新聞x", "…", "2023-01-01", "中央社")
+    live = LiveQA(_Core([_doc(1), _doc(2), other]))
+    assert outlet_choices(live) == [("全部來源", ""), ("新華網<b>（2）", "新華網<b>"), ("中央社（1）", "中央社")]
+    assert outlet_choices(LiveQA(None)) == [("全部來源", "")]
+    handlers = ArchiveHandlers(live, None)
+    assert [row[-1] for row in handlers.on_search("", "中央社", "", "").value["data"]] == ["x.txt"]
+    assert [row[-1] for row in handlers.on_search("", "", "2024-01-03", "2024-01-03").value["data"]] == ["d0002.txt"]
+    with pytest.warns(UserWarning, match=r"「從」的 2024-13-01 沒有這一天。請改成 YYYY-MM-DD（例如 2023-01-01；不限就留空）。$"):
+        # a bad date: said (what to do here, not in the chat), and the table is not narrowed by it
+        rows = handlers.on_search("", "", "2024-13-01", "").value["data"]
+    assert len(rows) == 3

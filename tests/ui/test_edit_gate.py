@@ -117,7 +117,7 @@ def _cited(answer: dict[str, Any]) -> set[str]:
 
 def _delete(url: str, doc_id: str, opener=None) -> dict[str, Any]:
     config = _config(url, opener)
-    return _post_event(url, _fn_index(config, "nqa-delete", "click"), [[doc_id], ""], opener)
+    return _post_event(url, _fn_index(config, "nqa-delete", "click"), [[doc_id], "", "", "", ""], opener)
 
 
 def _server_env(serve_env: dict[str, str], server: dict[str, Any]) -> dict[str, str]:
@@ -214,11 +214,11 @@ def test_handlers_check_the_caller_on_every_call(tmp_path: Path, allow: bool, us
     on_delete, on_upload = _handler(demo, "on_delete"), _handler(demo, "on_upload")
     if allowed:  # past the gate: nothing chosen / nothing uploaded, so nothing happens
         with pytest.warns(UserWarning, match="請先選擇要刪除的文章"):
-            on_delete([], "", request)
+            on_delete([], "", "", "", "", request)
         assert on_upload([], request)[0] is None
         return
     with pytest.raises(gr.Error, match="NEWSQA_SERVE_ALLOW_EDITS=1"):
-        on_delete(["a.txt"], "", request)
+        on_delete(["a.txt"], "", "", "", "", request)
     with pytest.raises(gr.Error, match="NEWSQA_SERVE_ALLOW_EDITS=1"):
         on_upload([str(tmp_path / "x.txt")], request)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from newsqa.types import Document
-from newsqa.ui.app import _placeholder
+from newsqa.ui.layout import _placeholder
 from newsqa.ui.examples import DEFAULT_EXAMPLES, example_questions, headline_examples, indexed_files
 from newsqa.ui.live import QACore
 

@@ -1,0 +1,201 @@
+"""The page at phone and tablet widths, earlier chats kept in the browser, and the archive's
+filters and 「重新索引」, in a real Chromium against a real ``newsqa serve``.
+
+- **Phone (390×844)**: 送出 and 停止 stay on the question box's line; the sources are a
+  drawer: hidden until an [n] chip is tapped, then the cited card is on screen *without the
+  page scrolling away from the answer*; 「關閉」 closes it; nothing is wider than the screen.
+- **Tablet (768×1024)**: sources beside the chat; a chip brings its card into view.
+- **Earlier chats**: a new chat, the previous one listed under 「先前的對話」 and brought back
+  with its sources, still there after a reload (localStorage), gone after 「清除紀錄」.
+- **Archive**: the 來源 filter and a 從/到 date range narrow the table; a file added to the
+  corpus folder and one removed from it are picked up by 「重新索引」.
+
+Screenshots for a person to compare go to ``test-artifacts/`` (phone-answer.png,
+phone-drawer.png, tablet-answer.png, archive-filtered.png).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ANSWER_TIMEOUT_MS = 30_000
+BOT_MESSAGES = '#nqa-chat [data-testid="bot"]'
+SOURCES = "#nqa-sources"
+
+
+def _ask(page: Page, question: str, expect_text: str) -> Locator:
+    """Send ``question`` and wait until its answer (with a chip) and its sources are shown."""
+    bots = page.locator(BOT_MESSAGES)
+    before = bots.count()
+    box = page.locator("#nqa-question textarea")
+    box.fill(question)
+    box.press("Enter")
+    expect(bots).to_have_count(before + 1, timeout=ANSWER_TIMEOUT_MS)
+    answer = bots.nth(before)
+    expect(answer).to_contain_text(expect_text, timeout=ANSWER_TIMEOUT_MS)
+    expect(answer.locator(".nqa-cite").first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(page.locator(f"{SOURCES} details.nqa-turn")).to_have_count(before + 1, timeout=ANSWER_TIMEOUT_MS)
+    return answer
+
+
+def _shot(page: Page, root: Path, name: str, full_page: bool = False) -> None:
+    out = root / "test-artifacts" / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(out), full_page=full_page)
+
+
+def _no_sideways_scroll(page: Page) -> None:
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the page is {overflow}px wider than the screen"
+
+
+def test_phone_keeps_the_buttons_on_the_line_and_shows_sources_in_a_drawer(
+    page_at, server_url: str, pytestconfig: pytest.Config
+) -> None:
+    page = page_at(server_url, 390, 844)
+    box = page.locator("#nqa-question").bounding_box()
+    for button in ("#nqa-send", "#nqa-stop"):
+        place = page.locator(button).bounding_box()
+        assert place["y"] < box["y"] + box["height"] and place["y"] + place["height"] > box["y"], (button, place, box)
+        assert place["x"] >= box["x"] + box["width"] - 1, (button, place, box)  # beside the box, not under it
+    drawer = page.locator("#nqa-sources-col")
+    expect(drawer).not_to_be_in_viewport()  # the sources do not sit under the chat
+
+    answer = _ask(page, "新總館共有多少個閱覽座位？", "一千二百個")
+    expect(page.locator("#nqa-sources-open")).to_be_visible()  # 「來源」 once there are sources
+    _shot(page, pytestconfig.rootpath, "phone-answer.png")
+    scrolled = page.evaluate("() => window.scrollY")
+    chip = answer.locator(".nqa-cite").first
+    card = page.locator(f"{SOURCES} #nqa-src-1-{chip.text_content()}")
+    chip.click()
+    expect(card).to_have_class(re.compile(r"\bnqa-focus\b"))
+    expect(card).to_be_in_viewport()
+    expect(card.locator(".nqa-passage mark")).to_contain_text("閱覽座位一千二百個")
+    assert abs(page.evaluate("() => window.scrollY") - scrolled) < 40, "tapping [n] scrolled the page away"
+    expect(answer).to_be_in_viewport()  # the answer is still there, under the drawer
+    _no_sideways_scroll(page)
+    page.wait_for_timeout(400)  # the drawer's slide
+    _shot(page, pytestconfig.rootpath, "phone-drawer.png")
+
+    page.locator("#nqa-sources-close").click()
+    expect(card).not_to_be_in_viewport()
+    page.locator("#nqa-sources-open").click()  # 「來源」 opens it again
+    expect(page.locator("#nqa-sources-close")).to_be_in_viewport()
+    page.keyboard.press("Escape")
+    expect(page.locator("#nqa-sources-close")).not_to_be_in_viewport()
+
+
+def test_tablet_shows_sources_beside_the_chat(page_at, server_url: str, pytestconfig: pytest.Config) -> None:
+    page = page_at(server_url, 768, 1024)
+    answer = _ask(page, "上海自貿區是哪一天掛牌的？", "2013年9月29日")
+    chat, sources = page.locator("#nqa-chat-col").bounding_box(), page.locator("#nqa-sources-col").bounding_box()
+    assert sources["x"] >= chat["x"] + chat["width"] - 1, (chat, sources)
+    expect(page.locator("#nqa-sources-open")).to_be_hidden()  # no drawer at this width
+    chip = answer.locator(".nqa-cite").first
+    chip.click()
+    expect(page.locator(f"{SOURCES} #nqa-src-1-{chip.text_content()}")).to_be_in_viewport()
+    _no_sideways_scroll(page)
+    _shot(page, pytestconfig.rootpath, "tablet-answer.png")
+
+
+def _pick(page: Page, dropdown: str, text: str) -> None:
+    """Open ``dropdown`` (an elem_id selector) and click its option that shows ``text``."""
+    page.locator(f"{dropdown} input").click()
+    page.locator(f"{dropdown} [role=option]", has_text=text).first.click()
+
+
+def _history_options(page: Page) -> list[str]:
+    """The labels under 「先前的對話」 (the list opened and closed again)."""
+    box = page.locator("#nqa-history input")
+    box.click()
+    options = page.locator("#nqa-history [role=option]")
+    texts = options.all_text_contents() if options.count() else []
+    box.blur()  # (Esc would leave the list re-rendering under the next click)
+    return [t.strip() for t in texts]
+
+
+def test_earlier_chats_are_kept_in_this_browser_until_cleared(page_at, server_url: str) -> None:
+    page = page_at(server_url)
+    expect(page.locator("#nqa-history input")).to_be_disabled()  # nothing kept yet
+    _ask(page, "新總館共有多少個閱覽座位？", "一千二百個")
+    page.locator("#nqa-new-chat").click()
+    expect(page.locator(BOT_MESSAGES)).to_have_count(0)
+    expect(page.locator(f"{SOURCES} .nqa-empty")).to_be_visible()
+    _ask(page, "上海自贸区扩区后面积多大？", "120.72")
+    kept = _history_options(page)
+    assert len(kept) == 1 and "新總館共有多少個閱覽座位？（1 問" in kept[0], kept
+
+    # Bring the first chat back: its answer and its sources.
+    _pick(page, "#nqa-history", "新總館共有多少個閱覽座位")
+    expect(page.locator(BOT_MESSAGES)).to_have_count(1)
+    expect(page.locator(BOT_MESSAGES).first).to_contain_text("一千二百個")
+    expect(page.locator(f"{SOURCES} .nqa-title").first).to_have_text("市立圖書館新總館正式啟用")
+
+    # A reload keeps both chats (they live in this browser's localStorage).
+    page.reload(wait_until="domcontentloaded")
+    expect(page.locator("#nqa-history input")).to_be_enabled()
+    assert len(_history_options(page)) == 2
+
+    page.locator("#nqa-history-clear").click()
+    expect(page.locator("#nqa-history input")).to_be_disabled()
+    page.reload(wait_until="domcontentloaded")
+    page.locator("#nqa-question textarea").wait_for(state="visible")
+    page.wait_for_timeout(1000)  # the load event that would fill the list
+    expect(page.locator("#nqa-history input")).to_be_disabled()
+
+
+ROWS = "#nqa-docs [role=row]:has([role=gridcell])"  # the table's rows of articles (not its header)
+
+
+def _table_titles(page: Page) -> list[str]:
+    rows = page.locator(ROWS)
+    return [rows.nth(i).locator("[role=gridcell]").first.inner_text().strip() for i in range(rows.count())]
+
+
+def test_archive_filters_by_outlet_and_dates_and_reindexes_the_corpus_folder(
+    page_at, private_server, pytestconfig: pytest.Config
+) -> None:
+    server = private_server()
+    page = page_at(str(server["url"]))
+    page.locator("#nqa-tab-archive-button, button[role=tab]:has-text('文章庫')").first.click()
+    expect(page.locator(ROWS)).to_have_count(4)
+
+    _pick(page, "#nqa-doc-outlet", "聯合報")
+    expect(page.locator(ROWS)).to_have_count(1)
+    assert _table_titles(page) == ["市立圖書館新總館正式啟用"]
+    _pick(page, "#nqa-doc-outlet", "全部來源")
+    expect(page.locator(ROWS)).to_have_count(4)
+
+    page.locator("#nqa-doc-since textarea").fill("2020-01-01")
+    until = page.locator("#nqa-doc-until textarea")
+    until.fill("2021-12-31")
+    until.press("Enter")
+    expect(page.locator(ROWS)).to_have_count(1)
+    assert _table_titles(page) == ["臺北市立動物園為圓仔慶祝生日"]
+    _shot(page, pytestconfig.rootpath, "archive-filtered.png", full_page=True)
+    page.locator("#nqa-doc-since textarea").fill("")
+    until.fill("")
+    until.press("Enter")
+    expect(page.locator(ROWS)).to_have_count(4)
+
+    # A story added to the corpus folder and one removed from it: 「重新索引」 picks both up.
+    articles = Path(server["articles"])
+    (articles / "bridge_opening.txt").write_text(
+        "跨海大橋今日通車\n\n2024-05-01 新華網\n\n全長二十公里的跨海大橋今天上午正式通車，兩岸車程縮短到二十分鐘。\n",
+        encoding="utf-8",
+    )
+    (articles / "panda_birthday.txt").unlink()
+    page.locator("#nqa-reindex").click()
+    status = page.locator("#nqa-ingest-status")
+    expect(status).to_contain_text("重新索引完成", timeout=120_000)
+    expect(status).to_contain_text("1 篇新文章")
+    expect(status).to_contain_text("1 篇已移除")
+    expect(page.locator(ROWS)).to_have_count(4, timeout=30_000)
+    titles = _table_titles(page)
+    assert "跨海大橋今日通車" in titles and "臺北市立動物園為圓仔慶祝生日" not in titles, titles
