@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install model browser eval eval-seed eval-drcd eval-drcd-check eval-cmrc eval-unanswerable eval-near-miss eval-chrono eval-stress eval-news fit-abstention llm eval-llm bench bench-full soak clean help
+.PHONY: run test install model browser eval eval-seed eval-drcd eval-drcd-check eval-cmrc eval-unanswerable eval-near-miss eval-chrono eval-stress eval-news fit-abstention llm eval-llm bench bench-full soak bench-page clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -100,6 +100,9 @@ bench: model $(VENV)/.bench-installed  ## performance vs the stock LangChain rec
 
 bench-full: model $(VENV)/.bench-installed  ## the same on all of DRCD dev and up to 1M chunks (about an hour)
 	$(BIN)/python -m bench --full
+
+bench-page: model browser  ## page load → first answer in Chromium over the 500-article archive, desktop and phone width; writes bench/page.json (needs ../shared/data; not in `make test`)
+	$(BIN)/python -m bench.page $(PAGE_ARGS)
 
 soak: model  ## 16 /ask clients for 180 s against a real serve while 50 changed articles are re-ingested: errors, latencies, RSS; writes bench/soak.json (~10 min the first time; needs ../shared/data; not in `make test`)
 	$(BIN)/python -m bench.soak $(SOAK_ARGS)

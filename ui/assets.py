@@ -41,6 +41,8 @@ a.nqa-cite:hover, a.nqa-cite:focus-visible { background: var(--color-accent); co
 /* A phone: the question box keeps 送出 and 停止 on its line, and the sources are a drawer that
    slides up over the chat (an [n] chip or 「來源」 opens it at its card; 「關閉」 or Esc closes it). */
 @media (max-width: 767px) {
+  #nqa-chat { height: max(240px, calc(100svh - 440px)) !important; }  /* the question box stays on screen */
+  #nqa-title p, #nqa-stats { display: none; }  /* the headline stays; the archive tab has the figures */
   #nqa-ask-row { flex-wrap: nowrap !important; gap: .4rem; }
   #nqa-ask-row > * { min-width: 0 !important; }
   #nqa-question { flex: 1 1 auto !important; }

@@ -130,7 +130,7 @@ def _history_bar(index_path: object) -> HistoryBar:
     with gr.Row(elem_id="nqa-history-row", equal_height=True):
         new_chat = gr.Button("＋ 新對話", size="sm", scale=0, min_width=96, elem_id="nqa-new-chat")
         picker = gr.Dropdown(
-            choices=[], value=None, label="先前的對話（保存在這個瀏覽器）", show_label=False, container=False,
+            choices=[], value=None, label="先前的對話", show_label=True, container=True,
             interactive=False, scale=4, min_width=120, elem_id="nqa-history",
         )
         clear = gr.Button("清除紀錄", size="sm", scale=0, min_width=84, elem_id="nqa-history-clear")
@@ -299,7 +299,8 @@ def build_layout(
     """The page's components, in the order Gradio numbers them (inside ``with demo:``)."""
     turns = gr.State([])
     seen_batches = gr.State(0)
-    gr.Markdown(f"# {TITLE}\n新聞問答：答案附 [n] 引用，點 [n] 看來源段落；「文章庫」可上傳與管理文章。")
+    gr.Markdown(f"# {TITLE}\n新聞問答：答案附 [n] 引用，點 [n] 看來源段落；「文章庫」可上傳與管理文章。",
+                elem_id="nqa-title")
     stats = gr.Markdown(index_stats_line(live.qa), elem_id="nqa-stats")
     with gr.Tabs(selected="chat", elem_id="nqa-tabs") as tabs:
         with gr.Tab("問答", id="chat", elem_id="nqa-tab-chat"):

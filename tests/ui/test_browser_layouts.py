@@ -1,7 +1,8 @@
 """The page at phone and tablet widths, earlier chats kept in the browser, and the archive's
 filters and 「重新索引」, in a real Chromium against a real ``newsqa serve``.
 
-- **Phone (390×844)**: 送出 and 停止 stay on the question box's line; the sources are a
+- **Phone (390×844)**: the question box is on screen when the page opens; 送出 and 停止 stay
+  on its line; the sources are a
   drawer: hidden until an [n] chip is tapped, then the cited card is on screen *without the
   page scrolling away from the answer*; 「關閉」 closes it; nothing is wider than the screen.
 - **Tablet (768×1024)**: sources beside the chat; a chip brings its card into view.
@@ -59,6 +60,9 @@ def test_phone_keeps_the_buttons_on_the_line_and_shows_sources_in_a_drawer(
     page_at, server_url: str, pytestconfig: pytest.Config
 ) -> None:
     page = page_at(server_url, 390, 844)
+    # the tabs, the chat and the question box fit on the screen together
+    expect(page.locator("button[role=tab]", has_text="問答")).to_be_in_viewport()
+    expect(page.locator("#nqa-question textarea")).to_be_in_viewport()
     box = page.locator("#nqa-question").bounding_box()
     for button in ("#nqa-send", "#nqa-stop"):
         place = page.locator(button).bounding_box()
