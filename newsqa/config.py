@@ -255,6 +255,8 @@ class Settings(BaseSettings):
     feedback_path: Path = Field(Path("var/feedback.jsonl"), description="JSONL log of the chat's 👍/👎 feedback.")
     ui_debug: bool = Field(False, description="Show the developer panels on the chat page: the /ask JSON panel and "
                            "each answer's latency (the /ask API itself is always served).")
+    ui_stream_pause_ms: int = Field(30, ge=0, le=2000, description="Pause between the clauses of a chat answer as it "
+                                    "is shown (0: the whole answer at once).")
 
     @model_validator(mode="after")
     def _check_serve_auth(self) -> "Settings":

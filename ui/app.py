@@ -74,7 +74,7 @@ import gradio as gr
 from newsqa.ui.archive import IngestWorker
 from newsqa.ui.archive_tab import EDITS_OFF_MESSAGE, ArchiveHandlers
 from newsqa.ui.assets import APP_CSS
-from newsqa.ui.chat import AskEndpoints, ChatHandlers
+from newsqa.ui.chat import STREAM_DELAY, AskEndpoints, ChatHandlers
 from newsqa.ui.examples import example_questions
 from newsqa.ui.feedback import FeedbackLog
 from newsqa.ui.history import ChatHistory
@@ -268,7 +268,9 @@ def build_app(
         page = build_layout(demo, live, settings, examples=example_questions(live.qa, examples), editable=editable,
                        max_upload=max_upload, startup_failures=startup_failures)
         debug = bool(settings is not None and settings.ui_debug)
-        _wire_chat(page, ChatHandlers(live, feedback, debug=debug), ChatHistory(show_latency=debug), limits)
+        pause = settings.ui_stream_pause_ms / 1000 if settings is not None else STREAM_DELAY
+        handlers = ChatHandlers(live, feedback, debug=debug, stream_pause=pause)
+        _wire_chat(page, handlers, ChatHistory(show_latency=debug), limits)
         _wire_archive(page, archive)
         _wire_api(page, AskEndpoints(live), limits)
     demo.newsqa_worker = worker  # type: ignore[attr-defined] - for tests and scripts

@@ -8,6 +8,8 @@ once when the panel loads (its ``js_on_load``). No Python logic here.
 
 from __future__ import annotations
 
+import json
+
 from newsqa.ui.time_controls import TIME_CSS
 
 #: Page-level CSS (chat citation chips, abstentions, notices); passed to ``launch(css=...)``.
@@ -15,6 +17,22 @@ APP_CSS = """
 /* Muted text at WCAG AA (4.5:1) or better: Gradio's subdued grey (#bbbbc2) is 1.9:1 on white. */
 :root { --nqa-muted: #55555d; --nqa-cite: #b4410b; }
 .dark { --nqa-muted: #bdbdc4; --nqa-cite: #fdba74; }
+/* Gradio's own text at AA as well (measured on the rendered page by tests/ui/test_browser_layouts.py):
+   its info lines, the upload's 「- 或 -」 and the footer are #bbbbc2 (1.9:1), the selected tab and
+   white on the orange primary button 2.8:1, white on the red stop button 3.8:1. */
+:root {
+  --body-text-color-subdued: #55555d; --block-info-text-color: #55555d;
+  --button-primary-background-fill: #c2410c; --button-primary-background-fill-hover: #9a3412;
+  --button-primary-border-color: #c2410c; --button-primary-border-color-hover: #9a3412;
+  --button-cancel-background-fill: #b91c1c; --button-cancel-background-fill-hover: #991b1b;
+  --button-cancel-border-color: #b91c1c; --button-cancel-border-color-hover: #991b1b;
+}
+.dark {
+  --body-text-color-subdued: #bdbdc4; --block-info-text-color: #bdbdc4;
+  --button-primary-background-fill: #c2410c; --button-primary-background-fill-hover: #9a3412;
+  --button-primary-border-color: #c2410c; --button-primary-border-color-hover: #9a3412;
+}
+button[role="tab"][aria-selected="true"] { color: var(--nqa-cite, #b4410b); }
 .nqa-answer { line-height: 1.7; }
 .nqa-copy { display: inline-block; text-decoration: none; margin-left: .5rem; font-size: .78em; padding: .05rem .5rem; border-radius: 4px;
             border: 1px solid var(--border-color-primary); background: transparent; color: var(--body-text-color); cursor: pointer; }
@@ -28,7 +46,7 @@ a.nqa-cite, .nqa-cite {
   background: var(--color-accent-soft); color: var(--nqa-cite, #b4410b);
   border: 1px solid var(--color-accent);
 }
-a.nqa-cite:hover, a.nqa-cite:focus-visible { background: var(--color-accent); color: white; }
+a.nqa-cite:hover, a.nqa-cite:focus-visible { background: var(--nqa-cite, #b4410b); color: var(--background-fill-primary, white); }
 #nqa-stats, #nqa-index-info { color: var(--nqa-muted, #55555d); font-size: .9em; }
 #nqa-empty-notice { border: 1px dashed var(--border-color-primary); border-radius: .5rem; padding: .75rem; }
 .nqa-edits-off, .nqa-startup-failures { color: var(--nqa-muted, #55555d); font-size: .9em; }
@@ -100,6 +118,22 @@ SOURCES_CSS = """
 .nqa-tl-n { font-weight: 700; color: var(--nqa-cite, #b4410b); text-decoration: none; flex: none; }
 .nqa-tl-title { flex: 1 1 0; min-width: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 """
+
+#: Gradio labels its own controls in the browser's language, and some only in English whatever
+#: the language (aria-labels such as "Table actions"). The page is Chinese, so ``CHIP_JS``
+#: rewrites these exact labels (whole texts and aria-label/title/placeholder values, never
+#: inside an answer, a source card, a table cell or the reader), as Gradio renders them.
+LABELS_ZH = {
+    "Textbox": "文字框", "Use via API": "透過 API 使用", "Gradio footer navigation": "頁尾",
+    "chatbot conversation": "對話內容", "Clear": "清除", "Edit": "編輯", "Retry": "重試", "Undo": "復原",
+    "Like": "讚", "Dislike": "不讚", "Copy": "複製", "Copy message": "複製訊息", "Copied message": "已複製訊息",
+    "Drop File Here": "拖放檔案至此處", "- or -": "- 或 -", "Click to Upload": "點擊上傳",
+    "Click to upload or drop files": "點擊上傳或拖放檔案", "Remove": "移除", "Upload": "上傳",
+    "Table actions": "表格動作", "Copy table data": "複製表格內容", "Fullscreen": "全螢幕",
+    "Exit fullscreen": "離開全螢幕", "Exit fullscreen mode": "離開全螢幕", "Sort column": "排序",
+    "Loading...": "載入中…", "Loading": "載入中", "Loading…": "載入中…", "Error": "錯誤", "Warning": "注意", "Info": "訊息", "Close": "關閉",
+    "Connection errored out.": "連線中斷，請重新整理頁面。", "Submit": "送出", "Stop": "停止",
+}
 
 # Clicking an [n] chip (an <a href="#nqa-src-T-N"> in the chat) opens, highlights and
 # scrolls to its source card. Without JavaScript the link still jumps to the card.
@@ -181,5 +215,46 @@ if (!window.__nqaChips) {
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape') document.getElementById('nqa-tab-chat')?.classList.remove('nqa-drawer-open');
   });
+""" + """
+  // Gradio's own labels in Chinese, whatever the browser's language (see LABELS_ZH).
+  const ZH = __LABELS__;
+  const IN_CHAT = {'Clear': '清空對話'};
+  const CONTENT = '.nqa-answer, .nqa-source, [data-testid="user"], [role="gridcell"], .nqa-reader, textarea, input';
+  const zh = (text, el) => {
+    const key = (text || '').trim();
+    if (!key || !(key in ZH)) return null;
+    return (el && el.closest && el.closest('#nqa-chat') && IN_CHAT[key]) || ZH[key];
+  };
+  const ATTRS = ['aria-label', 'title', 'placeholder'];
+  const fixAttrs = (el) => {
+    for (const attr of ATTRS) {
+      const value = el.getAttribute(attr);
+      const chinese = value && zh(value, el);
+      if (chinese) el.setAttribute(attr, chinese);
+    }
+  };
+  const fixText = (node) => {
+    const el = node.parentElement;
+    if (!el || el.closest(CONTENT)) return;
+    const chinese = zh(node.data, el);
+    if (chinese) node.data = node.data.replace(node.data.trim(), chinese);
+  };
+  const fixTree = (root) => {
+    if (root.nodeType === Node.TEXT_NODE) { fixText(root); return; }
+    if (root.nodeType !== Node.ELEMENT_NODE) return;
+    if (root.hasAttribute && !root.closest(CONTENT)) fixAttrs(root);
+    root.querySelectorAll('[aria-label], [title], [placeholder]').forEach((el) => { if (!el.closest(CONTENT)) fixAttrs(el); });
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) fixText(walker.currentNode);
+  };
+  fixTree(document.body);
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      if (change.type === 'childList') change.addedNodes.forEach(fixTree);
+      else if (change.type === 'characterData') fixText(change.target);
+      else if (!change.target.closest(CONTENT)) fixAttrs(change.target);
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true,
+                             attributeFilter: ATTRS});
 }
-"""
+""".replace("__LABELS__", json.dumps(LABELS_ZH, ensure_ascii=False))

@@ -47,7 +47,7 @@ from newsqa.ui.time_controls import TimeFilter, TimeFilterError
 
 log = logging.getLogger(__name__)
 
-#: Pause between streamed clauses of a chat answer (seconds); purely cosmetic.
+#: Pause between streamed clauses of a chat answer (seconds; ``ui_stream_pause_ms``); purely cosmetic.
 STREAM_DELAY = 0.03
 
 #: One chat update: (chat history, question box, sources panel, turns, 時間範圍 accordion).
@@ -121,6 +121,7 @@ class ChatHandlers:
     live: LiveQA
     feedback: FeedbackLog | None = None
     debug: bool = False  # ``ui_debug``: each answer's latency under its sources
+    stream_pause: float = STREAM_DELAY  # seconds between an answer's clauses (``ui_stream_pause_ms``)
 
     def chat(
         self, question: str | None, history: list[dict] | None, turns: list[dict] | None, mode: str | None,
@@ -230,7 +231,7 @@ class ChatHandlers:
                 yield pending + [message], "", render_panel(turns, show_latency=self.debug), turns, skip
             else:
                 yield pending + [message], "", skip, skip, skip
-                time.sleep(STREAM_DELAY)
+                time.sleep(self.stream_pause)
 
     def rerender(self, turns: list[dict] | None, mode: str | None) -> list[dict[str, str]]:
         """The whole conversation again, in the script ``mode`` (the 答案字體 toggle)."""

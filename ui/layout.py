@@ -160,6 +160,7 @@ def _chat_tab(empty: bool, examples: Sequence[str], index_path: object) -> ChatT
             )
             with gr.Row(elem_id="nqa-ask-row"):
                 question_box = gr.Textbox(
+                    label="問題",  # read by screen readers (Gradio's default is "Textbox")
                     show_label=False,
                     placeholder="輸入問題，按 Enter 送出",
                     scale=5,
@@ -198,14 +199,14 @@ def _api_panel(visible: bool) -> ApiPanel:
             '`Client(url).predict("問題", "", "2023-01-01", "2023-12-31", api_name="/ask_within")`'
         )
         with gr.Row():
-            question = gr.Textbox(show_label=False, placeholder="問題", scale=5, elem_id="nqa-api-question")
+            question = gr.Textbox(label="問題", show_label=False, placeholder="問題", scale=5, elem_id="nqa-api-question")
             as_of = gr.Textbox(
-                value="", show_label=False, placeholder="as_of：YYYY-MM-DD（預設今天）", scale=2,
+                value="", label="as_of", show_label=False, placeholder="as_of：YYYY-MM-DD（預設今天）", scale=2,
                 elem_id="nqa-api-as-of",
             )
-            since = gr.Textbox(value="", show_label=False, placeholder="since：YYYY-MM-DD", scale=2,
+            since = gr.Textbox(value="", label="since", show_label=False, placeholder="since：YYYY-MM-DD", scale=2,
                                elem_id="nqa-api-since")
-            until = gr.Textbox(value="", show_label=False, placeholder="until：YYYY-MM-DD", scale=2,
+            until = gr.Textbox(value="", label="until", show_label=False, placeholder="until：YYYY-MM-DD", scale=2,
                                elem_id="nqa-api-until")
             send = gr.Button("查詢 JSON", scale=1, min_width=80)
             plain = gr.Button(visible=False)

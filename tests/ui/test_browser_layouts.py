@@ -6,6 +6,9 @@ filters and 「重新索引」, in a real Chromium against a real ``newsqa serve
   drawer: hidden until an [n] chip is tapped, then the cited card is on screen *without the
   page scrolling away from the answer*; 「關閉」 closes it; nothing is wider than the screen.
 - **Tablet (768×1024)**: sources beside the chat; a chip brings its card into view.
+- **Every label Chinese, every text AA**: on the rendered page (chat with a source open, and
+  the archive), in a zh-TW and an English browser, light and dark: no English word outside the
+  articles' own text, no text below WCAG AA contrast.
 - **Earlier chats**: a new chat, the previous one listed under 「先前的對話」 and brought back
   with its sources, still there after a reload (localStorage), gone after 「清除紀錄」.
 - **Archive**: the 來源 filter and a 從/到 date range narrow the table; a file added to the
@@ -114,6 +117,74 @@ def _pick(page: Page, dropdown: str, text: str) -> None:
     page.locator(f"{dropdown} [role=option]", has_text=text).first.click()
 
 
+# Every visible text on the page: English words outside the articles' own text (answers, source
+# cards, table cells, the reader), and text below WCAG AA contrast (4.5:1; 3:1 for large text)
+# against the background it is drawn on (semi-transparent layers blended); disabled controls
+# are exempt, as WCAG exempts them.
+_AUDIT = """() => {
+  const ALLOW = new Set(['newsqa','multilingual','small','API','Enter','YYYY','MM','DD','txt','md','html','htm','json','jsonl','MB','id','ms','e5']);
+  const skip = (el) => el.closest('.nqa-answer, .nqa-source, [data-testid="user"], #nqa-docs [role="gridcell"], #nqa-docs td, .nqa-reader, .nqa-title, .nqa-tl-title, svg, #nqa-delete-ids .token, code, option, [aria-hidden="true"]');
+  const visible = (el) => {
+    const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none';
+  };
+  const inView = (el) => { const r = el.getBoundingClientRect(); return r.bottom > 0 && r.right > 0 && r.top < innerHeight * 4 && r.left < innerWidth; };
+  const parse = (c) => { const m = c.match(/rgba?\(([^)]+)\)/); if (!m) return [0,0,0,0]; const p = m[1].split(/[ ,\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const blend = (top, bottom) => { const a = top[3]; return [0,1,2].map(i => top[i] * a + bottom[i] * (1 - a)).concat([1]); };
+  const background = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor); if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; } }
+    let bg = [255,255,255,1];
+    for (let i = layers.length - 1; i >= 0; i--) bg = blend(layers[i], bg);
+    return bg;
+  };
+  const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }; return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+  const english = [], low = [];
+  const words = (text) => (text.match(/[A-Za-z]{3,}/g) || []).filter((w) => !ALLOW.has(w));
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const seen = new Set();
+  while (walker.nextNode()) {
+    const node = walker.currentNode; const text = node.textContent.trim(); const el = node.parentElement;
+    if (!text || !el || seen.has(el) || !visible(el) || !inView(el) || el.closest('script, style, noscript')) continue;
+    seen.add(el);
+    if (!skip(el) && words(text).length) english.push(text.slice(0, 60));
+    if (el.closest('[disabled], [aria-disabled="true"], .sr-only')) continue;
+    const s = getComputedStyle(el); const fg = parse(s.color); const bg = background(el);
+    const size = parseFloat(s.fontSize); const bold = parseInt(s.fontWeight) >= 700;
+    const need = (size >= 24 || (size >= 18.66 && bold)) ? 3 : 4.5;
+    const r = ratio(fg[3] < 1 ? blend(fg, bg) : fg, bg);
+    if (r < need - 0.01) low.push(`${r.toFixed(2)} < ${need}: ${text.slice(0, 40)} (${s.color} on ${bg.map(Math.round)})`);
+  }
+  for (const el of document.querySelectorAll('[aria-label], [placeholder], [title]')) {
+    if (!visible(el) || skip(el) || el.closest('#nqa-chat .message-row .bot, .nqa-source')) continue;
+    for (const attr of ['aria-label', 'placeholder', 'title']) {
+      const v = el.getAttribute(attr); if (v && words(v).length) english.push(`${attr}=${v.slice(0, 60)}`);
+    }
+  }
+  return {english: [...new Set(english)], low: [...new Set(low)]};
+}"""
+
+
+@pytest.mark.parametrize(("width", "locale", "theme"), [
+    (1280, "zh-TW", "light"), (390, "en-US", "light"), (1280, "en-US", "dark"), (390, "zh-TW", "dark"),
+])
+def test_every_label_is_chinese_and_every_text_meets_aa(page_at, server_url: str, width: int, locale: str,
+                                                        theme: str) -> None:
+    page = page_at(f"{server_url}?__theme={theme}", width, 900 if width > 700 else 844, locale=locale)
+    answer = _ask(page, "新總館共有多少個閱覽座位？", "一千二百個")
+    answer.locator(".nqa-cite").first.click()  # a source card open (the drawer on a phone)
+    page.wait_for_timeout(400)
+    chat = page.evaluate(_AUDIT)
+    if width < 768:
+        page.locator("#nqa-sources-close").click()
+    page.locator("button[role=tab]", has_text="文章庫").click()
+    expect(page.locator(ROWS).first).to_be_visible()
+    archive = page.evaluate(_AUDIT)
+    assert chat == {"english": [], "low": []}, chat
+    assert archive == {"english": [], "low": []}, archive
+
+
 def _history_options(page: Page) -> list[str]:
     """The labels under 「先前的對話」 (the list opened and closed again)."""
     box = page.locator("#nqa-history input")
@@ -203,3 +274,24 @@ def test_archive_filters_by_outlet_and_dates_and_reindexes_the_corpus_folder(
     expect(page.locator(ROWS)).to_have_count(4, timeout=30_000)
     titles = _table_titles(page)
     assert "跨海大橋今日通車" in titles and "臺北市立動物園為圓仔慶祝生日" not in titles, titles
+
+
+def test_stop_ends_an_answer_being_written_and_the_chat_goes_on(page_at, private_server) -> None:
+    """With a slow reveal (``ui_stream_pause_ms``), 停止 while the answer is being written:
+    it stops growing, no sources are listed for it, and the next question is answered."""
+    server = private_server(env={"NEWSQA_UI_STREAM_PAUSE_MS": "800"})
+    page = page_at(str(server["url"]))
+    box = page.locator("#nqa-question textarea")
+    box.fill("新總館的屋頂鋪設了什麼？每年可以供應多少用電？")
+    box.press("Enter")
+    answer = page.locator(f"{BOT_MESSAGES} .nqa-answer").first
+    expect(answer).not_to_be_empty(timeout=ANSWER_TIMEOUT_MS)  # the first clause is shown
+    page.locator("#nqa-stop").click()
+    stopped = answer.text_content()
+    page.wait_for_timeout(2500)  # three more clauses' worth of pauses
+    assert answer.text_content() == stopped, "the answer went on after 停止"
+    expect(page.locator(f"{SOURCES} details.nqa-turn")).to_have_count(0)  # never completed: no sources
+    box.fill("上海自貿區是哪一天掛牌的？")  # the chat is not stuck
+    box.press("Enter")
+    expect(page.locator(BOT_MESSAGES).nth(1)).to_contain_text("2013年9月29日", timeout=ANSWER_TIMEOUT_MS)
+    expect(page.locator(f"{SOURCES} details.nqa-turn")).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)
