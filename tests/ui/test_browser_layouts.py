@@ -295,3 +295,50 @@ def test_stop_ends_an_answer_being_written_and_the_chat_goes_on(page_at, private
     box.press("Enter")
     expect(page.locator(BOT_MESSAGES).nth(1)).to_contain_text("2013年9月29日", timeout=ANSWER_TIMEOUT_MS)
     expect(page.locator(f"{SOURCES} details.nqa-turn")).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)
+
+
+def test_phone_date_range_changes_the_answer_and_the_archive_reads_in_the_other_script(
+    page_at, server_url: str, pytestconfig: pytest.Config
+) -> None:
+    """At 390×844: a 時間範圍 that ends before the launch article leaves it out of the answer,
+    one around it brings it back; on the archive tab a Simplified search finds the
+    Traditional article, which opens to be read, and nothing is wider than the screen."""
+    page = page_at(server_url, 390, 844)
+    question = "上海自貿區是哪一天掛牌的？"
+    page.locator("#nqa-time button.label-wrap").click()
+    page.locator("#nqa-until input").fill("2022-12-31")
+    first = _ask_scoped(page, question)
+    expect(first.locator(".nqa-scope")).to_have_text("只看到 2022-12-31 為止的文章")
+    expect(first).not_to_contain_text("9月29日")
+    page.locator("#nqa-since input").fill("2023-01-01")
+    page.locator("#nqa-until input").fill("2023-12-31")
+    second = _ask_scoped(page, question)
+    expect(second).to_contain_text("9月29日")
+    _no_sideways_scroll(page)
+
+    page.locator("button[role=tab]", has_text="文章庫").click()
+    search = page.locator("#nqa-doc-search textarea")
+    search.fill("自贸试验区挂牌")  # Simplified; the article is Traditional
+    expect(page.locator(ROWS)).to_have_count(1)
+    assert _table_titles(page) == ["上海自貿試驗區掛牌十週年回顧"]
+    page.locator("#nqa-docs [role=gridcell]", has_text="上海自貿試驗區掛牌十週年回顧").first.click()
+    reader = page.locator("#nqa-reader")
+    expect(reader.locator("h3")).to_have_text("上海自貿試驗區掛牌十週年回顧")
+    expect(reader).to_contain_text("2013年9月29日，中國（上海）自由貿易試驗區正式掛牌成立")
+    reader.scroll_into_view_if_needed()
+    _no_sideways_scroll(page)
+    _shot(page, pytestconfig.rootpath, "phone-archive.png", full_page=True)
+
+
+def _ask_scoped(page: Page, question: str) -> Locator:
+    """Ask and wait for the complete answer, which may cite nothing (a range with no article)."""
+    bots = page.locator(BOT_MESSAGES)
+    before = bots.count()
+    box = page.locator("#nqa-question textarea")
+    box.fill(question)
+    box.press("Enter")
+    expect(bots).to_have_count(before + 1, timeout=ANSWER_TIMEOUT_MS)
+    answer = bots.nth(before)
+    expect(answer.locator(".nqa-scope")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(page.locator(f"{SOURCES} details.nqa-turn")).to_have_count(before + 1, timeout=ANSWER_TIMEOUT_MS)
+    return answer
