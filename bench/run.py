@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import ROOT, WORK, gold_rank, hit_mrr, load_jsonl, machine, median, percentile
+from bench.int8 import section_int8
 
 SECTIONS = ("stock", "reindex", "scale", "serve")
 STOCK_CHUNK_SIZE, STOCK_CHUNK_OVERLAP = 1000, 200
@@ -176,6 +177,7 @@ def section_stock(data: Path, quick: bool, repeats: int, bf16: bool = False) -> 
             **hit_mrr(asked.newsqa_ranks),
         },
         "newsqa_bf16": _bf16_run(folder, rows, chars) if bf16 else {},
+        "passages": section_int8(folder, rows, chars, repeats, _settings, _newsqa_rank),
         "encode": {
             "raw_encode_s": raw,
             "newsqa_ingest_s": newsqa_ingest,
@@ -436,6 +438,17 @@ def table_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
             rows.append(_row("", "opt-in embedding_dtype=bfloat16: chars/s, hit@5, MRR@10, p50 ms",
                              f"{b16['chars_per_s']:.0f}, {b16['hit@5']:.3f}, {b16['mrr@10']:.3f}, {b16['answer_ms_p50']:.0f}",
                              f"{st['chars_per_s']:.0f} chars/s", "≥ stock", b16["chars_per_s"] >= st["chars_per_s"]))
+        p = s.get("passages") or {}
+        if p:
+            t, q = p["torch"], p["onnx-int8"]
+            rows.append(_row("", "passages torch: chars/s, passages/s, peak RSS, hit@5, MRR@10",
+                             f"{t['chars_per_s']:.0f}, {t['passages_per_s']:.1f}, {t['peak_rss_bytes'] / 2**30:.2f} GiB, "
+                             f"{t['hit@5']:.3f}, {t['mrr@10']:.3f}", f"{st['chars_per_s']:.0f} chars/s"))
+            rows.append(_row("", "passages onnx-int8: chars/s, passages/s, peak RSS, hit@5, MRR@10",
+                             f"{q['chars_per_s']:.0f}, {q['passages_per_s']:.1f}, {q['peak_rss_bytes'] / 2**30:.2f} GiB, "
+                             f"{q['hit@5']:.3f}, {q['mrr@10']:.3f}",
+                             f"{q['chars_per_s'] / st['chars_per_s']:.2f}× stock, {p['speedup']:.2f}× torch",
+                             "≥ 1.1× stock", q["chars_per_s"] >= 1.1 * st["chars_per_s"]))
         rows.append(_row("2 ingest vs raw encode", "throughput ratio", f"{enc['ratio']:.2f}",
                          f"raw {enc['raw_encode_s']:.0f} s, ingest {enc['newsqa_ingest_s']:.0f} s", "≥ 0.8",
                          enc["ratio"] >= 0.8))

@@ -321,4 +321,14 @@ def cmd_model(args: argparse.Namespace) -> int:
         return 1
     if onnx_path is not None:
         print(onnx_path)
+    if args.int8 or settings.embedding_passage_backend == "onnx-int8":
+        from newsqa.models.onnx_int8 import export_passage_encoder_int8
+
+        try:  # the int8 passage encoder (embedding_passage_backend = onnx-int8); a no-op when up to date
+            int8_path = export_passage_encoder_int8(path, force=args.force)
+        except ExportError as exc:
+            print(f"newsqa: error: {exc}", file=sys.stderr)
+            return 1
+        if int8_path is not None:
+            print(int8_path)
     return 0

@@ -176,6 +176,9 @@ def _add_model(sub, common: argparse.ArgumentParser) -> None:
         "A no-op when both are already there.",
     )
     p.add_argument("--out", metavar="DIR", help="target folder (default: the configured embedding_model)")
+    p.add_argument("--int8", action="store_true",
+                   help="also build the int8 passage encoder (<folder>/onnx/passage-int8.onnx, fused attention, "
+                   "checked against torch) for embedding_passage_backend = onnx-int8; ~1 min, then a no-op")
     p.add_argument(
         "--force", action="store_true",
         help="convert and export again even if they are up to date (the ONNX export takes ~30 s)",

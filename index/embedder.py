@@ -38,6 +38,7 @@ _MODELS_LOCK = threading.Lock()
 
 
 QUERY_BACKENDS = ("auto", "onnx", "torch")
+PASSAGE_BACKENDS = ("torch", "onnx-int8")
 
 
 class ModelNotFoundError(RuntimeError):
@@ -66,6 +67,7 @@ class Embedder:
         query_threads: int = 1,
         dtype: str = "float32",
         query_backend: str = "auto",
+        passage_backend: str = "torch",
     ):
         self.model_ref = model
         self.device = device
@@ -79,6 +81,10 @@ class Embedder:
         if query_backend not in QUERY_BACKENDS:
             raise ValueError(f"embedding query backend must be one of {', '.join(QUERY_BACKENDS)}, not {query_backend!r}")
         self.query_backend = query_backend
+        if passage_backend not in PASSAGE_BACKENDS:
+            raise ValueError(f"embedding passage backend must be one of {', '.join(PASSAGE_BACKENDS)}, not {passage_backend!r}")
+        self.passage_backend = passage_backend
+        self._passage_encoder = None  # the int8 OnnxQueryEncoder, once loaded
         self._model = None
         self._query_encoder = None  # the OnnxQueryEncoder, once resolved
         self._query_resolved = False
@@ -95,6 +101,7 @@ class Embedder:
             query_threads=getattr(settings, "embedding_query_threads", 1),
             dtype=getattr(settings, "embedding_dtype", "float32"),
             query_backend=getattr(settings, "embedding_query_backend", "auto"),
+            passage_backend=getattr(settings, "embedding_passage_backend", "torch"),
         )
 
     @property
@@ -183,6 +190,9 @@ class Embedder:
         return result
 
     def _encode_passages(self, texts: list[str]) -> np.ndarray:
+        if self.passage_backend == "onnx-int8":
+            encoder = self.passage_encoder()
+            return encoder.encode([encoder.prompt(self.passage_prompt) + t for t in texts])
         vectors = self.model.encode(
             texts,
             prompt_name=self._prompt_name(self.passage_prompt),
@@ -192,6 +202,21 @@ class Embedder:
             show_progress_bar=False,
         )
         return _as_unit_float32(vectors)
+
+    def passage_encoder(self):
+        """The int8 passage encoder (``passage_backend = "onnx-int8"``); :class:`ModelNotFoundError`
+        saying what to run when the model folder has none."""
+        if self._passage_encoder is None:
+            from newsqa.index.onnx_encoder import OnnxQueryEncoder, OnnxUnavailableError
+
+            folder = self._local_folder()
+            if folder is None:
+                raise ModelNotFoundError(f"embedding_passage_backend = onnx-int8 needs a local model folder, not {self.model_ref!r}")
+            try:
+                self._passage_encoder = OnnxQueryEncoder.load_int8(folder)
+            except OnnxUnavailableError as exc:
+                raise ModelNotFoundError(f"embedding_passage_backend = onnx-int8: {exc}") from exc
+        return self._passage_encoder
 
     def _local_folder(self) -> Path | None:
         path = Path(self.model_ref)

@@ -51,10 +51,15 @@ TOKENIZER_NAME = "tokenizer.json"
 MANIFEST_NAME = "newsqa_onnx.json"
 #: Bump whenever what newsqa.models.onnx_export writes changes; older exports are then redone.
 EXPORT_VERSION = 2
+#: The int8 passage encoder (:mod:`newsqa.models.onnx_int8`), beside the export, and its manifest.
+INT8_NAME = "passage-int8.onnx"
+INT8_MANIFEST_NAME = "newsqa_int8.json"
+#: Bump whenever what newsqa.models.onnx_int8 writes changes; older int8 exports are then redone.
+INT8_EXPORT_VERSION = 1
 #: Weights files looked for in the Transformer module's folder, in this order.
 WEIGHTS_CANDIDATES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
 
-_ENCODERS: dict[tuple[str, int, int], "OnnxQueryEncoder"] = {}
+_ENCODERS: dict[tuple[str, int, int], "OnnxQueryEncoder"] = {}  # (folder or file, threads, mtime)
 _ENCODERS_LOCK = threading.Lock()
 
 
@@ -128,6 +133,34 @@ def check_export(model_folder: str | os.PathLike[str]) -> tuple[dict[str, Any] |
     tokenizer = folder / str(manifest.get("tokenizer", ""))
     if not manifest.get("tokenizer") or not tokenizer.is_file():
         return None, f"the tokenizer file of the ONNX export ({tokenizer}) is missing"
+    return manifest, ""
+
+
+def int8_paths(model_folder: Path) -> tuple[Path, Path]:
+    """(``passage-int8.onnx``, its manifest) of ``model_folder``."""
+    folder = Path(model_folder) / ONNX_SUBDIR
+    return folder / INT8_NAME, folder / INT8_MANIFEST_NAME
+
+
+def check_int8_export(model_folder: str | os.PathLike[str]) -> tuple[dict[str, Any] | None, str]:
+    """(the int8 manifest, "") when ``model_folder`` holds an int8 passage encoder made from
+    the weights its question-encoder export was made from (whose tokenizer it uses), else
+    (None, the reason, saying what to run)."""
+    folder = Path(model_folder)
+    base, reason = check_export(folder)
+    if base is None:
+        return None, reason
+    model_path, manifest_path = int8_paths(folder)
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None, f"no int8 passage encoder in {folder}; build it with `newsqa model --int8`"
+    if not isinstance(manifest, dict) or manifest.get("export_version") != INT8_EXPORT_VERSION:
+        return None, f"the int8 passage encoder in {folder} is of another version; rebuild it with `newsqa model --int8`"
+    if not model_path.is_file():
+        return None, f"{model_path} is missing; rebuild it with `newsqa model --int8`"
+    if manifest.get("weights", {}).get("sha256") != base.get("weights", {}).get("sha256"):
+        return None, f"the int8 passage encoder in {folder} is stale (other weights); rebuild it with `newsqa model --int8`"
     return manifest, ""
 
 
@@ -235,6 +268,34 @@ class OnnxQueryEncoder:
                 except Exception as exc:  # a corrupt file, an unknown operator …
                     raise OnnxUnavailableError(f"cannot load {model_path} ({exc}); re-export with `newsqa model --force`") from exc
                 logger.info("ONNX query encoder: %s (%d thread%s)", model_path, threads, "" if threads == 1 else "s")
+                _ENCODERS[key] = encoder
+        return encoder
+
+    @classmethod
+    def load_int8(cls, model_folder: str | os.PathLike[str], *, threads: int = 0) -> "OnnxQueryEncoder":
+        """The int8 passage encoder of ``model_folder`` (cached like :meth:`load`); raises
+        :class:`OnnxUnavailableError` saying what to run when there is none."""
+        folder = Path(model_folder).absolute()
+        manifest, reason = check_int8_export(folder)
+        if manifest is None:
+            raise OnnxUnavailableError(reason)
+        base = read_manifest(folder) or {}
+        model_path = int8_paths(folder)[0]
+        key = (str(model_path), int(threads), model_path.stat().st_mtime_ns)
+        with _ENCODERS_LOCK:
+            encoder = _ENCODERS.get(key)
+            if encoder is None:
+                try:
+                    encoder = cls(
+                        model_path, folder / base["tokenizer"], max_seq_length=base["max_seq_length"],
+                        do_lower_case=bool(base.get("do_lower_case", False)), dimension=base.get("dimension"),
+                        prompts=base.get("prompts") or {}, default_prompt_name=base.get("default_prompt_name"),
+                        pad_token=base.get("pad_token"), pad_id=base.get("pad_id"), threads=threads,
+                    )
+                except Exception as exc:  # a corrupt file, an unknown operator …
+                    raise OnnxUnavailableError(f"cannot load {model_path} ({exc}); rebuild it with "
+                                               "`newsqa model --int8 --force`") from exc
+                logger.info("int8 passage encoder: %s", model_path)
                 _ENCODERS[key] = encoder
         return encoder
 

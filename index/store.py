@@ -58,6 +58,8 @@ __all__ = [
 ]
 
 FORMAT_VERSION = 2
+#: Fingerprint keys written only when not at their default (see ``settings_fingerprint``).
+OPTIONAL_FINGERPRINT = ("embedding_dtype", "embedding_passage_backend")
 SCRIPT_SAMPLE = 1000  # passages read to tell which script the archive is written in
 
 
@@ -227,6 +229,9 @@ class NewsIndex:
         dtype = getattr(self.embedder, "dtype", "float32")
         if dtype != "float32":  # absent for float32, so indexes built before the setting stay valid
             fingerprint["embedding_dtype"] = dtype
+        passages = getattr(self.embedder, "passage_backend", "torch")
+        if passages != "torch":  # likewise absent for torch: one index, one passage encoder
+            fingerprint["embedding_passage_backend"] = passages
         return fingerprint
 
     def check_compatible(self, manifest: dict) -> None:
@@ -237,7 +242,10 @@ class NewsIndex:
             )
         built = manifest.get("settings", {})
         wanted = self.settings_fingerprint()
-        diffs = [f"{k}: index {built.get(k)!r}, settings {v!r}" for k, v in wanted.items() if built.get(k) != v]
+        # The optional keys are absent at their defaults: an index that has one is refused by
+        # settings that lack it (a bfloat16 or int8 index opened with torch float32 settings).
+        keys = [*wanted, *(k for k in OPTIONAL_FINGERPRINT if k in built and k not in wanted)]
+        diffs = [f"{k}: index {built.get(k)!r}, settings {wanted.get(k)!r}" for k in keys if built.get(k) != wanted.get(k)]
         if diffs:
             raise IndexMismatchError(
                 f"the index at {self.path} was built with other settings ({'; '.join(diffs)}); "

@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     embedding_dtype: Literal["float32", "bfloat16"] = Field(
         "float32", description="bfloat16: ~1.5x faster embedding on CPUs with AVX512-BF16 (cosine to float32 >= 0.998); needs a re-index."
     )
+    embedding_passage_backend: Literal["torch", "onnx-int8"] = Field(
+        "torch", description="onnx-int8: passages embedded by the int8 ONNX encoder (`newsqa model --int8` builds it; "
+        "faster ingest, cosine to torch >= 0.99); an index records which one built it and refuses the other."
+    )
     embedding_query_threads: int = Field(
         1, ge=0, le=256,
         description="threads that encode a question, torch's or ONNX Runtime's (0: the library's default); 1 is fastest on shared cores."
