@@ -162,6 +162,6 @@ def delete_documents(doc_ids: list[str], settings: Settings) -> list[str]:
                 f"not in the index: {', '.join(unknown)} (see `newsqa docs list` for the ids)"
             )
         removed = index.delete(doc_ids)
-        index.save(extra_manifest={"corpus_stat": index.manifest.get("corpus_stat")})
+        index.save()  # the manifest's sources and corpus state go on (REMEMBERED_KEYS)
     logger.info("deleted %s", ", ".join(removed))
     return removed

@@ -58,6 +58,8 @@ __all__ = [
 ]
 
 FORMAT_VERSION = 2
+#: Manifest keys the writers of ``newsqa.ingest`` set that every later generation keeps.
+REMEMBERED_KEYS = ("corpus_stat", "only_corpus", "sources")
 #: Fingerprint keys written only when not at their default (see ``settings_fingerprint``).
 OPTIONAL_FINGERPRINT = ("embedding_dtype", "embedding_passage_backend")
 SCRIPT_SAMPLE = 1000  # passages read to tell which script the archive is written in
@@ -190,6 +192,9 @@ class NewsIndex:
         """
         index = cls(path, embedder, chunker, dense_config)
         manifest = cls.read_manifest(path)
+        adopt = getattr(embedder, "adopt_passage_backend", None)
+        if adopt is not None:  # `auto` keeps the index's own passage encoder (absent: torch)
+            adopt(manifest.get("settings", {}).get("embedding_passage_backend", "torch"))
         index.check_compatible(manifest)
         gen_dir = index.path / manifest["generation_dir"]
         index._catalog = DocumentCatalog(read_docstore(gen_dir / "docstore.sqlite"))
@@ -229,7 +234,7 @@ class NewsIndex:
         dtype = getattr(self.embedder, "dtype", "float32")
         if dtype != "float32":  # absent for float32, so indexes built before the setting stay valid
             fingerprint["embedding_dtype"] = dtype
-        passages = getattr(self.embedder, "passage_backend", "torch")
+        passages = getattr(self.embedder, "active_passage_backend", "torch")
         if passages != "torch":  # likewise absent for torch: one index, one passage encoder
             fingerprint["embedding_passage_backend"] = passages
         return fingerprint
@@ -401,7 +406,11 @@ class NewsIndex:
         crash_point("save:vectors-written")
         write_docstore(tmp_dir / "docstore.sqlite", self._catalog.contents())
         self._lexical.save(tmp_dir)
-        manifest = self._new_manifest(generation, name) | (extra_manifest or {})
+        # What an index remembers of where it came from (its folders, whether it is the corpus
+        # folder's only) goes on into every generation unless the writer says otherwise: a
+        # delete must not make the next rebuild forget the user's folders.
+        remembered = {k: self.manifest[k] for k in REMEMBERED_KEYS if k in (self.manifest or {})}
+        manifest = self._new_manifest(generation, name) | remembered | (extra_manifest or {})
         (tmp_dir / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
         live_manifest = self.manifest or (self.read_manifest(self.path) if self.exists(self.path) else {})
         previous_dense = DenseMeta.from_dict(live_manifest.get("dense")) if live_manifest else None

@@ -97,3 +97,22 @@ def test_reindex_reads_your_folder_again_and_keeps_the_uploads(mine, tmp_path):
     with pytest.raises(NewsIndexError, match="no longer exist"):
         NewsQA.reindex(mine)
     assert _doc_ids(mine) == ["second.txt", "uploads/suzhou.txt"]  # nothing lost
+
+
+def test_a_delete_keeps_what_the_index_was_built_from(mine, tmp_path):
+    """Deleting an article (the archive tab, `newsqa docs delete`) once made the index forget
+    its folders, and the next 重新索引 replaced the archive with the bundled sample."""
+    from newsqa.index.access import delete_documents
+    from newsqa.qa.pipeline import NewsQA
+
+    folder = tmp_path / "my-news"
+    (folder / "suzhou.txt").write_text(SUZHOU, encoding="utf-8")
+    ingest_paths([folder], mine)
+    before = NewsIndex.read_manifest(mine.index_path)
+    assert delete_documents(["suzhou.txt"], mine) == ["suzhou.txt"]
+    after = NewsIndex.read_manifest(mine.index_path)
+    assert after["sources"] == before["sources"] == [str(folder.resolve())]
+    assert after["only_corpus"] is False and after["corpus_stat"] == before["corpus_stat"]
+    assert rebuild_sources(mine) == [folder.resolve()] or rebuild_sources(mine) == [folder]
+    NewsQA.reindex(mine)  # the deleted file is still in the folder, so it comes back; the sample does not
+    assert _doc_ids(mine) == ["pudong.txt", "suzhou.txt"]
