@@ -4,8 +4,8 @@ In the run of section 1 (the same DRCD subset, the same process, right after the
 was timed), each backend ingests the folder ``repeats`` times into its own index, alternating
 which goes first; the figures are chars/s and passages/s, and the hit@5 / MRR@10 of the same
 questions asked of each index. Peak memory is each backend's own: one ``newsqa ingest``
-subprocess per backend, its ``ru_maxrss`` read from ``os.wait4`` (a process's peak cannot be
-reset, so the bench process's own would mix the two).
+subprocess per backend reports its own ``VmHWM`` (a process's peak cannot be reset, so the
+bench process's own would mix the two).
 """
 
 from __future__ import annotations
@@ -23,18 +23,30 @@ from bench.common import ROOT, WORK, hit_mrr, median
 BACKENDS = ("torch", "onnx-int8")
 
 
+_REPORT_PEAK = (
+    "import atexit, sys\n"
+    "def report():\n"
+    "    peak = [line for line in open('/proc/self/status') if line.startswith('VmHWM:')]\n"
+    "    sys.stderr.write('NEWSQA_PEAK_KB ' + peak[0].split()[1] + '\\n')\n"
+    "atexit.register(report)\n"
+    "from newsqa.cli import main\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+
+
 def _ingest_peak_rss(folder: Path, backend: str) -> int:
-    """Peak RSS (bytes) of one ``newsqa ingest --rebuild`` of ``folder`` in a subprocess."""
+    """Peak RSS (bytes) of one ``newsqa ingest --rebuild`` of ``folder`` in a subprocess: its
+    ``VmHWM`` read at exit (per address space, so the pages of this process that a fork copies
+    before the exec are not counted, as ``ru_maxrss`` would count them)."""
     index = WORK / f"int8-rss-{backend}"
     shutil.rmtree(index, ignore_errors=True)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "NEWSQA_EMBEDDING_PASSAGE_BACKEND": backend}
-    proc = subprocess.Popen([sys.executable, "-m", "newsqa.cli", "ingest", "-q", "--rebuild", "--index", str(index),
-                             str(folder)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise RuntimeError(f"newsqa ingest with {backend} passages exited with {proc.returncode}")
-    return int(usage.ru_maxrss) * 1024
+    done = subprocess.run([sys.executable, "-c", _REPORT_PEAK, "ingest", "-q", "--rebuild", "--index", str(index),
+                           str(folder)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"newsqa ingest with {backend} passages exited with {done.returncode}: {done.stderr[-500:]}")
+    peak = [line for line in done.stderr.splitlines() if line.startswith("NEWSQA_PEAK_KB ")]
+    return int(peak[-1].split()[1]) * 1024
 
 
 def section_int8(folder: Path, rows: list[dict[str, Any]], chars: int, repeats: int, settings_for, rank_of) -> dict[str, Any]:

@@ -321,7 +321,7 @@ def cmd_model(args: argparse.Namespace) -> int:
         return 1
     if onnx_path is not None:
         print(onnx_path)
-    if args.int8 or settings.embedding_passage_backend == "onnx-int8":
+    if args.int8 or settings.embedding_passage_backend != "torch":
         from newsqa.models.onnx_int8 import export_passage_encoder_int8
 
         try:  # the int8 passage encoder (embedding_passage_backend = onnx-int8); a no-op when up to date

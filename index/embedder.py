@@ -38,7 +38,7 @@ _MODELS_LOCK = threading.Lock()
 
 
 QUERY_BACKENDS = ("auto", "onnx", "torch")
-PASSAGE_BACKENDS = ("torch", "onnx-int8")
+PASSAGE_BACKENDS = ("auto", "torch", "onnx-int8")
 
 
 class ModelNotFoundError(RuntimeError):
@@ -67,7 +67,7 @@ class Embedder:
         query_threads: int = 1,
         dtype: str = "float32",
         query_backend: str = "auto",
-        passage_backend: str = "torch",
+        passage_backend: str = "auto",
     ):
         self.model_ref = model
         self.device = device
@@ -83,7 +83,8 @@ class Embedder:
         self.query_backend = query_backend
         if passage_backend not in PASSAGE_BACKENDS:
             raise ValueError(f"embedding passage backend must be one of {', '.join(PASSAGE_BACKENDS)}, not {passage_backend!r}")
-        self.passage_backend = passage_backend
+        self.passage_backend = passage_backend  # as configured
+        self._passage_active: str | None = None if passage_backend == "auto" else passage_backend
         self._passage_encoder = None  # the int8 OnnxQueryEncoder, once loaded
         self._model = None
         self._query_encoder = None  # the OnnxQueryEncoder, once resolved
@@ -101,7 +102,7 @@ class Embedder:
             query_threads=getattr(settings, "embedding_query_threads", 1),
             dtype=getattr(settings, "embedding_dtype", "float32"),
             query_backend=getattr(settings, "embedding_query_backend", "auto"),
-            passage_backend=getattr(settings, "embedding_passage_backend", "torch"),
+            passage_backend=getattr(settings, "embedding_passage_backend", "auto"),
         )
 
     @property
@@ -189,8 +190,29 @@ class Embedder:
                 progress.update(len(rows))
         return result
 
+    @property
+    def active_passage_backend(self) -> str:
+        """What embeds passages: the configured backend, or for ``auto`` the one of the index
+        opened (:meth:`adopt_passage_backend`), else ``onnx-int8`` when the model folder holds
+        a valid int8 encoder and ``torch`` otherwise."""
+        if self._passage_active is None:
+            from newsqa.index.onnx_encoder import check_int8_export
+
+            folder = self._local_folder()
+            manifest, reason = check_int8_export(folder) if folder is not None else (None, "not a local model folder")
+            self._passage_active = "onnx-int8" if manifest is not None else "torch"
+            if manifest is None:
+                logger.info("passages are embedded with torch (%s)", reason)
+        return self._passage_active
+
+    def adopt_passage_backend(self, built_with: str) -> None:
+        """Embed passages as the index being opened was built (``auto`` only: an index keeps
+        its encoder; a configured one is checked against the index instead)."""
+        if self.passage_backend == "auto" and built_with in PASSAGE_BACKENDS[1:]:
+            self._passage_active = built_with
+
     def _encode_passages(self, texts: list[str]) -> np.ndarray:
-        if self.passage_backend == "onnx-int8":
+        if self.active_passage_backend == "onnx-int8":
             encoder = self.passage_encoder()
             return encoder.encode([encoder.prompt(self.passage_prompt) + t for t in texts])
         vectors = self.model.encode(

@@ -114,9 +114,10 @@ class Settings(BaseSettings):
     embedding_dtype: Literal["float32", "bfloat16"] = Field(
         "float32", description="bfloat16: ~1.5x faster embedding on CPUs with AVX512-BF16 (cosine to float32 >= 0.998); needs a re-index."
     )
-    embedding_passage_backend: Literal["torch", "onnx-int8"] = Field(
-        "torch", description="onnx-int8: passages embedded by the int8 ONNX encoder (`newsqa model --int8` builds it; "
-        "faster ingest, cosine to torch >= 0.99); an index records which one built it and refuses the other."
+    embedding_passage_backend: Literal["auto", "torch", "onnx-int8"] = Field(
+        "auto", description="What embeds passages: onnx-int8 (the int8 encoder `make model` builds; about 2x faster "
+        "ingest, the same eval scores), torch, or auto: an existing index keeps the one it was built with, a new one "
+        "uses onnx-int8 when the model folder has it. An index refuses a configured encoder other than its own."
     )
     embedding_query_threads: int = Field(
         1, ge=0, le=256,

@@ -1,6 +1,7 @@
-"""``embedding_passage_backend = "onnx-int8"`` (issue 18): passages embedded by the int8 encoder
-land in the same space as torch's (questions are encoded as before), an index records which
-encoder built it, and opening it with the other one is refused with what to do."""
+"""``embedding_passage_backend`` (issue 18): passages embedded by the int8 encoder land in the
+same space as torch's (questions are encoded as before); an index records which encoder built
+it and refuses a configured other one; ``auto`` (the default) keeps an index's own encoder
+and builds new indexes with int8 when the model folder has it."""
 
 from __future__ import annotations
 
@@ -41,11 +42,34 @@ def test_an_index_keeps_to_the_passage_encoder_that_built_it(e5_int8_dir, tmp_pa
     index = open_index(int8)
     (vid, _score), *_ = index.search_dense(index.embedder.embed_query("台风杜苏芮在哪里登陆？"), 1)
     assert index.chunks[vid].doc_id == "1.txt"  # a question encoded as before finds an int8 passage
-    torch = Settings.load(index_dir=tmp_path / "int8", embedding_model=str(e5_int8_dir))
+    torch = Settings.load(index_dir=tmp_path / "int8", embedding_model=str(e5_int8_dir), embedding_passage_backend="torch")
     with pytest.raises(IndexMismatchError, match="embedding_passage_backend: index 'onnx-int8', settings None"):
         open_index(torch)
     with pytest.raises(IndexMismatchError, match="newsqa ingest --rebuild"):
         ingest_paths([folder], torch)
+
+
+def test_auto_keeps_an_index_s_own_encoder_and_builds_new_ones_with_int8(e5_int8_dir, copy_model_folder, tmp_path):
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "a.txt").write_text(f"新聞\n\n2023-08-01 新華網\n\n{PASSAGES[0]}\n", encoding="utf-8")
+    built_with_torch = Settings.load(index_dir=tmp_path / "old", embedding_model=str(e5_int8_dir),
+                                     embedding_passage_backend="torch")
+    assert ingest_paths([folder], built_with_torch).ok
+    auto_old = Settings.load(index_dir=tmp_path / "old", embedding_model=str(e5_int8_dir))  # the default: auto
+    assert auto_old.embedding_passage_backend == "auto"
+    index = open_index(auto_old)  # an index from before int8 opens as it is: nothing to rebuild
+    assert index.embedder.active_passage_backend == "torch"
+    (folder / "b.txt").write_text(f"新聞二\n\n2023-08-02 新華網\n\n{PASSAGES[1]}\n", encoding="utf-8")
+    assert ingest_paths([folder], auto_old).added == ["b.txt"]  # added with torch, like the rest
+    assert "embedding_passage_backend" not in open_index(auto_old).manifest["settings"]
+    auto_new = Settings.load(index_dir=tmp_path / "new", embedding_model=str(e5_int8_dir))
+    assert ingest_paths([folder], auto_new).ok
+    assert open_index(auto_new).manifest["settings"]["embedding_passage_backend"] == "onnx-int8"
+    # a model folder without the int8 encoder: auto embeds with torch (and says why in the log)
+    bare = copy_model_folder(e5_int8_dir, tmp_path / "bare")
+    (bare / "onnx" / "newsqa_int8.json").unlink()
+    assert Embedder(str(bare)).active_passage_backend == "torch"
 
 
 def test_a_model_folder_without_the_int8_encoder_says_what_to_run(e5_int8_dir, copy_model_folder, tmp_path):

