@@ -158,6 +158,16 @@ class _Line:
     end: int
 
 
+def _date_source_line(lines: list, date: str | None, source: str | None, body_start: int) -> tuple:
+    """The second line as 「2021-01-10 人民網」 (date, outlet; the body starts after it), not a
+    lead sentence that opens with its date (「2019年8月28日，日本…。」); else unchanged."""
+    if len(lines) > 1:
+        m = _DATE_SOURCE_LINE.match(lines[1].text)
+        if m and len(m.group(4)) <= 30 and not re.search(r"[，,。！？!?]", m.group(4)):
+            return normalize_date(m.group(0)), _SOURCE_LABEL.sub("", m.group(4)) or None, lines[1].end
+    return date, source, body_start
+
+
 def _lines(text: str, start: int = 0, end: int | None = None) -> list[_Line]:
     end = len(text) if end is None else end
     out = []
@@ -194,9 +204,10 @@ class ArticleParser:
         body_start = title_start = 0
         metadata: dict = {}
         dated = _DATED_BODY.match(first.text)
-        if first.text.lstrip().startswith("#"):
+        if first.text.lstrip().startswith("#"):  # 「# 标题」, and maybe 「2024-11-24 自由時報」 under it
             title = first.text.lstrip().lstrip("#").strip()
             body_start = first.end
+            date, source, body_start = _date_source_line(lines, date, source, body_start)
         elif dated:
             date = normalize_date(f"{dated.group(1)}年{dated.group(2)}月{dated.group(3)}日")
             # 「2020年1月15日，各大品牌…」: the date is the lead sentence's own words (a
@@ -207,13 +218,7 @@ class ArticleParser:
         else:
             title = first.text.strip()
             body_start = first.end
-            if len(lines) > 1:
-                m = _DATE_SOURCE_LINE.match(lines[1].text)
-                # 「2021-01-10 人民網」, not a lead sentence that opens with its date (「2019年8月28日，日本…。」)
-                if m and len(m.group(4)) <= 30 and not re.search(r"[，,。！？!?]", m.group(4)):
-                    date = normalize_date(m.group(0))
-                    source = _SOURCE_LABEL.sub("", m.group(4)) or None
-                    body_start = lines[1].end
+            date, source, body_start = _date_source_line(lines, date, source, body_start)
         if date:
             metadata["date_from"] = "header"
 

@@ -53,6 +53,18 @@ def test_markdown_layout():
     assert docs[0].date is None
 
 
+def test_markdown_title_with_a_dateline_under_it():
+    """「# 标题」 then 「2024-11-24 自由時報」 (a user's own .md): dated and sourced like the .txt
+    layout; before, the dateline was read as the body and the article had no date."""
+    text = "# 中華隊奪得世界12強冠軍\n\n2024-11-24 自由時報\n\n中華隊在東京巨蛋以4比0擊敗日本。\n"
+    (doc,) = ArticleParser().run(text, source_file="baseball.md")
+    assert (doc.title, doc.date, doc.source) == ("中華隊奪得世界12強冠軍", "2024-11-24", "自由時報")
+    assert doc.text == "中華隊在東京巨蛋以4比0擊敗日本。" and doc.metadata["date_from"] == "header"
+    # a lead sentence that opens with its date stays the body's (its date from the lead)
+    (lead,) = ArticleParser().run("# 日本\n\n2019年8月28日，日本政府宣布。\n", source_file="jp.md")
+    assert lead.text == "2019年8月28日，日本政府宣布。" and lead.source is None and lead.date == "2019-08-28"
+
+
 def test_dated_body_layout():
     docs = ArticleParser().run("2023-07-29 06:53:40，正文：封面新闻记者 刘恪生7月28日晚，亮灯。", source_file="doc.txt")
     assert docs[0].date == "2023-07-29"
