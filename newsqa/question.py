@@ -16,7 +16,7 @@ Example::
     >>> validate_question("的？")
     Traceback (most recent call last):
     ...
-    newsqa.question.QuestionError: 問題太短，看不出要問什麼：請寫出要問的人、事、地點或時間，例如「上海自貿區是哪一天掛牌的？」
+    newsqa.question.QuestionError: 問題太短，看不出要問什麼：請寫出要問的人、事、地點或時間，例如「某某颱風是哪一天登陸的？」
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ _MESSAGES: dict[RefusalKind, dict[Script, str]] = {
         "hans": "问题太长：{n} 个字，最多 {limit} 个字。请缩短后再问。",
     },
     "too_short": {
-        "hant": "問題太短，看不出要問什麼：請寫出要問的人、事、地點或時間，例如「上海自貿區是哪一天掛牌的？」",
-        "hans": "问题太短，看不出要问什么：请写出要问的人、事、地点或时间，例如「上海自贸区是哪一天挂牌的？」",
+        "hant": "問題太短，看不出要問什麼：請寫出要問的人、事、地點或時間，例如「某某颱風是哪一天登陸的？」",
+        "hans": "问题太短，看不出要问什么：请写出要问的人、事、地点或时间，例如「某某台风是哪一天登陆的？」",
     },
     "not_text": {
         "hant": "問題不是可讀的文字（無法辨識它的編碼）：請以 UTF-8 輸入後再試。",

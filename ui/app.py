@@ -186,10 +186,12 @@ def _wire_archive(page: Page, handlers: ArchiveHandlers) -> None:
         concurrency_limit=1, concurrency_id="newsqa-archive-search", trigger_mode="always_last",
     )
     tab.doc_table.select(
-        handlers.on_pick, [tab.to_delete], [tab.to_delete, tab.reader], api_visibility="private", queue=False
+        handlers.on_pick, None, [tab.reader, tab.reading], api_visibility="private", queue=False
     )
+    tab.queue_btn.click(handlers.on_queue, [tab.reading, tab.to_delete], tab.to_delete, api_visibility="private",
+                        queue=False)
     tab.delete_btn.click(
-        handlers.on_delete, [tab.to_delete, *tab.filters], [tab.delete_status, *archive_outputs],
+        handlers.on_delete, [tab.to_delete, *tab.filters, tab.confirm], [tab.delete_status, *archive_outputs, tab.confirm],
         api_visibility="private", **limits,
     )
 

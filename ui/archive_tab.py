@@ -194,6 +194,9 @@ def render_ingest_status(status: IngestStatus | None) -> str:
         return f'<div class="nqa-ingest nqa-ingest-failed" role="status">索引失敗：{escape(status.error)}</div>'
     failed = "".join(f"<li>{escape(Path(w).name)}：{escape(r)}</li>" for w, r in status.failed)
     failed = f"<ul>{failed}</ul>" if failed else ""
+    if status.reindex and status.failed:  # ingest --sync removes nothing while a file fails (it may be a gone one)
+        failed = (f"<p>{len(status.failed)} 個檔案讀不了，所以檔案已不在的文章這次沒有移除；"
+                  "修正或移走這些檔案後再按「重新索引」。</p>" + failed)
     return (
         '<div class="nqa-ingest nqa-ingest-done" role="status">'
         f"{'重新索引完成' if status.reindex else '已加入索引'}：{status.added} 篇新文章、{status.updated} 篇更新、"
@@ -341,44 +344,58 @@ class ArchiveHandlers:
         status = self.worker.submit_reindex()
         return render_ingest_status(status), gr.Timer(active=True)
 
-    def on_pick(self, selected: list[str] | None, evt: gr.SelectData) -> tuple[Any, str]:
-        """A clicked row's document opened in the reader and added to the delete list."""
+    def on_pick(self, evt: gr.SelectData) -> tuple[str, str]:
+        """A clicked row's document opened in the reader; returns (reader, its id)."""
         row = evt.row_value or []
         doc_id = row[-1] if row else None
-        chosen = list(selected or [])
-        if doc_id and doc_id not in chosen:
-            chosen.append(doc_id)
         qa = self.live.qa
         doc = qa.get_document(doc_id) if qa is not None and doc_id else None
         passages = len(qa.index.chunks_of(doc_id)) if doc is not None and qa.index is not None else 0
-        reader = render_article(doc, passages) if doc is not None else READER_HINT
-        return gr.Dropdown(value=chosen), reader
+        return (render_article(doc, passages), doc_id) if doc is not None else (READER_HINT, "")
+
+    def on_queue(self, reading: str | None, selected: list[str] | None) -> Any:
+        """「加入刪除清單」: the article open in the reader joins the delete list (once)."""
+        chosen = list(selected or [])
+        if not reading:
+            gr.Warning("先點表格的一列打開文章", title="刪除")
+            return gr.skip()
+        if reading not in chosen:
+            chosen.append(reading)
+        return gr.Dropdown(value=chosen)
 
     def on_delete(
-        self, ids: list[str] | None, search: str, outlet: str, since: str, until: str, request: gr.Request
+        self, ids: list[str] | None, search: str, outlet: str, since: str, until: str, confirmed: list[str] | None,
+        request: gr.Request,
     ) -> tuple[Any, ...]:
-        """Delete the chosen documents (and the uploads no document uses any more)."""
+        """Delete the chosen documents (and the uploads no document uses any more) on the second
+        press: the first names them and asks again (``confirmed`` holds what it named)."""
         from newsqa.index.store import NewsIndexError
         from newsqa.qa.pipeline import NewsQA
 
         self.check_edit(request, "delete")
         ids = [i for i in (ids or []) if i]
+        unchanged = ("", *[gr.skip()] * ARCHIVE_OUTPUTS, [])
         if not ids:
-            gr.Warning("請先選擇要刪除的文章（點表格的列或在清單中選）", title="刪除")
-            return ("", *[gr.skip()] * ARCHIVE_OUTPUTS)
+            gr.Warning("請先選擇要刪除的文章（在清單中選，或打開文章後按「加入刪除清單」）", title="刪除")
+            return unchanged
         if self.settings is None:
             gr.Warning("這個頁面沒有設定檔，無法刪除", title="刪除")
-            return ("", *[gr.skip()] * ARCHIVE_OUTPUTS)
+            return unchanged
+        if sorted(ids) != sorted(confirmed or []):
+            names = "、".join(escape(i) for i in ids[:5]) + (f" 等 {len(ids)} 篇" if len(ids) > 5 else "")
+            ask = (f'<div class="nqa-confirm" role="alert">要刪除 {len(ids)} 篇：{names}。刪除後無法復原；'
+                   "確定就再按一次「刪除所選文章」。</div>")
+            return (ask, *[gr.skip()] * ARCHIVE_OUTPUTS, sorted(ids))
         before = self.live.index
         try:
             removed = NewsQA.delete_documents(ids, self.settings)
         except NewsIndexError as exc:
             gr.Warning(html.escape(str(exc)), title="無法刪除")
-            return ("", *[gr.skip()] * ARCHIVE_OUTPUTS)
+            return unchanged
         self._remove_uploads(before, removed)
         self.live.refresh()
         message = f'<div class="nqa-deleted" role="status">已刪除 {len(removed)} 篇：{escape("、".join(removed))}</div>'
-        return (message, *self.archive_outputs(archive_query(search, outlet, since, until)))
+        return (message, *self.archive_outputs(archive_query(search, outlet, since, until)), [])
 
     def _remove_uploads(self, before: DocumentIndex | None, removed: list[str]) -> None:
         """Delete the stored uploads that only ``removed`` documents used."""

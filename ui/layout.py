@@ -103,6 +103,9 @@ class ArchiveTab:
     reindex_btn: gr.Button
     poll: gr.Timer
     reader: gr.HTML
+    reading: gr.State
+    queue_btn: gr.Button
+    confirm: gr.State
 
     @property
     def filters(self) -> list[gr.components.Component]:
@@ -132,6 +135,9 @@ def _history_bar(index_path: object) -> HistoryBar:
         picker = gr.Dropdown(
             choices=[], value=None, label="先前的對話", show_label=True, container=True,
             interactive=False, scale=4, min_width=120, elem_id="nqa-history",
+            # the list changes after every answer: a pick made from an older list must still
+            # arrive (an unknown id opens nothing) instead of failing Gradio's choice check
+            allow_custom_value=True,
         )
         clear = gr.Button("清除紀錄", size="sm", scale=0, min_width=84, elem_id="nqa-history-clear")
     return HistoryBar(store, chat_id, new_chat, picker, clear)
@@ -254,9 +260,12 @@ def _archive_tab(
         wrap=True,
         max_height=420,
         elem_id="nqa-docs",
-        label="文章（點一列閱讀，並加入刪除清單）",
+        label="文章（點一列閱讀全文）",
     )
     reader = gr.HTML(READER_HINT, elem_id="nqa-reader", js_on_load=None)
+    reading = gr.State("")  # the id of the article open in the reader
+    queue_btn = gr.Button("把這篇加入刪除清單", size="sm", interactive=editable, elem_id="nqa-queue-delete")
+    confirm = gr.State([])  # the ids the first press of 刪除所選文章 named
     with gr.Row():
         to_delete = gr.Dropdown(
             choices=choices0, value=[], multiselect=True, label="要刪除的文章",
@@ -269,7 +278,7 @@ def _archive_tab(
         reindex_btn = gr.Button("重新索引", interactive=editable, elem_id="nqa-reindex", scale=0, min_width=120)
     poll = gr.Timer(1.0, active=False)
     return ArchiveTab(index_info, upload, ingest_status, delete_status, doc_search, outlet, since, until, doc_table,
-                      to_delete, delete_btn, reindex_btn, poll, reader)
+                      to_delete, delete_btn, reindex_btn, poll, reader, reading, queue_btn, confirm)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import gradio as gr
 import pytest
 
+from newsqa.config import Settings
 from newsqa.types import Document
 from newsqa.ui.archive import IngestStatus
 from newsqa.ui.archive_tab import (
@@ -95,24 +96,37 @@ def test_edits_are_refused_unless_allowed_or_logged_in(tmp_path: Path) -> None:
     handlers.check_edit(SimpleNamespace(username="editor", client=None), "delete")  # logged in: no error
     ArchiveHandlers(handlers.live, None, allow_edits=True).check_edit(anonymous, "upload")
     with pytest.warns(UserWarning, match="沒有設定檔"):  # past the gate, but no settings to delete with
-        assert handlers.on_delete(["d0001.txt"], "", "", "", "", SimpleNamespace(username="editor"))[0] == ""
+        assert handlers.on_delete(["d0001.txt"], "", "", "", "", [], SimpleNamespace(username="editor"))[0] == ""
 
 
 @pytest.mark.filterwarnings("ignore:The value passed into gr.Dropdown")  # an update carries no choices
-def test_picking_a_row_opens_the_article_and_adds_it_to_the_delete_list_once() -> None:
+def test_picking_a_row_opens_the_article_and_only_the_button_queues_it_for_deletion() -> None:
     story = Document("d0002.txt", "颱風<登陸>", "第一段。\n\n第二段：杜蘇芮登陸福建。", "2023-07-28", "新華網<b>")
     handlers = ArchiveHandlers(LiveQA(_Core([_doc(1), story])), None)
     pick = SimpleNamespace(row_value=["颱風<登陸>", "2023-07-28", "新華網", 1, "d0002.txt"])
-    chosen, reader = handlers.on_pick(["d0001.txt"], pick)
-    assert chosen.value == ["d0001.txt", "d0002.txt"]
+    reader, reading = handlers.on_pick(pick)  # reading an article does not queue it
+    assert reading == "d0002.txt"
     assert "<h3>颱風&lt;登陸&gt;</h3>" in reader and "2023-07-28 · 新華網&lt;b&gt; · d0002.txt · 1 段" in reader
     assert "<p>第一段。</p><p>第二段：杜蘇芮登陸福建。</p>" in reader  # paragraph by paragraph, escaped
-    assert handlers.on_pick(["d0002.txt"], pick)[0].value == ["d0002.txt"]
-    chosen, reader = handlers.on_pick(None, SimpleNamespace(row_value=None))
-    assert chosen.value == [] and "點表格" in reader
+    assert handlers.on_queue(reading, ["d0001.txt"]).value == ["d0001.txt", "d0002.txt"]
+    assert handlers.on_queue(reading, ["d0002.txt"]).value == ["d0002.txt"]  # once
+    reader, reading = handlers.on_pick(SimpleNamespace(row_value=None))
+    assert reading == "" and "點表格" in reader
+    with pytest.warns(UserWarning, match="先點表格的一列"):
+        handlers.on_queue("", [])
     assert [row[-1] for row in handlers.on_search("新聞1").value["data"]] == ["d0001.txt"]
     # the search reads the text too, in either script
     assert [row[-1] for row in handlers.on_search("杜苏芮").value["data"]] == ["d0002.txt"]
+
+
+def test_delete_asks_once_more_before_it_deletes(tmp_path: Path) -> None:
+    handlers = ArchiveHandlers(LiveQA(_Core([_doc(1), _doc(2)])), Settings.load(index_dir=tmp_path / "i"), allow_edits=True)
+    editor = SimpleNamespace(username="editor")
+    first = handlers.on_delete(["d0002.txt", "d0001.txt"], "", "", "", "", [], editor)
+    assert "要刪除 2 篇：d0002.txt、d0001.txt" in first[0] and "再按一次" in first[0]
+    assert first[-1] == ["d0001.txt", "d0002.txt"]  # what the second press must match
+    other = handlers.on_delete(["d0001.txt"], "", "", "", "", first[-1], editor)  # the list changed: ask again
+    assert "要刪除 1 篇" in other[0] and other[-1] == ["d0001.txt"]
 
 
 def test_the_header_counts_the_articles_left_without_a_date_or_outlet() -> None:
@@ -130,6 +144,9 @@ def test_reindex_lines_and_the_outlet_filter_choices() -> None:
     assert "重新索引中：這個索引的來源資料夾與上傳檔" in render_ingest_status(running)
     done = IngestStatus(state="done", added=1, unchanged=3, removed=2, started=1.0, finished=4.0, reindex=True)
     assert "重新索引完成：1 篇新文章、0 篇更新、3 篇未變、2 篇已移除（檔案不在了）" in render_ingest_status(done)
+    blocked = IngestStatus(state="done", unchanged=3, failed=[("/a/empty.txt", "the file is empty")], started=1.0,
+                           finished=2.0, reindex=True)
+    assert "1 個檔案讀不了，所以檔案已不在的文章這次沒有移除" in render_ingest_status(blocked)
     other = Document("x.txt", "新聞x", "…", "2023-01-01", "中央社")
     live = LiveQA(_Core([_doc(1), _doc(2), other]))
     assert outlet_choices(live) == [("全部來源", ""), ("新華網<b>（2）", "新華網<b>"), ("中央社（1）", "中央社")]

@@ -420,12 +420,17 @@ def test_empty_index_upload_watch_ask_and_delete(empty_page: Page, empty_server:
     page.locator("#nqa-doc-search textarea, #nqa-doc-search input").first.fill("龙井")  # either script
     expect(page.locator("#nqa-docs [role=row]").filter(has_text="西湖龍井茶春茶開採")).to_have_count(1)
     page.locator("#nqa-docs [role=gridcell]", has_text="西湖龍井茶春茶開採").first.click()
-    expect(page.locator("#nqa-delete-ids")).to_contain_text("西湖龍井茶春茶開採")
     expect(page.locator("#nqa-reader h3")).to_have_text("西湖龍井茶春茶開採")  # opened to read
+    expect(page.locator("#nqa-delete-ids")).not_to_contain_text("西湖龍井茶春茶開採")  # reading queues nothing
+    page.locator("#nqa-queue-delete").click()
+    expect(page.locator("#nqa-delete-ids")).to_contain_text("西湖龍井茶春茶開採")
     expect(page.locator("#nqa-reader")).to_contain_text("2024-03-25 · 浙江日報")
     out = pytestconfig.rootpath / "test-artifacts" / "archive.png"
     out.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(out), full_page=True)
+    page.locator("#nqa-delete").click()
+    expect(page.locator("#nqa-delete-status")).to_contain_text("再按一次")  # asked first
+    expect(page.locator("#nqa-docs [role=row]").filter(has_text="西湖龍井茶春茶開採")).to_have_count(1)
     page.locator("#nqa-delete").click()
     expect(page.locator("#nqa-delete-status")).to_contain_text(f"已刪除 1 篇：{doc_id}")
     expect(page.locator("#nqa-docs [role=row]").filter(has_text="西湖龍井茶春茶開採")).to_have_count(0)

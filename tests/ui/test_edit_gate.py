@@ -63,9 +63,11 @@ def _fn_index(config: dict[str, Any], elem_id: str, event: str) -> int:
     raise AssertionError(f"no {event} event on #{elem_id}")
 
 
-def _post_event(url: str, fn_index: int, data: list[Any], opener=None, timeout: float = 120) -> dict[str, Any]:
-    """Run one event through the queue as the page does; returns its ``process_completed`` message."""
-    session = uuid.uuid4().hex
+def _post_event(url: str, fn_index: int, data: list[Any], opener=None, timeout: float = 120,
+                session: str | None = None) -> dict[str, Any]:
+    """Run one event through the queue as the page does (in ``session``, else a new one);
+    returns its ``process_completed`` message."""
+    session = session or uuid.uuid4().hex
     body = {"data": data, "fn_index": fn_index, "session_hash": session, "event_data": None, "trigger_id": None}
     with _open(url + "gradio_api/queue/join", opener, json.dumps(body).encode(),
                {"Content-Type": "application/json"}) as resp:
@@ -117,7 +119,13 @@ def _cited(answer: dict[str, Any]) -> set[str]:
 
 def _delete(url: str, doc_id: str, opener=None) -> dict[str, Any]:
     config = _config(url, opener)
-    return _post_event(url, _fn_index(config, "nqa-delete", "click"), [[doc_id], "", "", "", ""], opener)
+    # Twice in one session, as the page does: the first press only asks (its answer is kept in
+    # the session's state, which a client cannot set); the second deletes.
+    session, fn_index = uuid.uuid4().hex, _fn_index(config, "nqa-delete", "click")
+    first = _post_event(url, fn_index, [[doc_id], "", "", "", "", None], opener, session=session)
+    if not first.get("success"):
+        return first
+    return _post_event(url, fn_index, [[doc_id], "", "", "", "", None], opener, session=session)
 
 
 def _server_env(serve_env: dict[str, str], server: dict[str, Any]) -> dict[str, str]:
@@ -214,11 +222,11 @@ def test_handlers_check_the_caller_on_every_call(tmp_path: Path, allow: bool, us
     on_delete, on_upload = _handler(demo, "on_delete"), _handler(demo, "on_upload")
     if allowed:  # past the gate: nothing chosen / nothing uploaded, so nothing happens
         with pytest.warns(UserWarning, match="請先選擇要刪除的文章"):
-            on_delete([], "", "", "", "", request)
+            on_delete([], "", "", "", "", [], request)
         assert on_upload([], request)[0] is None
         return
     with pytest.raises(gr.Error, match="NEWSQA_SERVE_ALLOW_EDITS=1"):
-        on_delete(["a.txt"], "", "", "", "", request)
+        on_delete(["a.txt"], "", "", "", "", [], request)
     with pytest.raises(gr.Error, match="NEWSQA_SERVE_ALLOW_EDITS=1"):
         on_upload([str(tmp_path / "x.txt")], request)
 
