@@ -283,6 +283,7 @@ class ArchiveHandlers:
 
     def on_load(self, search: str, outlet: str, since: str, until: str) -> tuple[Any, ...]:
         """The page as of now (the index reloads live): archive, examples, indexing progress."""
+        self.live.refresh()  # a generation written meanwhile (`newsqa ingest` from a shell) is shown at once
         status = self._status()
         running = bool(status and status.running)
         return (

@@ -133,6 +133,7 @@ LABELS_ZH = {
     "Exit fullscreen": "離開全螢幕", "Exit fullscreen mode": "離開全螢幕", "Sort column": "排序",
     "Loading...": "載入中…", "Loading": "載入中", "Loading…": "載入中…", "Error": "錯誤", "Warning": "注意", "Info": "訊息", "Close": "關閉",
     "Connection errored out.": "連線中斷，請重新整理頁面。", "Submit": "送出", "Stop": "停止",
+    "Open cell menu": "開啟儲存格選單", "Sort ascending": "遞增排序", "Sort descending": "遞減排序",
 }
 
 # Clicking an [n] chip (an <a href="#nqa-src-T-N"> in the chat) opens, highlights and
@@ -226,11 +227,23 @@ if (!window.__nqaChips) {
     return (el && el.closest && el.closest('#nqa-chat') && IN_CHAT[key]) || ZH[key];
   };
   const ATTRS = ['aria-label', 'title', 'placeholder'];
+  // Labels Gradio builds from a message or a number: "bot's message: <div …>", "Select example 1: …".
+  const PREFIXES = [["bot's message: ", '回答：', true], ["user's message: ", '問題：', true],
+                    ['Select example ', '選擇範例 ', false]];
+  const fixPrefixed = (el, value) => {
+    for (const [english, chinese, spoken] of PREFIXES) {
+      if (value.startsWith(english)) {
+        return chinese + (spoken ? (el.textContent || '').trim().slice(0, 300) : value.slice(english.length));
+      }
+    }
+    return null;
+  };
   const fixAttrs = (el) => {
     for (const attr of ATTRS) {
       const value = el.getAttribute(attr);
-      const chinese = value && zh(value, el);
-      if (chinese) el.setAttribute(attr, chinese);
+      if (!value) continue;
+      const chinese = fixPrefixed(el, value) || (!el.closest(CONTENT) && zh(value, el));
+      if (chinese && chinese !== value) el.setAttribute(attr, chinese);
     }
   };
   const fixText = (node) => {
@@ -242,8 +255,8 @@ if (!window.__nqaChips) {
   const fixTree = (root) => {
     if (root.nodeType === Node.TEXT_NODE) { fixText(root); return; }
     if (root.nodeType !== Node.ELEMENT_NODE) return;
-    if (root.hasAttribute && !root.closest(CONTENT)) fixAttrs(root);
-    root.querySelectorAll('[aria-label], [title], [placeholder]').forEach((el) => { if (!el.closest(CONTENT)) fixAttrs(el); });
+    if (root.hasAttribute) fixAttrs(root);
+    root.querySelectorAll('[aria-label], [title], [placeholder]').forEach(fixAttrs);
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     while (walker.nextNode()) fixText(walker.currentNode);
   };
@@ -252,7 +265,7 @@ if (!window.__nqaChips) {
     for (const change of changes) {
       if (change.type === 'childList') change.addedNodes.forEach(fixTree);
       else if (change.type === 'characterData') fixText(change.target);
-      else if (!change.target.closest(CONTENT)) fixAttrs(change.target);
+      else fixAttrs(change.target);
     }
   }).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true,
                              attributeFilter: ATTRS});

@@ -158,3 +158,17 @@ def test_reindex_lines_and_the_outlet_filter_choices() -> None:
         # a bad date: said (what to do here, not in the chat), and the table is not narrowed by it
         rows = handlers.on_search("", "", "2024-13-01", "").value["data"]
     assert len(rows) == 3
+
+
+def test_a_page_load_shows_a_generation_written_from_a_shell() -> None:
+    """`newsqa ingest` from a shell while the server runs: the archive tab listed the old
+    generation until someone asked a question; a page load now switches first."""
+
+    class _Growing(_Core):
+        def refresh(self) -> bool:
+            self.index.documents["d0002.txt"] = _doc(2)
+            return True
+
+    handlers = ArchiveHandlers(LiveQA(_Growing([_doc(1)])), None)
+    table = handlers.on_load("", "", "", "")[0]
+    assert sorted(row[-1] for row in table.value["data"]) == ["d0001.txt", "d0002.txt"]

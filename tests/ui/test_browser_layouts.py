@@ -157,7 +157,7 @@ _AUDIT = """() => {
     if (r < need - 0.01) low.push(`${r.toFixed(2)} < ${need}: ${text.slice(0, 40)} (${s.color} on ${bg.map(Math.round)})`);
   }
   for (const el of document.querySelectorAll('[aria-label], [placeholder], [title]')) {
-    if (!visible(el) || skip(el) || el.closest('#nqa-chat .message-row .bot, .nqa-source')) continue;
+    if (!visible(el) || el.closest('.nqa-answer, .nqa-source, .nqa-reader, [role="gridcell"], svg')) continue;
     for (const attr of ['aria-label', 'placeholder', 'title']) {
       const v = el.getAttribute(attr); if (v && words(v).length) english.push(`${attr}=${v.slice(0, 60)}`);
     }
@@ -172,6 +172,8 @@ _AUDIT = """() => {
 def test_every_label_is_chinese_and_every_text_meets_aa(page_at, server_url: str, width: int, locale: str,
                                                         theme: str) -> None:
     page = page_at(f"{server_url}?__theme={theme}", width, 900 if width > 700 else 844, locale=locale)
+    expect(page.locator("#nqa-chat button", has_text="上海").first).to_be_visible()  # the example questions
+    empty = page.evaluate(_AUDIT)
     answer = _ask(page, "新總館共有多少個閱覽座位？", "一千二百個")
     answer.locator(".nqa-cite").first.click()  # a source card open (the drawer on a phone)
     page.wait_for_timeout(400)
@@ -181,6 +183,7 @@ def test_every_label_is_chinese_and_every_text_meets_aa(page_at, server_url: str
     page.locator("button[role=tab]", has_text="文章庫").click()
     expect(page.locator(ROWS).first).to_be_visible()
     archive = page.evaluate(_AUDIT)
+    assert empty == {"english": [], "low": []}, empty
     assert chat == {"english": [], "low": []}, chat
     assert archive == {"english": [], "low": []}, archive
 
