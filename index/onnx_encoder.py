@@ -225,6 +225,18 @@ class OnnxQueryEncoder:
         self.dimension = int(dimension) if dimension else None
 
     @classmethod
+    def from_manifest(cls, model_path: Path, folder: Path, manifest: dict[str, Any], *, threads: int = 1
+                      ) -> "OnnxQueryEncoder":
+        """An encoder over ``model_path`` with the tokenizer and pooling the export's manifest
+        (of ``folder``) records; the int8 passage encoder shares the question encoder's."""
+        return cls(
+            model_path, folder / manifest["tokenizer"], max_seq_length=manifest["max_seq_length"],
+            do_lower_case=bool(manifest.get("do_lower_case", False)), dimension=manifest.get("dimension"),
+            prompts=manifest.get("prompts") or {}, default_prompt_name=manifest.get("default_prompt_name"),
+            pad_token=manifest.get("pad_token"), pad_id=manifest.get("pad_id"), threads=threads,
+        )
+
+    @classmethod
     def load(cls, model_folder: str | os.PathLike[str], *, threads: int = 1) -> "OnnxQueryEncoder | None":
         """The encoder of ``model_folder``'s export (one per process, folder and thread count),
         or ``None`` with the reason logged: no export, a stale one, or no onnxruntime."""
@@ -251,18 +263,7 @@ class OnnxQueryEncoder:
             encoder = _ENCODERS.get(key)
             if encoder is None:
                 try:
-                    encoder = cls(
-                        model_path,
-                        folder / manifest["tokenizer"],
-                        max_seq_length=manifest["max_seq_length"],
-                        do_lower_case=bool(manifest.get("do_lower_case", False)),
-                        dimension=manifest.get("dimension"),
-                        prompts=manifest.get("prompts") or {},
-                        default_prompt_name=manifest.get("default_prompt_name"),
-                        pad_token=manifest.get("pad_token"),
-                        pad_id=manifest.get("pad_id"),
-                        threads=threads,
-                    )
+                    encoder = cls.from_manifest(model_path, folder, manifest, threads=threads)
                 except OnnxUnavailableError:
                     raise
                 except Exception as exc:  # a corrupt file, an unknown operator …
@@ -286,12 +287,7 @@ class OnnxQueryEncoder:
             encoder = _ENCODERS.get(key)
             if encoder is None:
                 try:
-                    encoder = cls(
-                        model_path, folder / base["tokenizer"], max_seq_length=base["max_seq_length"],
-                        do_lower_case=bool(base.get("do_lower_case", False)), dimension=base.get("dimension"),
-                        prompts=base.get("prompts") or {}, default_prompt_name=base.get("default_prompt_name"),
-                        pad_token=base.get("pad_token"), pad_id=base.get("pad_id"), threads=threads,
-                    )
+                    encoder = cls.from_manifest(model_path, folder, base, threads=threads)
                 except Exception as exc:  # a corrupt file, an unknown operator …
                     raise OnnxUnavailableError(f"cannot load {model_path} ({exc}); rebuild it with "
                                                "`newsqa model --int8 --force`") from exc

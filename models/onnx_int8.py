@@ -156,12 +156,7 @@ def verify_int8(folder: Path, base: dict[str, Any], int8_file: Path, *, min_cosi
     from newsqa.models.onnx_export import _load_sentence_transformer
 
     st_model = _load_sentence_transformer(folder)
-    encoder = OnnxQueryEncoder(
-        int8_file, folder / base["tokenizer"], max_seq_length=base["max_seq_length"],
-        do_lower_case=bool(base.get("do_lower_case")), dimension=base.get("dimension"),
-        prompts=base.get("prompts") or {}, default_prompt_name=base.get("default_prompt_name"),
-        pad_token=base.get("pad_token"), pad_id=base.get("pad_id"), threads=0,
-    )
+    encoder = OnnxQueryEncoder.from_manifest(int8_file, folder, base, threads=0)
     passage, query = encoder.prompt("passage"), encoder.prompt("query")
     texts = [passage + t for t in VERIFY_PASSAGES + [p for _, p in RETRIEVAL_CHECK]] + [query + q for q in VERIFY_QUERIES]
     torch_vectors = np.asarray(st_model.encode(texts, batch_size=8, normalize_embeddings=True), dtype=np.float32)
