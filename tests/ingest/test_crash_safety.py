@@ -7,6 +7,7 @@ it is embedding.
 
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -80,19 +81,24 @@ def test_sigkill_at_each_step_of_the_write_path(setup, crash_at, new_visible):
 def test_sigkill_from_outside_while_embedding(setup):
     corpus, settings = setup
     (corpus / "suzhou.txt").write_text(NEW_ARTICLE, encoding="utf-8")
-    for i in range(60):  # enough text that embedding takes a while
-        (corpus / f"filler-{i:02d}.txt").write_text(f"第{i}篇\n\n" + f"這是第{i}篇測試文章的內容，講述城市發展。" * 20, encoding="utf-8")
+    fillers = 240  # enough text that embedding takes a while, even with the int8 encoder (~15 passages/s)
+    for i in range(fillers):
+        (corpus / f"filler-{i:03d}.txt").write_text(f"第{i}篇\n\n" + f"這是第{i}篇測試文章的內容，講述城市發展。" * 20, encoding="utf-8")
     process = _ingest_process(corpus, settings)
     deadline = time.monotonic() + 240
     log = ""
-    while "loading embedding model" not in log and time.monotonic() < deadline:
-        log += process.stderr.readline()
+    # torch logs "loading embedding model", the int8 encoder "int8 passage encoder": the embedding starts
+    while not re.search(r"loading embedding model|int8 passage encoder", log) and time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line and process.poll() is not None:
+            break
+        log += line
     time.sleep(1.0)
-    assert process.poll() is None, "ingest finished before it could be killed"
+    assert process.poll() is None, f"ingest finished before it could be killed:\n{log[-2000:]}"
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
-    for i in range(60):
-        (corpus / f"filler-{i:02d}.txt").unlink()
+    for i in range(fillers):
+        (corpus / f"filler-{i:03d}.txt").unlink()
     _check_recovers(corpus, settings, expect_new_visible=False)
 
 
