@@ -81,7 +81,11 @@ a.nqa-cite:hover, a.nqa-cite:focus-visible { background: var(--nqa-cite, #b4410b
     display: inline-flex; position: fixed; right: 1rem; bottom: 1rem; z-index: 999; width: auto !important;
     border-radius: 999px; padding: .5rem 1rem; box-shadow: 0 3px 12px rgba(0, 0, 0, .25);
   }
-  #nqa-tab-chat.nqa-drawer-open #nqa-sources-open, #nqa-tab-chat:has(#nqa-sources .nqa-empty) #nqa-sources-open { display: none; }
+  #nqa-tab-chat.nqa-drawer-open #nqa-sources-open, #nqa-tab-chat:has(#nqa-sources .nqa-empty) #nqa-sources-open,
+  #nqa-tab-chat:has(input:focus, textarea:focus) #nqa-sources-open { display: none; }  /* never over a field being typed in */
+  #nqa-history-row { flex-wrap: wrap !important; }
+  /* the list on a line of its own (Gradio wraps it in a .form box): its entries need the width */
+  #nqa-history-row > :has(#nqa-history) { flex: 1 1 100% !important; order: 3; }
 }
 """ + TIME_CSS
 

@@ -98,6 +98,14 @@ def test_phone_keeps_the_buttons_on_the_line_and_shows_sources_in_a_drawer(
     expect(page.locator("#nqa-sources-close")).to_be_in_viewport()
     page.keyboard.press("Escape")
     expect(page.locator("#nqa-sources-close")).not_to_be_in_viewport()
+    # 「來源」 never covers a field being typed in (it sat over 時間範圍's 到), and 先前的對話 gets
+    # a line of its own (its entries wrapped to six lines in a 190 px list)
+    page.locator("#nqa-time button.label-wrap").click()
+    page.locator("#nqa-until input").click()
+    expect(page.locator("#nqa-sources-open")).to_be_hidden()
+    page.locator("#nqa-until input").blur()
+    expect(page.locator("#nqa-sources-open")).to_be_visible()
+    assert page.locator("#nqa-history").bounding_box()["width"] >= 300
 
 
 def test_tablet_shows_sources_beside_the_chat(page_at, server_url: str, pytestconfig: pytest.Config) -> None:
