@@ -26,18 +26,14 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import logging
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, WORK, machine, median, percentile
-from bench.run import _free_port, _row, format_table
+from bench.common import ROOT, WORK, median, percentile
+from bench.run import _free_port, _row, report_run
 from bench.soak import DEFAULT_ARTICLES, HOST, _env, _newsqa, base_index, stop, wait_until_up
 from bench.soak_articles import build_questions
 
@@ -160,20 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     if not CHROMIUM.is_file():
         logger.warning("page bench skipped: %s is missing (`make browser` installs it)", CHROMIUM)
         return 0
-    WORK.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    result: dict[str, Any] = {"date": dt.date.today().isoformat(),
-                              "command": "python -m bench.page " + " ".join(argv if argv is not None else sys.argv[1:]),
-                              "machine": machine()}
-    result.update(run(args))
-    result["machine"]["load_avg_end"] = os.getloadavg()
-    result["wall_s"] = time.perf_counter() - started
-    result["table"] = table_rows(result)
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
-    print(format_table(result["table"]))
-    m = result["machine"]
-    print(f"\n{result['date']}, {m['nproc']} cores, load {m['load_avg_start'][0]:.1f}→{m['load_avg_end'][0]:.1f}; "
-          f"{result['wall_s']:.0f} s in all; written to {args.out}")
+    report_run("page", argv, lambda: run(args), table_rows, args.out)
     return 0
 
 

@@ -42,6 +42,7 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -501,6 +502,30 @@ def format_table(rows: list[dict[str, Any]]) -> str:
         met = "" if r["met"] is None else ("yes" if r["met"] else "**no**")
         lines.append(f"| {r['section']} | {r['metric']} | {r['newsqa']} | {r['reference']} | {r['goal']} | {met} |")
     return "\n".join(lines)
+
+
+def report_run(name: str, argv: list[str] | None, compute: Callable[[], dict[str, Any]],
+               rows_of: Callable[[dict[str, Any]], list[dict[str, Any]]], out: Path) -> dict[str, Any]:
+    """A bench of its own (``python -m bench.<name>``: the page, the soak): ``compute()`` timed,
+    with the date, command and the machine's load before and after, its table (``rows_of``),
+    written to ``out`` as JSON and printed with a summary line; returns the result."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    result: dict[str, Any] = {
+        "date": dt.date.today().isoformat(),
+        "command": f"python -m bench.{name} " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "machine": machine(),
+    }
+    result.update(compute())
+    result["machine"]["load_avg_end"] = os.getloadavg()
+    result["wall_s"] = time.perf_counter() - started
+    result["table"] = rows_of(result)
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    print(format_table(result["table"]))
+    m = result["machine"]
+    print(f"\n{result['date']}, {m['nproc']} cores ({m['cpu']}), load {m['load_avg_start'][0]:.1f}→"
+          f"{m['load_avg_end'][0]:.1f}; {result['wall_s']:.0f} s in all; written to {out}")
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:

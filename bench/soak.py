@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import logging
 import os
 import random
@@ -48,8 +47,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, WORK, machine, percentile
-from bench.run import _free_port, _row, format_table
+from bench.common import ROOT, WORK, percentile
+from bench.run import _free_port, _row, report_run
 from bench.soak_articles import MARKER_PREFIX, build_questions, change_articles
 
 logger = logging.getLogger("bench.soak")
@@ -517,22 +516,7 @@ def main(argv: list[str] | None = None) -> int:
         logger.warning("soak skipped: no articles at %s (the 500-article crud_news archive lives in "
                        "../shared/data; or pass --articles DIR)", args.articles)
         return 0
-    WORK.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    result: dict[str, Any] = {
-        "date": dt.date.today().isoformat(),
-        "command": "python -m bench.soak " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": machine(),
-    }
-    result.update(run(args))
-    result["machine"]["load_avg_end"] = os.getloadavg()
-    result["wall_s"] = time.perf_counter() - started
-    result["table"] = table_rows(result)
-    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
-    print(format_table(result["table"]))
-    m = result["machine"]
-    print(f"\n{result['date']}, {m['nproc']} cores ({m['cpu']}), load {m['load_avg_start'][0]:.1f}→"
-          f"{m['load_avg_end'][0]:.1f}; {result['wall_s']:.0f} s in all; written to {args.out}")
+    result = report_run("soak", argv, lambda: run(args), table_rows, args.out)
     if result["error_samples"]:
         print("errors: " + "; ".join(result["error_samples"]))
     return 1 if result["errors"] or result.get("server_exit_code") is not None else 0
