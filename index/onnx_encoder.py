@@ -59,7 +59,7 @@ INT8_EXPORT_VERSION = 1
 #: Weights files looked for in the Transformer module's folder, in this order.
 WEIGHTS_CANDIDATES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
 
-_ENCODERS: dict[tuple[str, int, int], "OnnxQueryEncoder"] = {}  # (folder or file, threads, mtime)
+_ENCODERS: dict[tuple[str, int, int], "OnnxQueryEncoder"] = {}  # (file, threads, mtime)
 _ENCODERS_LOCK = threading.Lock()
 
 
@@ -253,24 +253,9 @@ class OnnxQueryEncoder:
         manifest, reason = check_export(folder)
         if manifest is None:
             raise OnnxUnavailableError(reason)
-        try:
-            import onnxruntime  # noqa: F401
-        except ImportError as exc:
-            raise OnnxUnavailableError(f"onnxruntime is not importable ({exc}); pip install onnxruntime") from exc
         model_path = onnx_paths(folder)[0]
-        key = (str(folder), int(threads), model_path.stat().st_mtime_ns)
-        with _ENCODERS_LOCK:
-            encoder = _ENCODERS.get(key)
-            if encoder is None:
-                try:
-                    encoder = cls.from_manifest(model_path, folder, manifest, threads=threads)
-                except OnnxUnavailableError:
-                    raise
-                except Exception as exc:  # a corrupt file, an unknown operator …
-                    raise OnnxUnavailableError(f"cannot load {model_path} ({exc}); re-export with `newsqa model --force`") from exc
-                logger.info("ONNX query encoder: %s (%d thread%s)", model_path, threads, "" if threads == 1 else "s")
-                _ENCODERS[key] = encoder
-        return encoder
+        return cls._cached(model_path, folder, manifest, threads, redo="re-export with `newsqa model --force`",
+                           named=f"ONNX query encoder ({threads} thread{'' if threads == 1 else 's'})")
 
     @classmethod
     def load_int8(cls, model_folder: str | os.PathLike[str], *, threads: int = 0) -> "OnnxQueryEncoder":
@@ -280,18 +265,30 @@ class OnnxQueryEncoder:
         manifest, reason = check_int8_export(folder)
         if manifest is None:
             raise OnnxUnavailableError(reason)
-        base = read_manifest(folder) or {}
-        model_path = int8_paths(folder)[0]
+        base = read_manifest(folder) or {}  # its tokenizer and pooling are the question encoder's
+        return cls._cached(int8_paths(folder)[0], folder, base, threads, redo="rebuild it with "
+                           "`newsqa model --int8 --force`", named="int8 passage encoder")
+
+    @classmethod
+    def _cached(cls, model_path: Path, folder: Path, manifest: dict[str, Any], threads: int, *, redo: str,
+                named: str) -> "OnnxQueryEncoder":
+        """One encoder per process, file, thread count and file version; a file that cannot be
+        loaded is :class:`OnnxUnavailableError` saying ``redo``."""
+        try:
+            import onnxruntime  # noqa: F401
+        except ImportError as exc:
+            raise OnnxUnavailableError(f"onnxruntime is not importable ({exc}); pip install onnxruntime") from exc
         key = (str(model_path), int(threads), model_path.stat().st_mtime_ns)
         with _ENCODERS_LOCK:
             encoder = _ENCODERS.get(key)
             if encoder is None:
                 try:
-                    encoder = cls.from_manifest(model_path, folder, base, threads=threads)
+                    encoder = cls.from_manifest(model_path, folder, manifest, threads=threads)
+                except OnnxUnavailableError:
+                    raise
                 except Exception as exc:  # a corrupt file, an unknown operator …
-                    raise OnnxUnavailableError(f"cannot load {model_path} ({exc}); rebuild it with "
-                                               "`newsqa model --int8 --force`") from exc
-                logger.info("int8 passage encoder: %s", model_path)
+                    raise OnnxUnavailableError(f"cannot load {model_path} ({exc}); {redo}") from exc
+                logger.info("%s: %s", named, model_path)
                 _ENCODERS[key] = encoder
         return encoder
 
