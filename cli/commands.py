@@ -314,21 +314,17 @@ def cmd_model(args: argparse.Namespace) -> int:
     print(path)
     from newsqa.models.onnx_export import ExportError, export_query_encoder
 
-    try:  # the ONNX question encoder (embedding_query_backend = auto/onnx); a no-op when up to date
-        onnx_path = export_query_encoder(path, force=args.force)
-    except ExportError as exc:
-        print(f"newsqa: error: {exc}", file=sys.stderr)
-        return 1
-    if onnx_path is not None:
-        print(onnx_path)
+    exports = [export_query_encoder]  # the ONNX question encoder (embedding_query_backend = auto/onnx)
     if args.int8 or settings.embedding_passage_backend != "torch":
         from newsqa.models.onnx_int8 import export_passage_encoder_int8
 
-        try:  # the int8 passage encoder (embedding_passage_backend = onnx-int8); a no-op when up to date
-            int8_path = export_passage_encoder_int8(path, force=args.force)
+        exports.append(export_passage_encoder_int8)  # the int8 passage encoder (auto/onnx-int8)
+    for export in exports:  # each a no-op when up to date
+        try:
+            made = export(path, force=args.force)
         except ExportError as exc:
             print(f"newsqa: error: {exc}", file=sys.stderr)
             return 1
-        if int8_path is not None:
-            print(int8_path)
+        if made is not None:
+            print(made)
     return 0
