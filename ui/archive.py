@@ -171,6 +171,13 @@ class IngestStatus:
         return max(0.0, end - self.started)
 
 
+def _core() -> Any:
+    """``NewsQA``, imported when a batch first needs it (tests pass their own callables)."""
+    from newsqa.qa.pipeline import NewsQA
+
+    return NewsQA
+
+
 class IngestWorker:
     """Indexes submitted files in one background thread, batch after batch.
 
@@ -266,19 +273,9 @@ class IngestWorker:
         """Run one batch; its outcome as fields of the status."""
         try:
             if reindex:
-                run = self._reindex
-                if run is None:
-                    from newsqa.qa.pipeline import NewsQA
-
-                    run = NewsQA.reindex
-                report = run(self.settings)
+                report = (self._reindex or _core().reindex)(self.settings)
             else:
-                run = self._ingest
-                if run is None:
-                    from newsqa.qa.pipeline import NewsQA
-
-                    run = NewsQA.add_files
-                report = run(batch, self.settings)
+                report = (self._ingest or _core().add_files)(batch, self.settings)
         except Exception as exc:  # noqa: BLE001 - reported to the page, the server goes on
             logger.exception("indexing %s failed", "the archive's sources" if reindex else "uploaded articles")
             return {"state": "failed", "error": str(exc) or type(exc).__name__}
@@ -351,6 +348,11 @@ class ArchiveQuery:
     since: dt.date | None = None
     until: dt.date | None = None
 
+    @classmethod
+    def of(cls, query: ArchiveQuery | str | None) -> ArchiveQuery:
+        """``query`` itself, or a plain search for a string."""
+        return query if isinstance(query, ArchiveQuery) else cls(search=query or "")
+
     @property
     def narrows(self) -> bool:
         """Whether any filter is set (else every document is listed)."""
@@ -383,7 +385,7 @@ def document_rows(index: Any, query: ArchiveQuery | str = "") -> list[DocumentRo
     「2023-08」 lists that month's; 「沒有日期」 the articles whose file left the date out."""
     if index is None:
         return []
-    query = query if isinstance(query, ArchiveQuery) else ArchiveQuery(search=query or "")
+    query = ArchiveQuery.of(query)
     docs = sorted(sorted(index.documents.values(), key=lambda d: d.doc_id), key=lambda d: d.date or "", reverse=True)
     rows = []
     for doc in docs:

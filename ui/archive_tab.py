@@ -27,10 +27,10 @@ import gradio as gr
 
 from newsqa.config import Settings
 from newsqa.ui.archive import (
+    ArchiveQuery,
     IngestStatus,
     IngestWorker,
     UploadError,
-    ArchiveQuery,
     document_rows,
     missing_counts,
     outlet_counts,
@@ -116,7 +116,7 @@ def render_index_info(live: LiveQA) -> str:
 
 def document_table(live: LiveQA, query: ArchiveQuery | str) -> tuple[list[list[Any]], list[tuple[str, str]]]:
     """The table's rows ``query`` admits and the delete list's choices (every document)."""
-    query = query if isinstance(query, ArchiveQuery) else ArchiveQuery(search=query or "")
+    query = ArchiveQuery.of(query)
     try:
         rows = document_rows(live.index, query)
         everything = document_rows(live.index) if query.narrows else rows
