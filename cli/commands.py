@@ -49,11 +49,11 @@ def _ensure_default_index(settings) -> None:
     """A fresh install's first question builds the bundled sample's index, as ``serve`` does;
     another index folder that does not exist stays an error that says how to build it."""
     from newsqa.config import Settings
-    from newsqa.index.store import NewsIndex
+    from newsqa.index.access import index_exists
     from newsqa.ingest.pipeline import ensure_index
 
     default = settings.resolve(Settings.model_fields["index_dir"].default)
-    if NewsIndex.exists(settings.index_path) or settings.index_path != default:
+    if settings.index_path != default or index_exists(settings):
         return
     logger.info("no index yet: building it from the bundled articles in %s (once)", settings.corpus_path)
     report = ensure_index(settings)

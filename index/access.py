@@ -6,10 +6,15 @@ one of them go missing (``newsqa docs`` opened indexes with the default
 ``DenseConfig``), so every caller comes here instead:
 
 * :func:`open_index` — read the live generation (or start an empty index with ``create``);
-* :func:`index_writer` — the same, while holding the index folder's ingest lock
+* :func:`index_writer` — the same, while holding the index's writer lock
   (``newsqa ingest``, ``newsqa docs delete``, the archive tab's upload and delete);
 * :func:`delete_documents` — remove stories under that lock (``newsqa docs delete``, the
-  archive tab).
+  archive tab);
+* :func:`index_exists`, :func:`live_manifest`, :func:`index_stamp` — whether there is an
+  index, what its manifest says, and whether a writer made a new generation live.
+
+Which storage holds the index — the folder ``index_dir`` or Milvus
+(``index_backend = "milvus"``) — is decided here, in :func:`storage_for`, and nowhere else.
 
 It lives on the index floor with the chunker it builds (``newsqa.index.chunker``); the
 index itself (``NewsIndex``) only knows the ``Chunker`` protocol of ``newsqa.types``, and
@@ -27,7 +32,6 @@ Example::
 
 from __future__ import annotations
 
-import fcntl
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,15 +41,56 @@ from newsqa.config import Settings
 from newsqa.index.chunker import SentenceChunker
 from newsqa.index.dense import DenseConfig
 from newsqa.index.embedder import Embedder
-from newsqa.index.store import NewsIndex, NewsIndexError
+from newsqa.index.errors import IndexBusyError, NewsIndexError
+from newsqa.index.storage import FolderStorage, IndexStorage
+from newsqa.index.store import NewsIndex
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["IndexBusyError", "build_components", "delete_documents", "index_lock", "index_writer", "open_index"]
+__all__ = [
+    "IndexBusyError", "build_components", "delete_documents", "index_exists", "index_lock", "index_stamp",
+    "index_writer", "live_manifest", "open_index", "storage_for",
+]
 
 
-class IndexBusyError(NewsIndexError):
-    """Another ingest holds the index folder's lock."""
+def storage_for(settings: Settings, path: Path | None = None) -> IndexStorage:
+    """Where the settings keep the index: the folder ``settings.index_path`` (or ``path``), or
+    Milvus (``index_backend = "milvus"``: ``index_milvus_uri``, collections ``index_milvus_collection_*``).
+    The one place the backend is chosen.
+
+    Example::
+
+        storage_for(settings).exists()
+    """
+    folder = settings.index_path if path is None else Path(path)
+    if settings.index_backend == "milvus":
+        from newsqa.index.milvus import MilvusStorage  # the optional packages load only when asked for
+
+        return MilvusStorage.for_settings(folder, DenseConfig.from_settings(settings), settings.index_milvus_lease_seconds)
+    return FolderStorage(folder)
+
+
+def index_exists(settings: Settings) -> bool:
+    """Whether the settings' index has a live generation (without loading it)."""
+    return storage_for(settings).exists()
+
+
+def live_manifest(settings: Settings) -> dict:
+    """The live generation's manifest (``IndexNotFoundError`` when there is none); nothing else is read."""
+    return storage_for(settings).read_manifest()
+
+
+def index_stamp(settings: Settings) -> object | None:
+    """A value that changes whenever a writer makes a new generation live; None while there is none.
+
+    Example::
+
+        stamp = index_stamp(settings)
+        ...
+        if index_stamp(settings) != stamp:
+            index = index.reopen()
+    """
+    return storage_for(settings).stamp()
 
 
 def build_components(settings: Settings) -> tuple[Embedder, SentenceChunker]:
@@ -63,16 +108,18 @@ def build_components(settings: Settings) -> tuple[Embedder, SentenceChunker]:
 
 
 def _assemble(
-    settings: Settings, components: tuple[Embedder, SentenceChunker], *, create: bool, path: Path | None = None
+    settings: Settings, components: tuple[Embedder, SentenceChunker], *, create: bool,
+    path: Path | None = None, storage: IndexStorage | None = None,
 ) -> NewsIndex:
-    """A ``NewsIndex`` at ``path`` (default ``settings.index_path``) with ``components`` and the
-    settings' ``DenseConfig``: a new empty one with ``create``, else the live generation loaded."""
+    """A ``NewsIndex`` at ``path`` (default ``settings.index_path``) with ``components``, the
+    settings' ``DenseConfig`` and storage: a new empty one with ``create``, else the live generation."""
     embedder, chunker = components
     folder = settings.index_path if path is None else Path(path)
     dense_config = DenseConfig.from_settings(settings)
+    storage = storage if storage is not None else storage_for(settings, folder)
     if create:
-        return NewsIndex.create(folder, embedder, chunker, dense_config)
-    return NewsIndex.load(folder, embedder, chunker, dense_config)
+        return NewsIndex.create(folder, embedder, chunker, dense_config, storage)
+    return NewsIndex.load(folder, embedder, chunker, dense_config, storage)
 
 
 def open_index(settings: Settings, *, create: bool = False, path: Path | None = None) -> NewsIndex:
@@ -94,34 +141,16 @@ def open_index(settings: Settings, *, create: bool = False, path: Path | None = 
 
 @contextmanager
 def index_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index folder's ingest lock, or fail at once with a clear message.
-
-    Once it holds the lock it removes what interrupted saves left there (temporary
-    generation folders of dead writers, generations never made live), so consecutive
-    crashes do not pile up full-size copies of the index.
+    """Hold the index folder's ingest lock, or fail at once with ``IndexBusyError`` (see
+    ``FolderStorage.lock``: what crashed saves left is removed once it is held).
 
     Example::
 
         with index_lock(settings.index_path):
             ...   # no other writer runs here
     """
-    index_dir.mkdir(parents=True, exist_ok=True)
-    lock_path = index_dir / "ingest.lock"
-    with lock_path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise IndexBusyError(
-                f"another `newsqa ingest` is writing {index_dir}; wait for it to finish and run again"
-            ) from exc
-        try:
-            try:  # no other writer runs now: what crashed ones left can go
-                NewsIndex.remove_crash_leftovers(index_dir)
-            except OSError as exc:
-                logger.warning("could not remove what interrupted saves left in %s: %s", index_dir, exc)
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with FolderStorage(index_dir).lock():
+        yield
 
 
 @contextmanager
@@ -141,9 +170,10 @@ def index_writer(settings: Settings, *, rebuild: bool = False, create_missing: b
             index.save()
     """
     components = build_components(settings)  # a bad setting fails before the folder is touched
-    with index_lock(settings.index_path):
-        create = rebuild or (create_missing and not NewsIndex.exists(settings.index_path))
-        yield _assemble(settings, components, create=create)
+    storage = storage_for(settings)
+    with storage.lock():
+        create = rebuild or (create_missing and not storage.exists())
+        yield _assemble(settings, components, create=create, storage=storage)
 
 
 def delete_documents(doc_ids: list[str], settings: Settings) -> list[str]:

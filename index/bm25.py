@@ -150,6 +150,55 @@ def build_scores(folded_texts: list[str], k1: float, b: float, batch: int = 20_0
     return {"data": data, "indices": indices, "indptr": indptr, "num_docs": n}, vocab
 
 
+def bm25_idf(n: int, df: int) -> float:
+    """BM25's (Lucene) inverse document frequency of a token held by ``df`` of ``n`` texts."""
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+class BM25Stats:
+    """The corpus statistics of a built BM25 index: its tokens (in column order), their document
+    frequencies and the number of texts. Enough to weigh a query the way ``BM25Index`` does
+    without the score matrix: a server whose passages are scored elsewhere (the Milvus
+    backend's sparse vectors) keeps only this.
+
+    Example::
+
+        stats = BM25Stats.from_dict(index.statistics().to_dict())
+        stats.query_weights(fold("自贸区哪一天挂牌"))     # -> {column: count}
+        stats.idf(["自贸"])                                # as BM25Index.idf
+    """
+
+    def __init__(self, tokens: list[str], df: list[int], size: int):
+        self.size = size
+        self.df = df
+        self.columns = {token: col for col, token in enumerate(tokens)}
+        self.tokens = tokens
+
+    def to_dict(self) -> dict:
+        return {"size": self.size, "tokens": self.tokens, "df": self.df}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "BM25Stats":
+        return cls(list(data["tokens"]), [int(d) for d in data["df"]], int(data["size"]))
+
+    def document_frequency(self, token: str) -> int:
+        col = self.columns.get(token)
+        return 0 if col is None else self.df[col]
+
+    def idf(self, tokens: list[str]) -> dict[str, float]:
+        return {token: bm25_idf(self.size, self.document_frequency(token)) for token in set(tokens)}
+
+    def query_weights(self, folded_query: str) -> dict[int, float]:
+        """``{column: times the token occurs}`` for the query's tokens the corpus holds: the inner
+        product with a text's ``BM25Index.text_weights`` row is its BM25 score."""
+        weights: dict[int, float] = {}
+        for token in query_tokens(folded_query):
+            col = self.columns.get(token)
+            if col is not None:
+                weights[col] = weights.get(col, 0.0) + 1.0
+        return weights
+
+
 class BM25Index:
     """A static BM25 index over a list of folded texts; rebuilt (cheaply) when chunks change."""
 
@@ -210,8 +259,30 @@ class BM25Index:
                 i = self._bm25.vocab_dict.get(token)
                 if i is not None and i + 1 < len(indptr):
                     df = int(indptr[i + 1] - indptr[i])
-            weights[token] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            weights[token] = bm25_idf(n, df)
         return weights
+
+    def statistics(self) -> BM25Stats:
+        """The tokens in column order, their document frequencies and the number of texts."""
+        if self._bm25 is None:
+            return BM25Stats([], [], self.size)
+        by_column = sorted(self._bm25.vocab_dict.items(), key=lambda item: item[1])
+        indptr = self._bm25.scores["indptr"]
+        df = np.diff(indptr).tolist()
+        return BM25Stats([t for t, _ in by_column], [df[c] if c < len(df) else 0 for _, c in by_column], self.size)
+
+    def text_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each text's ``(columns, weights)``: its row of the score matrix (``idf * tf`` saturation),
+        so that a query's ``BM25Stats.query_weights`` times it is the text's BM25 score."""
+        if self._bm25 is None:
+            return [(np.zeros(0, np.int64), np.zeros(0, np.float32)) for _ in range(self.size)]
+        scores = self._bm25.scores
+        indptr, rows, data = scores["indptr"], scores["indices"], scores["data"]
+        cols = np.repeat(np.arange(len(indptr) - 1, dtype=np.int64), np.diff(indptr))
+        order = np.argsort(rows, kind="stable")  # by text; columns stay ascending within one
+        rows, cols, data = rows[order], cols[order], data[order]
+        bounds = np.searchsorted(rows, np.arange(self.size + 1))
+        return [(cols[bounds[i]:bounds[i + 1]], data[bounds[i]:bounds[i + 1]]) for i in range(self.size)]
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

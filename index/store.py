@@ -5,15 +5,12 @@ them, ask for a question's first-stage ``search_candidates`` and ``save``/``load
 whole thing. Fusing and re-ranking the candidates is the served retriever's work
 (``newsqa.qa.retriever.HybridRetriever``), the one way passages are found.
 
-On disk an index folder holds numbered *generations*; ``CURRENT`` names the live
-one. ``save()`` writes a complete new generation beside the old one and swaps
-``CURRENT`` with an atomic rename, so a crash mid-save leaves the previous
-generation loadable and a reader never sees a half-written index::
-
-    var/index/
-      CURRENT                 -> "gen-000002"
-      gen-000002/manifest.json, vectors.faiss, docstore.sqlite, bm25/
-      gen-000001/…            (previous generation, kept for readers mid-load)
+An index is kept as numbered *generations* in a storage (``newsqa.index.storage``):
+a folder on this machine (``CURRENT`` names the live ``gen-NNNNNN``), or Milvus
+(``newsqa.index.milvus``, ``index_backend = "milvus"``). ``save()`` writes a complete new
+generation beside the old one and makes it live atomically, so a crash mid-save leaves
+the previous generation loadable and a reader never sees a half-written index. The
+facade works the same over both; ``newsqa.index.access`` picks the storage.
 
 The manifest records the model, its dimension, the chunking settings and a corpus
 fingerprint; loading an index built with other settings is refused with a message
@@ -30,7 +27,6 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,11 +37,12 @@ import numpy as np
 from newsqa.faults import crash_point
 from newsqa.index.bm25 import BM25Index, ChunkBM25
 from newsqa.index.catalog import DocumentCatalog, document_reference, text_key
-from newsqa.index.dense import DenseConfig, DenseMeta
-from newsqa.index.docstore import read_docstore, write_docstore
+from newsqa.index.dense import DenseConfig
 from newsqa.index.embedder import Embedder
+from newsqa.index.errors import IndexMismatchError, IndexNotFoundError, NewsIndexError
 from newsqa.index.fusion import Candidate
-from newsqa.index.generations import CURRENT_FILE, MANIFEST_FILE, GenerationFolder
+from newsqa.index.generations import CURRENT_FILE, MANIFEST_FILE
+from newsqa.index.storage import FolderStorage, IndexStorage
 from newsqa.index.vectors import ChunkVectors
 from newsqa.script import fold, in_script, written_script
 from newsqa.types import Chunk, Chunker, Document
@@ -63,18 +60,6 @@ REMEMBERED_KEYS = ("corpus_stat", "only_corpus", "sources")
 #: Fingerprint keys written only when not at their default (see ``settings_fingerprint``).
 OPTIONAL_FINGERPRINT = ("embedding_dtype", "embedding_passage_backend")
 SCRIPT_SAMPLE = 1000  # passages read to tell which script the archive is written in
-
-
-class NewsIndexError(RuntimeError):
-    """Base class of index problems; messages are meant for the user."""
-
-
-class IndexNotFoundError(NewsIndexError):
-    pass
-
-
-class IndexMismatchError(NewsIndexError):
-    """The index on disk was built with settings that differ from the current ones."""
 
 
 @dataclass(slots=True)
@@ -104,14 +89,14 @@ class NewsIndex:
     """
 
     def __init__(self, path: Path, embedder: Embedder, chunker: Chunker,
-                 dense_config: DenseConfig | None = None):
-        self.path = Path(path)
+                 dense_config: DenseConfig | None = None, storage: IndexStorage | None = None):
+        self.path = Path(path)  # the index folder (with the Milvus backend: uploads only)
         self.embedder = embedder
         self.chunker = chunker
         self._catalog = DocumentCatalog()
-        self._vectors = ChunkVectors(dense_config or DenseConfig(), self.path)
-        self._lexical = ChunkBM25()
-        self._folder = GenerationFolder(self.path)
+        self._vectors = ChunkVectors(dense_config or DenseConfig())
+        self._lexical = ChunkBM25()  # or a Milvus reader's MilvusLexical
+        self._storage: IndexStorage = storage if storage is not None else FolderStorage(self.path)
         self._passage_script: str | None = None  # what most passages are written in (lazy)
         self.generation = 0
         self.manifest: dict = {}
@@ -154,62 +139,50 @@ class NewsIndex:
     # ------------------------------------------------------------------ lifecycle
     @classmethod
     def create(cls, path: Path, embedder: Embedder, chunker: Chunker,
-               dense_config: DenseConfig | None = None) -> "NewsIndex":
-        """A new, empty index that will be saved at ``path``."""
-        return cls(path, embedder, chunker, dense_config)
+               dense_config: DenseConfig | None = None, storage: IndexStorage | None = None) -> "NewsIndex":
+        """A new, empty index that will be saved at ``path`` (or into ``storage``)."""
+        return cls(path, embedder, chunker, dense_config, storage)
 
     @staticmethod
     def exists(path: Path) -> bool:
-        return (Path(path) / CURRENT_FILE).is_file()
+        """Whether the index folder ``path`` holds an index (any storage: ``newsqa.index.access.index_exists``)."""
+        return FolderStorage(path).exists()
 
     @staticmethod
     def read_manifest(path: Path) -> dict:
-        """The manifest of the live generation at ``path`` (no model, no vectors loaded)."""
-        path = Path(path)
-        current = path / CURRENT_FILE
-        if not current.is_file():
-            raise IndexNotFoundError(
-                f"no index at {path}; build one with `newsqa ingest --rebuild` "
-                "(or `newsqa ingest PATH…` for your own articles)"
-            )
-        generation = current.read_text().strip()
-        manifest_path = path / generation / MANIFEST_FILE
-        try:
-            return json.loads(manifest_path.read_text())
-        except (OSError, ValueError) as exc:
-            raise NewsIndexError(
-                f"the index at {path} is damaged ({manifest_path}: {exc}); rebuild it with "
-                "`newsqa ingest --rebuild`"
-            ) from exc
+        """The manifest of the live generation in the folder ``path`` (no model, no vectors loaded)."""
+        return FolderStorage(path).read_manifest()
+
+    def stamp(self) -> object | None:
+        """Changes whenever a writer makes a new generation live (None while there is none)."""
+        return self._storage.stamp()
 
     @classmethod
     def load(cls, path: Path, embedder: Embedder, chunker: Chunker,
-             dense_config: DenseConfig | None = None) -> "NewsIndex":
+             dense_config: DenseConfig | None = None, storage: IndexStorage | None = None) -> "NewsIndex":
         """Load the live generation, refusing one built with other model/chunking settings.
 
         The dense index is used as built (its kind and storage are in the manifest);
         ``dense_config`` applies from the next ``save()`` on.
         """
-        index = cls(path, embedder, chunker, dense_config)
-        manifest = cls.read_manifest(path)
+        index = cls(path, embedder, chunker, dense_config, storage)
+        manifest = index._storage.read_manifest()
         adopt = getattr(embedder, "adopt_passage_backend", None)
         if adopt is not None:  # `auto` keeps the index's own passage encoder (absent: torch)
             adopt(manifest.get("settings", {}).get("embedding_passage_backend", "torch"))
         index.check_compatible(manifest)
-        gen_dir = index.path / manifest["generation_dir"]
-        index._catalog = DocumentCatalog(read_docstore(gen_dir / "docstore.sqlite"))
-        index._vectors = ChunkVectors.read(gen_dir, manifest, index.dense_config, index.path)
-        index._lexical = ChunkBM25.load(gen_dir)
+        contents, index._vectors, index._lexical = index._storage.read(manifest, index.dense_config)
+        index._catalog = DocumentCatalog(contents)
         index.generation = manifest["generation"]
         index.manifest = manifest
-        if index._dense.kind != "milvus" and index._dense.ntotal != len(index.chunks):
+        if index._dense.ntotal != len(index.chunks):
             raise NewsIndexError(
-                f"the index at {path} is inconsistent ({index._dense.ntotal} vectors for "
+                f"the index in {index._storage.where} is inconsistent ({index._dense.ntotal} vectors for "
                 f"{len(index.chunks)} chunks); rebuild it with `newsqa ingest --rebuild`"
             )
         logger.info(
             "loaded index %s (%s): %d documents, %d chunks",
-            path, manifest["generation_dir"], len(index.documents), len(index.chunks),
+            index._storage.where, manifest["generation_dir"], len(index.documents), len(index.chunks),
         )
         return index
 
@@ -221,7 +194,7 @@ class NewsIndex:
 
             index = index.reopen()   # after `newsqa ingest` saved a new generation
         """
-        return type(self).load(self.path, self.embedder, self.chunker, self.dense_config)
+        return type(self).load(self.path, self.embedder, self.chunker, self.dense_config, self._storage)
 
     def settings_fingerprint(self) -> dict:
         fingerprint = {
@@ -242,7 +215,7 @@ class NewsIndex:
     def check_compatible(self, manifest: dict) -> None:
         if manifest.get("format") != FORMAT_VERSION:
             raise IndexMismatchError(
-                f"the index at {self.path} has format {manifest.get('format')}, this newsqa "
+                f"the index in {self._storage.where} has format {manifest.get('format')}, this newsqa "
                 f"reads format {FORMAT_VERSION}; re-index with `newsqa ingest --rebuild`"
             )
         built = manifest.get("settings", {})
@@ -253,7 +226,7 @@ class NewsIndex:
         diffs = [f"{k}: index {built.get(k)!r}, settings {wanted.get(k)!r}" for k in keys if built.get(k) != wanted.get(k)]
         if diffs:
             raise IndexMismatchError(
-                f"the index at {self.path} was built with other settings ({'; '.join(diffs)}); "
+                f"the index in {self._storage.where} was built with other settings ({'; '.join(diffs)}); "
                 "re-index with `newsqa ingest --rebuild`, or point --index at another folder"
             )
 
@@ -313,11 +286,12 @@ class NewsIndex:
             self._add_vectors([c for c, _ in pending], [f for _, f in pending], vectors)
             result.chunks_added = len(pending)
         if result.added or result.updated or result.chunks_removed:
-            self._lexical.invalidate()  # rebuilt lazily
+            self._invalidate_lexical()
         return result
 
     def _add_vectors(self, chunks: list[Chunk], folded: list[str], vectors: np.ndarray) -> np.ndarray:
         """Store chunks with their folded texts and vectors under new vector ids (returned)."""
+        self._make_writable()
         self._ensure_dense(vectors.shape[1], vectors)
         ids = self._vectors.add(vectors)
         self._passage_script = None
@@ -345,16 +319,23 @@ class NewsIndex:
             self._catalog.add_document(doc, key, owns_text=False)
         if chunks:
             self._add_vectors(chunks, folded, vectors)
-        self._lexical.invalidate()
+        self._invalidate_lexical()
         return len(chunks)
 
+    def _invalidate_lexical(self) -> None:
+        """The chunks changed: BM25 is rebuilt before its next use."""
+        self._make_writable()
+        self._lexical.invalidate()
+
     def _remove_chunks(self, doc_id: str) -> int:
+        self._make_writable()
         ids = self._catalog.remove_chunks(doc_id)
         self._passage_script = None
         self._vectors.remove(ids)
         return len(ids)
 
     def _remove_document(self, doc_id: str) -> None:
+        self._make_writable()
         self._passage_script = None
         self._vectors.remove(self._catalog.remove_document(doc_id))
         self._lexical.invalidate()
@@ -392,36 +373,31 @@ class NewsIndex:
     def _bm25_ready(self) -> BM25Index:
         return self._lexical.ready(self._catalog.folded)
 
-    def save(self, extra_manifest: dict | None = None) -> Path:
-        """Write a new generation and make it live atomically; returns its folder."""
-        self.path.mkdir(parents=True, exist_ok=True)
+    def save(self, extra_manifest: dict | None = None) -> str:
+        """Write a new generation and make it live atomically; returns where it went."""
+        self._make_writable()
         if self._vectors.dense is None:
             self._ensure_dense(self.embedder.dimension)
         self.optimize_dense()
         self._bm25_ready()
-        generation = max(self.generation, self._folder.latest_number()) + 1
-        name = self._folder.name_for(generation)
-        tmp_dir = self._folder.begin(name)
-        self._vectors.dense.write(tmp_dir)
-        crash_point("save:vectors-written")
-        write_docstore(tmp_dir / "docstore.sqlite", self._catalog.contents())
-        self._lexical.save(tmp_dir)
+        generation = max(self.generation, self._storage.latest_number()) + 1
+        name = self._storage.name_for(generation)
         # What an index remembers of where it came from (its folders, whether it is the corpus
         # folder's only) goes on into every generation unless the writer says otherwise: a
         # delete must not make the next rebuild forget the user's folders.
         remembered = {k: self.manifest[k] for k in REMEMBERED_KEYS if k in (self.manifest or {})}
         manifest = self._new_manifest(generation, name) | remembered | (extra_manifest or {})
-        (tmp_dir / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
-        live_manifest = self.manifest or (self.read_manifest(self.path) if self.exists(self.path) else {})
-        previous_dense = DenseMeta.from_dict(live_manifest.get("dense")) if live_manifest else None
-        final_dir = self._folder.publish(tmp_dir, name)
         previous = self.manifest.get("generation_dir")
-        self._vectors.dense.after_save(previous_dense)
+        manifest = self._storage.write(generation, name, self._vectors, self._catalog.contents(), self._lexical, manifest)
         self.generation = generation
         self.manifest = manifest
-        self._folder.prune(keep={name, previous})
+        self._storage.prune(keep={name, previous})
         logger.info("saved index generation %s: %d documents, %d chunks", name, len(self.documents), len(self.chunks))
-        return final_dir
+        return f"{self._storage.where} ({name})"
+
+    def _make_writable(self) -> None:
+        """Before a change: a Milvus reader's parts become in-memory ones (a no-op on a folder)."""
+        self._vectors, self._lexical = self._storage.writable(self._vectors, self._lexical)
 
     def _new_manifest(self, generation: int, name: str) -> dict:
         """What ``manifest.json`` of generation ``name`` says (a save adds its extras)."""
@@ -451,19 +427,9 @@ class NewsIndex:
 
     @staticmethod
     def remove_crash_leftovers(path: Path) -> tuple[list[str], int]:
-        """Remove what interrupted saves left in the index folder ``path``: (names removed, bytes freed).
-
-        Call it only while holding the ingest lock, when no other writer runs; see
-        :meth:`GenerationFolder.remove_crash_leftovers <newsqa.index.generations.GenerationFolder.remove_crash_leftovers>`
-        for what goes (never the live generation, nor the one before it).
-        """
-        doomed, freed = GenerationFolder(path).remove_crash_leftovers()
-        if doomed:
-            logger.warning(
-                "removed what interrupted saves left in %s: %s (%s freed)",
-                Path(path), ", ".join(p.name for p in doomed), f"{freed / 1e6:.1f} MB",
-            )
-        return [p.name for p in doomed], freed
+        """Remove what interrupted saves left in the index folder ``path``: (names removed, bytes
+        freed). Only while holding the ingest lock (``FolderStorage.remove_crash_leftovers``)."""
+        return FolderStorage(path).remove_crash_leftovers()
 
     # ------------------------------------------------------------------ reads
     def get_document(self, doc_id: str) -> Document | None:
@@ -484,6 +450,7 @@ class NewsIndex:
             "generation": self.generation,
             "built_at": self.manifest.get("built_at"),
             "path": str(self.path),
+            "storage": self._storage.where,
         }
 
     def chunk_frequency(self, token: str) -> int:

@@ -1,14 +1,15 @@
 """The dense side of a ``NewsIndex``: the chunks' vectors under their vector ids.
 
-Held in the backend ``DenseConfig`` names: a FAISS index of the configured kind and
-storage (:mod:`newsqa.index.dense`), or a LangChain vector store (Milvus,
-:mod:`newsqa.index.vectorstore`). Created on the first vectors (trained on them for an
-approximate kind), converted to what the config wants for the current size by
-``optimize`` before a save, and read back as it was built.
+Held in a FAISS index of the configured kind and storage (:mod:`newsqa.index.dense`),
+created on the first vectors (trained on them for an approximate kind), converted to what
+the config wants for the current size by ``optimize`` before a save, and read back as it
+was built. A reader of the Milvus backend holds a ``MilvusDense`` here instead (searched in
+Milvus, :mod:`newsqa.index.milvus_parts`); its writer holds the vectors in an exact FAISS
+index until the save hands them to Milvus, which builds its own search index.
 
 Example::
 
-    vectors = ChunkVectors(DenseConfig(), index_path)
+    vectors = ChunkVectors(DenseConfig())
     ids = vectors.add(embedded)                     # new vector ids, in order
     hits = vectors.search(query_vector, 10, known=chunks)
 """
@@ -29,25 +30,24 @@ logger = logging.getLogger(__name__)
 class ChunkVectors:
     """One index's dense vectors, the next free vector id and the vectors' dimension."""
 
-    def __init__(self, config: DenseConfig, path: Path):
+    def __init__(self, config: DenseConfig):
         self.config = config
-        self.path = path  # the index folder (where a Milvus Lite file is kept)
-        self.dense = None  # DenseIndex | VectorStoreDense, made on the first vectors
+        self.dense = None  # DenseIndex (or a Milvus reader's MilvusDense), made on the first vectors
         self.dimension: int | None = None
         self.next_id = 0
 
     @classmethod
-    def read(cls, gen_dir: Path, manifest: dict, config: DenseConfig, path: Path) -> "ChunkVectors":
+    def read(cls, gen_dir: Path, manifest: dict, config: DenseConfig) -> "ChunkVectors":
         """The vectors of the generation in ``gen_dir``, as its manifest says they were built."""
-        vectors = cls(config, path)
-        vectors.dimension = manifest["dimension"]
-        meta = DenseMeta.from_dict(manifest.get("dense"))
-        if meta.kind == "milvus":
-            from newsqa.index.vectorstore import VectorStoreDense
+        return cls.holding(DenseIndex.read(gen_dir, manifest["dimension"], DenseMeta.from_dict(manifest.get("dense"))),
+                           manifest, config)
 
-            vectors.dense = VectorStoreDense.read(gen_dir, vectors.dimension, meta)
-        else:
-            vectors.dense = DenseIndex.read(gen_dir, vectors.dimension, meta)
+    @classmethod
+    def holding(cls, dense, manifest: dict, config: DenseConfig) -> "ChunkVectors":
+        """The vectors in ``dense`` (a ``DenseIndex`` or ``MilvusDense``) of the generation ``manifest`` describes."""
+        vectors = cls(config)
+        vectors.dimension = manifest["dimension"]
+        vectors.dense = dense
         vectors.next_id = manifest["next_vector_id"]
         return vectors
 
@@ -55,20 +55,15 @@ class ChunkVectors:
         """Create the dense index (of the configured kind, trained on ``first``) if there is none."""
         if self.dense is not None:
             return
-        if self.config.backend == "milvus":
-            from newsqa.index.vectorstore import VectorStoreDense
-
-            self.dense = VectorStoreDense.for_config(dimension, self.config, self.path)
-        else:
-            n = 0 if first is None else len(first)
-            self.dense = DenseIndex.empty(
-                dimension,
-                self.config.wanted(n) if first is not None else "flat",
-                self.config.storage if first is not None else "fp32",
-                self.config,
-                training=first,
-                expected_size=n,
-            )
+        exact = first is None or self.config.backend == "milvus"  # Milvus gets the exact vectors
+        self.dense = DenseIndex.empty(
+            dimension,
+            "flat" if exact else self.config.wanted(len(first)),
+            "fp32" if exact else self.config.storage,
+            self.config,
+            training=None if exact else first,
+            expected_size=0 if exact else len(first),
+        )
         self.dimension = dimension
 
     def add(self, vectors: np.ndarray) -> np.ndarray:
@@ -100,21 +95,9 @@ class ChunkVectors:
         no embedding. True if it rebuilt."""
         if self.dense is None:
             return False
-        config = self.config
-        if (config.backend == "milvus") != (self.dense.kind == "milvus"):  # move the vectors across
-            vectors = self.dense.reconstruct_many(live)
-            logger.info("moving %d vectors to the %s backend", len(live), config.backend)
-            if config.backend == "milvus":
-                from newsqa.index.vectorstore import VectorStoreDense
-
-                adapted = VectorStoreDense.for_config(self.dense.dimension, config, self.path)
-                adapted.add(vectors, live)
-            else:
-                adapted = DenseIndex.build(vectors, live, config.wanted(len(live)), config.storage, config)
-        elif self.dense.kind == "milvus":
-            adapted = self.dense
-        else:
-            adapted = self.dense.adapted(config, live)
+        if self.config.backend == "milvus":
+            return False  # the exact vectors go to Milvus as they are; Milvus builds its own index
+        adapted = self.dense.adapted(self.config, live)
         rebuilt = adapted is not self.dense
         self.dense = adapted
         return rebuilt

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from newsqa.config import Settings
 from newsqa.faults import crash_point
-from newsqa.index.access import index_writer, open_index
+from newsqa.index.access import index_exists, index_writer, live_manifest, open_index
 from newsqa.index.store import IndexMismatchError, NewsIndex, NewsIndexError
 from newsqa.ingest.loaders import failure_reason, load_file
 from newsqa.ingest.parsers import DateDefaults
@@ -220,7 +220,6 @@ def ingest_paths(
     and the date of articles that state none (``newsqa ingest --default-year``/``--date``).
     """
     started = time.perf_counter()
-    index_dir = settings.index_path
     report = IngestReport()
     with index_writer(settings, rebuild=rebuild, create_missing=True) as index:
         documents = load_documents(paths, settings, report, show_progress, dates)
@@ -233,7 +232,7 @@ def ingest_paths(
         if sync:
             _sync(index, documents, report)
         crash_point("ingest:before-save")
-        changed = report.added or report.updated or report.removed or rebuild or not NewsIndex.exists(index_dir)
+        changed = report.added or report.updated or report.removed or rebuild or index.stamp() is None
         # A new dense kind/storage in the settings is applied by rebuilding the vector index only.
         changed = changed or index.optimize_dense()
         # Remember what the corpus folder looked like, so `ensure_index` can tell staleness cheaply.
@@ -274,7 +273,7 @@ def rebuild_sources(settings: Settings) -> list[Path]:
     ``NewsIndexError`` (saying what to do) when a source is gone or none is known: a rebuild
     must not replace your articles with the sample."""
     index_dir, uploads = settings.index_path, settings.uploads_path
-    manifest = NewsIndex.read_manifest(index_dir) if NewsIndex.exists(index_dir) else {}
+    manifest = live_manifest(settings) if index_exists(settings) else {}
     stored = [uploads] if uploads.is_dir() else []
     if not manifest or manifest.get("only_corpus", True):
         return [settings.corpus_path, *stored]
@@ -303,8 +302,8 @@ def ensure_index(settings: Settings) -> IngestReport | None:
     if not corpus.is_dir():
         raise NewsIndexError(f"the corpus folder {corpus} does not exist; set NEWSQA_CORPUS_DIR")
     rebuild = False
-    if NewsIndex.exists(index_dir):
-        manifest = NewsIndex.read_manifest(index_dir)
+    if index_exists(settings):
+        manifest = live_manifest(settings)
         if manifest.get("corpus_stat") is None and manifest.get("only_corpus") is False:
             # Built with `newsqa ingest` from the user's own files: the bundled corpus is not theirs to add.
             logger.info("the index at %s holds your own articles, not %s: serving it as it is", index_dir, corpus)

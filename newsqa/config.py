@@ -147,10 +147,22 @@ class Settings(BaseSettings):
     index_hnsw_ef_search: int = Field(128, ge=8, le=4096, description="HNSW search breadth.")
     index_pq_bytes: int = Field(48, ge=4, le=384, description="Bytes a vector with pq storage.")
     index_backend: Literal["faiss", "milvus"] = Field(
-        "faiss", description="milvus: vectors in a Milvus collection via LangChain's VectorStore (pip install -e '.[milvus]')."
+        "faiss", description="faiss: the index in the folder index_dir; milvus: the whole index (passages, vectors, BM25, "
+        "documents, the live generation, the writer's lease) in Milvus, so servers keep no index files "
+        "(pip install -e '.[milvus]'; docs/scale-out.md)."
     )
-    index_milvus_uri: str = Field("", description="Milvus server URI; empty: a Milvus Lite file milvus.db in the index folder.")
-    index_milvus_collection: str = Field("newsqa", description="Prefix of the Milvus collection names.")
+    index_milvus_uri: str = Field(
+        "", description="Milvus server URI (http://host:19530) shared by every server and ingest; "
+        "empty: a Milvus Lite file milvus.db in index_dir (one process at a time)."
+    )
+    index_milvus_collection: str = Field(
+        "newsqa", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,100}$",
+        description="Prefix of the Milvus collection names (one archive per prefix).",
+    )
+    index_milvus_lease_seconds: float = Field(
+        60.0, ge=2.0, le=3600.0,
+        description="The Milvus writer's lease: renewed while it writes; a writer that died blocks others this long.",
+    )
 
     # --- retrieval
     retrieval_top_k: int = Field(5, ge=1, le=100, description="Passages the answerer sees.")

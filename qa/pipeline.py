@@ -31,8 +31,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from newsqa.config import Settings
-from newsqa.index.access import delete_documents, open_index
-from newsqa.index.store import CURRENT_FILE, NewsIndex
+from newsqa.index.access import delete_documents, index_stamp, open_index
+from newsqa.index.store import NewsIndex
 from newsqa.ingest.pipeline import IngestReport, ingest_paths, rebuild_sources
 from newsqa.qa.answerer import ExtractiveAnswerer
 from newsqa.qa.bridge import (
@@ -95,8 +95,8 @@ class NewsQA:
         return self._retriever
 
     # ------------------------------------------------------------------ live reload
-    def _pointer_stat(self) -> int | None:
-        return self.index_stamp(self.index.path)
+    def _pointer_stat(self) -> object | None:
+        return self.index.stamp()
 
     def refresh(self) -> bool:
         """Load a newer index generation if one was swapped in; returns True if it did."""
@@ -120,13 +120,10 @@ class NewsQA:
 
     # ------------------------------------------------------------------ the index, for the UI
     @staticmethod
-    def index_stamp(index_path: Path) -> int | None:
-        """When the index folder last switched generations (ns): it changes with every
-        ``newsqa ingest``; None while the folder holds no index."""
-        try:
-            return (Path(index_path) / CURRENT_FILE).stat().st_mtime_ns
-        except OSError:
-            return None
+    def index_stamp(settings: Settings) -> object | None:
+        """A value that changes with every ``newsqa ingest`` (whichever storage holds the
+        index); None while there is no index."""
+        return index_stamp(settings)
 
     def is_empty(self) -> bool:
         """True when the index holds no document."""

@@ -83,3 +83,61 @@ def pudong_corpus(tmp_path) -> Path:
     corpus.mkdir()
     (corpus / "pudong.txt").write_text(_PUDONG, encoding="utf-8")
     return corpus
+
+
+@pytest.fixture(scope="session")
+def milvus_uri(tmp_path_factory: pytest.TempPathFactory):
+    """A ``milvus-lite server`` on a free 127.0.0.1 port for this test session (``http://…``).
+
+    Tests that use it isolate themselves with a collection prefix of their own
+    (``milvus_prefix``). Without the optional packages they skip, unless
+    ``NEWSQA_REQUIRE_MILVUS=1`` (``make test`` sets it, and installs them) makes that a failure.
+    """
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    try:
+        from pymilvus import MilvusClient
+    except ImportError:
+        if os.environ.get("NEWSQA_REQUIRE_MILVUS") == "1":
+            pytest.fail("NEWSQA_REQUIRE_MILVUS=1 but pymilvus is not installed: pip install -e '.[milvus]'")
+        pytest.skip("optional: pip install -e '.[milvus]'")
+    server = shutil.which("milvus-lite", path=str(Path(sys.executable).parent)) or shutil.which("milvus-lite")
+    if server is None:
+        pytest.fail("pymilvus is installed but the milvus-lite command is not: pip install -e '.[milvus]'")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    root = tmp_path_factory.mktemp("milvus")
+    log_path = root / "server.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen([server, "server", "--data-dir", str(root / "data"), "--host", "127.0.0.1",
+                                 "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    uri = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            MilvusClient(uri=uri, timeout=2).list_collections()
+            break
+        except Exception:  # noqa: BLE001 - not up yet
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"milvus-lite server did not start:\n{log_path.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.3)
+    yield uri
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture()
+def milvus_prefix() -> str:
+    """A collection prefix no other test uses (one archive per test on the shared server)."""
+    import uuid
+
+    return f"t{uuid.uuid4().hex[:10]}"

@@ -146,7 +146,7 @@ class LiveQA:
     def _try_load(self) -> None:
         from newsqa.qa.pipeline import NewsQA
 
-        stamp = NewsQA.index_stamp(self.settings.index_path)
+        stamp = NewsQA.index_stamp(self.settings)
         if stamp is None:
             return
         with self._lock:

@@ -135,22 +135,10 @@ def _manifest(settings):
     return json.loads((path / (path / CURRENT_FILE).read_text().strip() / MANIFEST_FILE).read_text())
 
 
-def _milvus_available() -> bool:
-    try:
-        import langchain_milvus  # noqa: F401
-        import milvus_lite  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_milvus = pytest.mark.skipif(not _milvus_available(), reason="optional: pip install -e '.[milvus]'")
-BACKENDS = [("flat", "fp32"), ("hnsw", "fp16"), ("flat", "fp16"), pytest.param("milvus", "server", marks=needs_milvus)]
+BACKENDS = [("flat", "fp32"), ("hnsw", "fp16"), ("flat", "fp16")]
 
 
 def _kind_settings(kind, storage):
-    if kind == "milvus":
-        return {"index_backend": "milvus"}
     return {"index_dense_kind": kind, "index_storage": storage}
 
 
@@ -202,30 +190,3 @@ def test_an_index_written_before_dense_kinds_still_loads(tmp_path, corpus, e5_mo
     index = NewsIndex.load(path, embedder, chunker)
     assert (index._dense.kind, index._dense.storage) == ("flat", "fp32")
     assert _dense_top(index, "浦東開發開放始於哪一天？").document.doc_id == "pudong.txt"
-
-
-@needs_milvus
-def test_milvus_backend_moves_vectors_both_ways_and_rebuild_drops_the_old_collection(tmp_path, corpus, e5_model_dir):
-    ingest_paths([corpus], _settings(tmp_path, corpus, e5_model_dir))  # FAISS first
-    settings = _settings(tmp_path, corpus, e5_model_dir, index_backend="milvus")
-    report = ingest_paths([corpus], settings)  # the same vectors move to Milvus: nothing is embedded
-    assert report.chunks_embedded == 0
-    first = _manifest(settings)["dense"]
-    assert first["kind"] == "milvus" and first["collection"].startswith("newsqa_")
-    embedder, chunker = build_components(settings)
-    index = NewsIndex.load(settings.index_path, embedder, chunker)
-    hits = index.search_candidates("海南自由貿易港方案何時公布？", dense_depth=3, bm25_depth=3)
-    assert hits[0].document.doc_id == "hainan.txt"  # the dense top comes first
-    assert all(h.dense_rank is not None or h.bm25_rank is not None for h in hits)
-    client = index._dense.store.client
-
-    ingest_paths([corpus], settings, rebuild=True)  # a new collection; the old one goes after the swap
-    second = _manifest(settings)["dense"]
-    assert second["collection"] != first["collection"]
-    assert not client.has_collection(first["collection"])
-
-    back = _settings(tmp_path, corpus, e5_model_dir, index_backend="faiss")
-    assert ingest_paths([corpus], back).chunks_embedded == 0
-    assert _manifest(back)["dense"]["kind"] == "flat"
-    index = NewsIndex.load(back.index_path, embedder, chunker)
-    assert _dense_top(index, "蘇州工業園區是哪一年設立的？").document.doc_id == "suzhou.txt"

@@ -94,7 +94,7 @@ def test_a_crash_mid_save_leaves_the_previous_generation_live(settings, corpus, 
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("newsqa.index.store.write_docstore", crash)
+    monkeypatch.setattr("newsqa.index.storage.write_docstore", crash)
     with pytest.raises(OSError):
         ingest_paths([corpus], settings)
     monkeypatch.undo()

@@ -143,6 +143,7 @@ def test_what_the_ui_reads_of_the_index(qa, tmp_path):
     assert not qa.is_empty() and len(docs) == qa.index_stats()["documents"] == len(qa.index.documents)
     first = docs[0]
     assert qa.get_document(first.doc_id) is first and qa.get_document("no-such-id") is None
-    stamp = NewsQA.index_stamp(qa.index.path)
+    stamp = NewsQA.index_stamp(qa.settings)
     assert isinstance(stamp, int) and stamp > 0 and not qa.refresh()  # nothing new was written
-    assert NewsQA.index_stamp(tmp_path) is None  # a folder without an index
+    assert stamp == qa.index.stamp()
+    assert NewsQA.index_stamp(qa.settings.model_copy(update={"index_dir": tmp_path})) is None  # no index there

@@ -1,0 +1,122 @@
+"""A Milvus reader's search parts: the dense and the BM25 side of a live generation, searched in
+Milvus (``index_backend = "milvus"``, :mod:`newsqa.index.milvus`).
+
+``NewsIndex`` asks its vectors and its BM25 the same questions whatever holds them:
+``MilvusDense`` answers the ``DenseIndex`` reads (``search``, ``reconstruct_many``,
+``ntotal``) from the passages collection's dense field, ``MilvusLexical`` the ``ChunkBM25``
+reads (``search``, ``ready``) from its sparse field, with the corpus statistics the writer
+stored beside them (``BM25Stats``), so a question's BM25 weights — and the scores — are
+those of the FAISS backend. Neither can be written: a writer pulls the vectors into memory
+first (``MilvusStorage.writable``).
+
+Example::
+
+    dense = MilvusDense(client, "newsqa_g000003_ab12cd34ef56_passages", meta, dimension=384, size=1200)
+    ids, cosines = dense.search(query_vector, 10)
+    lexical = MilvusLexical(client, dense.collection, stats)
+    lexical.search(folded_texts, fold("自贸区哪一天挂牌"), 10)     # -> [(vector id, BM25 score)]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from newsqa.index.bm25 import BM25Stats
+from newsqa.index.dense import DenseMeta
+
+__all__ = ["DENSE_FIELD", "SPARSE_FIELD", "MilvusDense", "MilvusLexical"]
+
+DENSE_FIELD = "dense"
+SPARSE_FIELD = "sparse"
+_GET_BATCH = 1000
+
+
+class MilvusDense:
+    """The passages' dense vectors in one Milvus collection, read-only (a reader's ``DenseIndex``)."""
+
+    def __init__(self, client: Any, collection: str, meta: DenseMeta, *, dimension: int, size: int):
+        self.client = client
+        self.collection = collection
+        self.meta = meta
+        self.dimension = dimension
+        self._size = size
+
+    @property
+    def kind(self) -> str:
+        return "milvus"
+
+    @property
+    def storage(self) -> str:
+        return self.meta.storage
+
+    @property
+    def ntotal(self) -> int:
+        return self._size
+
+    def memory_bytes(self) -> int:
+        return 0  # held by the Milvus server, not by this process
+
+    def _search_params(self) -> dict:
+        params: dict[str, Any] = {}
+        if self.meta.ef_search:
+            params["ef"] = self.meta.ef_search
+        if self.meta.nprobe:
+            params["nprobe"] = self.meta.nprobe
+        return {"metric_type": "IP", "params": params}
+
+    def search(self, query: np.ndarray, k: int, **_: Any) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` nearest passages' vector ids and cosines (inner products of unit vectors)."""
+        if k <= 0 or self._size == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        params = self._search_params()
+        if "ef" in params["params"]:
+            params["params"]["ef"] = max(params["params"]["ef"], k)
+        hits = self.client.search(
+            self.collection, data=[np.asarray(query, dtype=np.float32).tolist()], anns_field=DENSE_FIELD,
+            limit=k, search_params=params, output_fields=[],
+        )[0]
+        ids = np.asarray([int(hit["vid"]) for hit in hits], dtype=np.int64)
+        return ids, np.asarray([float(hit["distance"]) for hit in hits], dtype=np.float32)
+
+    def reconstruct_many(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of ``ids``, in that order (``KeyError`` for an id not stored)."""
+        keys = [int(i) for i in ids]
+        out = np.empty((len(keys), self.dimension), dtype=np.float32)
+        for begin in range(0, len(keys), _GET_BATCH):
+            part = keys[begin : begin + _GET_BATCH]
+            rows = self.client.get(self.collection, ids=part, output_fields=[DENSE_FIELD])
+            by_id = {int(row["vid"]): row[DENSE_FIELD] for row in rows}
+            for j, key in enumerate(part):
+                if key not in by_id:
+                    raise KeyError(key)
+                out[begin + j] = by_id[key]
+        return out
+
+    def reconstruct(self, vid: int) -> np.ndarray:
+        return self.reconstruct_many(np.asarray([vid]))[0]
+
+
+class MilvusLexical:
+    """BM25 over the passages' sparse vectors in Milvus, weighed with the stored corpus statistics."""
+
+    def __init__(self, client: Any, collection: str, stats: BM25Stats):
+        self.client = client
+        self.collection = collection
+        self.stats = stats
+
+    def ready(self, folded: dict[int, str] | None = None) -> BM25Stats:
+        """The corpus statistics (document frequencies and IDF, as ``BM25Index`` gives them)."""
+        return self.stats
+
+    def search(self, folded: dict[int, str], folded_query: str, k: int) -> list[tuple[int, float]]:
+        """``(vector id, BM25 score)`` of the best ``k`` passages with a positive score."""
+        weights = self.stats.query_weights(folded_query)
+        if not weights or k <= 0:
+            return []
+        hits = self.client.search(
+            self.collection, data=[weights], anns_field=SPARSE_FIELD, limit=k,
+            search_params={"metric_type": "IP", "params": {}}, output_fields=[],
+        )[0]
+        return [(int(hit["vid"]), float(hit["distance"])) for hit in hits if hit["distance"] > 0]
