@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from newsqa.config import Settings
+from newsqa.index.access import index_exists
 from newsqa.question import QuestionError
 from newsqa.types import Answer, Document
 
@@ -57,6 +58,8 @@ logger = logging.getLogger(__name__)
 CACHE_DIR = "var/eval-cache"
 # Settings that change what an index holds; a change of any gives a new cache entry.
 INDEX_SETTINGS = ("embedding_model", "chunk_size", "chunk_overlap", "chunk_min_size")
+# Where the index is kept: in the key only when not at the default, so folder caches keep their keys.
+STORAGE_SETTINGS = ("index_backend", "index_milvus_uri")
 _CACHE_FORMAT = "newsqa-eval-cache/1"
 
 # --------------------------------------------------------------------------- corpus cache
@@ -129,6 +132,9 @@ def corpus_fingerprint(corpus: Path, settings: Settings) -> str:
     digest.update(f"\0index_format={_index_format()}\0reader={_reader_version()}".encode())
     for key in INDEX_SETTINGS:
         digest.update(f"\0{key}={getattr(settings, key)}".encode())
+    for key in STORAGE_SETTINGS:
+        if getattr(settings, key) != type(settings).model_fields[key].default:
+            digest.update(f"\0{key}={getattr(settings, key)}".encode())
     for path in _corpus_files(corpus):
         file_hash = hashlib.sha256()
         size = 0
@@ -174,7 +180,9 @@ def prepare_corpus_index(
     fingerprint = corpus_fingerprint(corpus, settings)
     cache_root = settings.resolve(CACHE_DIR)
     cache_dir = cache_root / fingerprint
-    eval_settings = settings.model_copy(update={"index_dir": cache_dir})
+    # Each cached corpus is an archive of its own, also where the index lives outside its folder (Milvus).
+    archive = {"index_milvus_collection": f"eval_{fingerprint}"}
+    eval_settings = settings.model_copy(update={"index_dir": cache_dir, **archive})
     if rebuild and cache_dir.is_dir():
         logger.warning("eval corpus %s: discarding the incompatible cached index %s", corpus, cache_dir)
         _discard(cache_dir)
@@ -187,9 +195,11 @@ def prepare_corpus_index(
     logger.info("eval corpus %s: building an index in %s", corpus, cache_dir)
     started = time.perf_counter()
     try:
-        result = (build or _default_build)([corpus], settings.model_copy(update={"index_dir": tmp_dir}))
-        if not tmp_dir.is_dir():
+        build_settings = settings.model_copy(update={"index_dir": tmp_dir, **archive})
+        result = (build or _default_build)([corpus], build_settings)
+        if not (tmp_dir.is_dir() or index_exists(build_settings)):
             raise RuntimeError(f"indexing {corpus} wrote nothing to {tmp_dir}")
+        tmp_dir.mkdir(exist_ok=True)  # the cache entry, also for an index kept elsewhere (Milvus)
         failed = getattr(result, "failed", None) or []
         if failed:
             logger.warning("eval corpus: %d file(s) could not be ingested, e.g. %s", len(failed), failed[0])

@@ -300,3 +300,25 @@ def page_at(browser):
         context.close()
     problems = [p for _, found in opened for p in found]
     assert problems == [], problems
+
+
+@pytest.fixture
+def start_serve(corpus: dict) -> Iterator[Callable[..., str]]:
+    """A factory: ``start_serve(root, env={…}, args=[…])`` runs ``newsqa serve`` with the
+    ``corpus`` environment plus ``env``, its index folder ``root/index`` and its log
+    ``root/serve.log``, and returns its URL; every server it started is stopped after the test."""
+    procs: list[subprocess.Popen] = []
+
+    def start(root: Path, env: dict[str, str] | None = None, args: tuple[str, ...] | list[str] = ()) -> str:
+        root.mkdir(parents=True, exist_ok=True)
+        index = root / "index"
+        environment = {**_env(corpus, index=index, articles=root / "articles", root=root), **(env or {})}
+        proc, url = _start_serve(index, environment, root, root / "serve.log", *args)
+        procs.append(proc)
+        return url
+
+    try:
+        yield start
+    finally:
+        for proc in procs:
+            _stop(proc)
