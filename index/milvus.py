@@ -55,7 +55,7 @@ from newsqa.index.bm25 import BM25Stats, ChunkBM25
 from newsqa.index.dense import DenseConfig, DenseIndex, DenseMeta, ivf_cells, ivf_nprobe
 from newsqa.index.docstore import DocstoreContents
 from newsqa.index.errors import IndexBusyError, IndexNotFoundError, NewsIndexError
-from newsqa.index.milvus_parts import DENSE_FIELD, SPARSE_FIELD, MilvusDense, MilvusLexical
+from newsqa.index.milvus_parts import DENSE_FIELD, SPARSE_FIELD, MilvusDense, MilvusLexical, loaded
 from newsqa.index.vectors import ChunkVectors
 from newsqa.types import Chunk, Document
 
@@ -145,7 +145,7 @@ class MilvusStorage:
     def _get_state(self, key: str) -> dict | None:
         if not self.client.has_collection(self._state):
             return None
-        rows = self.client.get(self._state, ids=[key], output_fields=["value"])
+        rows = loaded(self.client, self._state, lambda: self.client.get(self._state, ids=[key], output_fields=["value"]))
         return json.loads(rows[0]["value"]) if rows else None
 
     def _put_state(self, key: str, value: dict) -> None:
@@ -342,7 +342,8 @@ class MilvusStorage:
         return items
 
     def _iterate(self, name: str, fields: list[str], expr: str = "") -> Iterator[dict]:
-        iterator = self.client.query_iterator(name, batch_size=_READ_BATCH, filter=expr, output_fields=fields)
+        iterator = loaded(self.client, name, lambda: self.client.query_iterator(
+            name, batch_size=_READ_BATCH, filter=expr, output_fields=fields))
         try:
             while batch := iterator.next():
                 yield from batch

@@ -19,18 +19,33 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 
 from newsqa.index.bm25 import BM25Stats
 from newsqa.index.dense import DenseMeta
 
-__all__ = ["DENSE_FIELD", "SPARSE_FIELD", "MilvusDense", "MilvusLexical"]
+T = TypeVar("T")
+
+__all__ = ["DENSE_FIELD", "SPARSE_FIELD", "MilvusDense", "MilvusLexical", "loaded"]
 
 DENSE_FIELD = "dense"
 SPARSE_FIELD = "sparse"
 _GET_BATCH = 1000
+
+
+def loaded(client: Any, collection: str, call: Callable[[], T]) -> T:
+    """``call()`` on ``collection``, loading the collection first if Milvus has it released
+    (a Milvus restarted, or a Lite file opened by a new process, holds its collections released)."""
+    try:
+        return call()
+    except Exception as exc:  # noqa: BLE001 - pymilvus's MilvusException, matched by its message
+        if "load()" not in str(exc) and "not loaded" not in str(exc):
+            raise
+    client.load_collection(collection)
+    return call()
 
 
 class MilvusDense:
@@ -73,10 +88,10 @@ class MilvusDense:
         params = self._search_params()
         if "ef" in params["params"]:
             params["params"]["ef"] = max(params["params"]["ef"], k)
-        hits = self.client.search(
-            self.collection, data=[np.asarray(query, dtype=np.float32).tolist()], anns_field=DENSE_FIELD,
-            limit=k, search_params=params, output_fields=[],
-        )[0]
+        vector = np.asarray(query, dtype=np.float32).tolist()
+        hits = loaded(self.client, self.collection, lambda: self.client.search(
+            self.collection, data=[vector], anns_field=DENSE_FIELD, limit=k, search_params=params, output_fields=[],
+        ))[0]
         ids = np.asarray([int(hit["vid"]) for hit in hits], dtype=np.int64)
         return ids, np.asarray([float(hit["distance"]) for hit in hits], dtype=np.float32)
 
@@ -86,7 +101,8 @@ class MilvusDense:
         out = np.empty((len(keys), self.dimension), dtype=np.float32)
         for begin in range(0, len(keys), _GET_BATCH):
             part = keys[begin : begin + _GET_BATCH]
-            rows = self.client.get(self.collection, ids=part, output_fields=[DENSE_FIELD])
+            rows = loaded(self.client, self.collection,
+                          lambda: self.client.get(self.collection, ids=part, output_fields=[DENSE_FIELD]))
             by_id = {int(row["vid"]): row[DENSE_FIELD] for row in rows}
             for j, key in enumerate(part):
                 if key not in by_id:
@@ -115,8 +131,8 @@ class MilvusLexical:
         weights = self.stats.query_weights(folded_query)
         if not weights or k <= 0:
             return []
-        hits = self.client.search(
+        hits = loaded(self.client, self.collection, lambda: self.client.search(
             self.collection, data=[weights], anns_field=SPARSE_FIELD, limit=k,
             search_params={"metric_type": "IP", "params": {}}, output_fields=[],
-        )[0]
+        ))[0]
         return [(int(hit["vid"]), float(hit["distance"])) for hit in hits if hit["distance"] > 0]

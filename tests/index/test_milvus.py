@@ -94,6 +94,10 @@ def test_search_and_answers_match_the_faiss_backend(backends, corpus):
     tokens = ["自贸", "登陆", "浦东", "一九"]
     assert index.term_weights(tokens) == pytest.approx(reference.term_weights(tokens))
     assert [index.chunk_frequency(t) for t in tokens] == [reference.chunk_frequency(t) for t in tokens]
+    storage = storage_for(milvus)
+    for collection in [storage._state, *storage._generation_collections()]:
+        storage.client.release_collection(collection)  # as after a Milvus restart: loaded again on use
+    _same(faiss, milvus)
     for question in QUESTIONS[:4]:
         mine, theirs = NewsQA.from_settings(milvus).ask(question), NewsQA.from_settings(faiss).ask(question)
         assert (mine.answer, [c.doc_id for c in mine.citations]) == (theirs.answer, [c.doc_id for c in theirs.citations])
@@ -202,3 +206,12 @@ def test_sigkill_during_a_milvus_ingest_leaves_the_live_generation(backends, cor
     assert report.ok and set(open_index(milvus).documents) == set(ARTICLES)
     generations = {c.rsplit("_", 1)[0] for c in storage_for(milvus)._generation_collections()}
     assert len(generations) <= 2
+
+
+def test_without_a_server_uri_the_index_is_a_milvus_lite_file_in_the_index_folder(tmp_path, corpus, e5_model_dir):
+    settings = Settings.load(index_dir=tmp_path / "index", corpus_dir=corpus, embedding_model=str(e5_model_dir),
+                             index_backend="milvus")
+    ingest_paths([corpus], settings)
+    assert (tmp_path / "index" / "milvus.db").exists()
+    assert sorted(open_index(settings).documents) == sorted(ARTICLES)
+    assert "1994年2月" in NewsQA.from_settings(settings).ask("苏州工业园区是什么时候设立的？").answer
