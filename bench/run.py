@@ -21,6 +21,9 @@ Sections (issue 7):
    ``NewsQA.ask`` p50/p95, dense recall@10 against exact search, bytes per chunk, peak RSS.
 5. **memory** / 6. **cold start** — ``newsqa serve`` on the bundled corpus: seconds from
    the command to the first ``/ask`` answer, and the server's peak RSS (median of 3).
+7. **milvus** — ``bench/milvus.py`` in a subprocess per size (10k, 100k): the same archive in
+   FAISS and in Milvus (a ``milvus-lite server``): ask and first-stage p50/p95, publish rate,
+   open time, hit@5/MRR@10, disk bytes per passage.
 
 Usage::
 
@@ -49,8 +52,9 @@ from typing import Any
 
 from bench.common import ROOT, WORK, gold_rank, hit_mrr, load_jsonl, machine, median, percentile
 from bench.int8 import section_int8
+from bench.milvus import milvus_rows, section_milvus
 
-SECTIONS = ("stock", "reindex", "scale", "serve")
+SECTIONS = ("stock", "reindex", "scale", "serve", "milvus")
 STOCK_CHUNK_SIZE, STOCK_CHUNK_OVERLAP = 1000, 200
 
 logger = logging.getLogger("bench")
@@ -489,6 +493,7 @@ def table_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                          f"{sv['peak_rss_bytes_median'] / 2**20:.0f} MiB"))
         rows.append(_row("6 cold start", "serve → first answer (median of 3)", f"{sv['cold_start_s_median']:.1f} s", "",
                          "≤ 15 s", sv["cold_start_s_median"] <= 15))
+    rows += milvus_rows(results, _row)
     for name in SECTIONS:
         if isinstance(results.get(name), dict) and "error" in results[name]:
             rows.append(_row(name, "error", results[name]["error"][-200:]))
@@ -565,6 +570,8 @@ def main(argv: list[str] | None = None) -> int:
         ("reindex", lambda: section_reindex(args.data)),
         ("scale", lambda: section_scale(sizes, 100 if quick else 200)),
         ("serve", lambda: section_serve()),
+        ("milvus", lambda: section_milvus(sizes[:2], WORK / "questions.jsonl", [WORK / "drcd-newsqa", WORK / "crud"],
+                                          100 if quick else 200, ROOT)),
     ]
     for name, step in steps:
         if name not in only:

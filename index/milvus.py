@@ -196,7 +196,8 @@ class MilvusStorage:
             contents.folded[int(row["vid"])] = row["folded"]
         stats = self._read_records(self._records_of(passages), "bm25")
         dense = MilvusDense(self.client, passages, meta, dimension=manifest["dimension"], size=len(rows))
-        lexical = MilvusLexical(self.client, passages, BM25Stats.from_dict(stats[0]) if stats else BM25Stats([], [], 0))
+        lexical = MilvusLexical(self.client, passages, BM25Stats.from_dict(stats[0]) if stats else BM25Stats([], [], 0),
+                                dense)
         return contents, ChunkVectors.holding(dense, manifest, config), lexical
 
     def writable(self, vectors: ChunkVectors, lexical: Any) -> tuple[ChunkVectors, ChunkBM25]:

@@ -19,6 +19,8 @@ Example::
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -49,7 +51,14 @@ def loaded(client: Any, collection: str, call: Callable[[], T]) -> T:
 
 
 class MilvusDense:
-    """The passages' dense vectors in one Milvus collection, read-only (a reader's ``DenseIndex``)."""
+    """The passages' dense vectors in one Milvus collection, read-only (a reader's ``DenseIndex``).
+
+    Vectors that came back with a BM25 search (``remember``) are kept for a while, so the
+    cosine of a passage only BM25 found needs no second trip to Milvus.
+    """
+
+    remote = True
+    RECENT = 4096  # vectors kept from BM25 searches (about 6 MB)
 
     def __init__(self, client: Any, collection: str, meta: DenseMeta, *, dimension: int, size: int):
         self.client = client
@@ -57,6 +66,15 @@ class MilvusDense:
         self.meta = meta
         self.dimension = dimension
         self._size = size
+        self._recent: OrderedDict[int, list[float]] = OrderedDict()
+        self._recent_lock = threading.Lock()
+
+    def remember(self, rows: dict[int, list[float]]) -> None:
+        """Keep these passages' vectors (sent along with search hits) for ``reconstruct_many``."""
+        with self._recent_lock:
+            self._recent.update(rows)
+            while len(self._recent) > self.RECENT:
+                self._recent.popitem(last=False)
 
     @property
     def kind(self) -> str:
@@ -98,16 +116,19 @@ class MilvusDense:
     def reconstruct_many(self, ids: np.ndarray) -> np.ndarray:
         """The stored vectors of ``ids``, in that order (``KeyError`` for an id not stored)."""
         keys = [int(i) for i in ids]
-        out = np.empty((len(keys), self.dimension), dtype=np.float32)
-        for begin in range(0, len(keys), _GET_BATCH):
-            part = keys[begin : begin + _GET_BATCH]
+        with self._recent_lock:
+            by_id = {key: self._recent[key] for key in keys if key in self._recent}
+        missing = [key for key in keys if key not in by_id]
+        for begin in range(0, len(missing), _GET_BATCH):
+            part = missing[begin : begin + _GET_BATCH]
             rows = loaded(self.client, self.collection,
                           lambda: self.client.get(self.collection, ids=part, output_fields=[DENSE_FIELD]))
-            by_id = {int(row["vid"]): row[DENSE_FIELD] for row in rows}
-            for j, key in enumerate(part):
-                if key not in by_id:
-                    raise KeyError(key)
-                out[begin + j] = by_id[key]
+            by_id.update((int(row["vid"]), row[DENSE_FIELD]) for row in rows)
+        out = np.empty((len(keys), self.dimension), dtype=np.float32)
+        for j, key in enumerate(keys):
+            if key not in by_id:
+                raise KeyError(key)
+            out[j] = by_id[key]
         return out
 
     def reconstruct(self, vid: int) -> np.ndarray:
@@ -117,10 +138,11 @@ class MilvusDense:
 class MilvusLexical:
     """BM25 over the passages' sparse vectors in Milvus, weighed with the stored corpus statistics."""
 
-    def __init__(self, client: Any, collection: str, stats: BM25Stats):
+    def __init__(self, client: Any, collection: str, stats: BM25Stats, dense: MilvusDense | None = None):
         self.client = client
         self.collection = collection
         self.stats = stats
+        self.dense = dense  # handed the vectors of the passages found, for their cosines
 
     def ready(self, folded: dict[int, str] | None = None) -> BM25Stats:
         """The corpus statistics (document frequencies and IDF, as ``BM25Index`` gives them)."""
@@ -131,8 +153,12 @@ class MilvusLexical:
         weights = self.stats.query_weights(folded_query)
         if not weights or k <= 0:
             return []
+        fields = [DENSE_FIELD] if self.dense is not None else []
         hits = loaded(self.client, self.collection, lambda: self.client.search(
             self.collection, data=[weights], anns_field=SPARSE_FIELD, limit=k,
-            search_params={"metric_type": "IP", "params": {}}, output_fields=[],
+            search_params={"metric_type": "IP", "params": {}}, output_fields=fields,
         ))[0]
-        return [(int(hit["vid"]), float(hit["distance"])) for hit in hits if hit["distance"] > 0]
+        hits = [hit for hit in hits if hit["distance"] > 0]
+        if self.dense is not None:
+            self.dense.remember({int(hit["vid"]): hit["entity"][DENSE_FIELD] for hit in hits})
+        return [(int(hit["vid"]), float(hit["distance"])) for hit in hits]

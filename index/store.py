@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +61,8 @@ REMEMBERED_KEYS = ("corpus_stat", "only_corpus", "sources")
 #: Fingerprint keys written only when not at their default (see ``settings_fingerprint``).
 OPTIONAL_FINGERPRINT = ("embedding_dtype", "embedding_passage_backend")
 SCRIPT_SAMPLE = 1000  # passages read to tell which script the archive is written in
+#: BM25 searches sent to a server while the question is embedded (``search_candidates``).
+_REMOTE_SEARCHES = ThreadPoolExecutor(max_workers=8, thread_name_prefix="newsqa-search")
 
 
 @dataclass(slots=True)
@@ -495,12 +498,19 @@ class NewsIndex:
         """
         if not self.chunks:
             return []
+        # A search in a server (Milvus) waits on the network: BM25 runs there while the question
+        # is embedded and searched densely here.
+        sparse_later = (_REMOTE_SEARCHES.submit(self.search_bm25, query, bm25_depth)
+                        if bm25_depth > 0 and dense_depth > 0 and self._vectors.remote else None)
         dense: list[tuple[int, float]] = []
         if dense_depth > 0:
             if query_vector is None:
                 query_vector = self.embedder.embed_query(in_script(query, self.passage_script))
             dense = self.search_dense(query_vector, dense_depth)
-        sparse = self.search_bm25(query, bm25_depth) if bm25_depth > 0 else []
+        if sparse_later is not None:
+            sparse = sparse_later.result()
+        else:
+            sparse = self.search_bm25(query, bm25_depth) if bm25_depth > 0 else []
 
         def candidate(vid: int) -> Candidate:
             chunk = self.chunks[vid]

@@ -51,6 +51,11 @@ class ChunkVectors:
         vectors.next_id = manifest["next_vector_id"]
         return vectors
 
+    @property
+    def remote(self) -> bool:
+        """Whether a search goes over the network (a Milvus reader's vectors)."""
+        return bool(getattr(self.dense, "remote", False))
+
     def ensure(self, dimension: int, first: np.ndarray | None = None) -> None:
         """Create the dense index (of the configured kind, trained on ``first``) if there is none."""
         if self.dense is not None:
