@@ -162,3 +162,18 @@ def to_retrieved(candidate: Candidate, score: float, rerank_score: float | None 
         bm25_score=candidate.bm25_score,
         rerank_score=None if rerank_score is None else float(rerank_score),
     )
+
+
+def rank_among(candidates: list[Candidate], dense_depth: int, bm25_depth: int) -> list[Candidate]:
+    """``candidates`` with their dense and BM25 ranks renumbered among themselves, each list
+    cut to its depth (as if the index held only them)."""
+    dense = sorted((c for c in candidates if c.dense_rank is not None), key=lambda c: c.dense_rank)
+    for rank, c in enumerate(dense, 1):
+        c.dense_rank = rank if rank <= dense_depth else None  # its cosine stays: every candidate has one
+    sparse = sorted((c for c in candidates if c.bm25_rank is not None), key=lambda c: c.bm25_rank)
+    for rank, c in enumerate(sparse, 1):
+        if rank > bm25_depth:
+            c.bm25_rank = c.bm25_score = None
+        else:
+            c.bm25_rank = rank
+    return [c for c in candidates if c.dense_rank is not None or c.bm25_rank is not None]

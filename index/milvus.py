@@ -7,8 +7,8 @@ empty, the URI is a Milvus Lite file ``milvus.db`` in the index folder (one proc
 time). Names start with ``index_milvus_collection`` (default ``newsqa``)::
 
     newsqa_state                          "live": the live generation; "writer": the writer's lease
-    newsqa_g000007_<id>_passages          per passage: vector id, doc id, chunk (JSON), folded text,
-                                          dense vector, sparse BM25 vector
+    newsqa_g000007_<id>_passages          per passage: vector id, doc id, the article's day, chunk
+                                          (JSON), folded text, dense vector, sparse BM25 vector
     newsqa_g000007_<id>_records           the manifest, documents, copies and BM25 corpus statistics
                                           (JSON, cut into parts that fit a VARCHAR)
 
@@ -55,7 +55,7 @@ from newsqa.index.bm25 import BM25Stats, ChunkBM25
 from newsqa.index.dense import DenseConfig, DenseIndex, DenseMeta, ivf_cells, ivf_nprobe
 from newsqa.index.docstore import DocstoreContents
 from newsqa.index.errors import IndexBusyError, IndexNotFoundError, NewsIndexError
-from newsqa.index.milvus_parts import DENSE_FIELD, SPARSE_FIELD, MilvusDense, MilvusLexical, loaded
+from newsqa.index.milvus_parts import DENSE_FIELD, SPARSE_FIELD, MilvusDense, MilvusLexical, day_number, loaded
 from newsqa.index.vectors import ChunkVectors
 from newsqa.types import Chunk, Document
 
@@ -257,6 +257,7 @@ class MilvusStorage:
         schema = self.client.create_schema(auto_id=False, enable_dynamic_field=False)
         schema.add_field("vid", types.INT64, is_primary=True)
         schema.add_field("doc_id", types.VARCHAR, max_length=4096)
+        schema.add_field("day", types.INT64)  # the article's date, 20230728 (0: undated): date ranges filter on it
         schema.add_field("chunk", types.VARCHAR, max_length=65535)
         schema.add_field("folded", types.VARCHAR, max_length=65535)
         schema.add_field(DENSE_FIELD, types.FLOAT_VECTOR, dim=dimension)
@@ -291,7 +292,7 @@ class MilvusStorage:
                 chunk = contents.chunks[vid]
                 cols, weights = sparse[vid]
                 rows.append({
-                    "vid": vid, "doc_id": chunk.doc_id,
+                    "vid": vid, "doc_id": chunk.doc_id, "day": day_number(contents.documents[chunk.doc_id].date),
                     "chunk": json.dumps(chunk.to_dict(), ensure_ascii=False),
                     "folded": contents.folded[vid], DENSE_FIELD: vector.tolist(),
                     SPARSE_FIELD: {int(c): float(w) for c, w in zip(cols, weights) if w > 0} or _EMPTY_SPARSE,

@@ -28,14 +28,33 @@ import numpy as np
 
 from newsqa.index.bm25 import BM25Stats
 from newsqa.index.dense import DenseMeta
+from newsqa.timex import DateRange, as_date
 
 T = TypeVar("T")
 
-__all__ = ["DENSE_FIELD", "SPARSE_FIELD", "MilvusDense", "MilvusLexical", "loaded"]
+__all__ = ["DENSE_FIELD", "SPARSE_FIELD", "MilvusDense", "MilvusLexical", "date_filter", "day_number", "loaded"]
 
 DENSE_FIELD = "dense"
 SPARSE_FIELD = "sparse"
 _GET_BATCH = 1000
+
+
+def day_number(date: Any) -> int:
+    """An article's date as the ``day`` field holds it (``20230728``); 0 for an undated one."""
+    day = as_date(date)
+    return 0 if day is None else day.year * 10000 + day.month * 100 + day.day
+
+
+def date_filter(within: DateRange | None) -> str:
+    """The Milvus filter expression of passages dated in ``within`` ("" for no range)."""
+    if within is None or not within.bounded:
+        return ""
+    terms = ["day > 0"]  # an undated article is in no range
+    if within.since is not None:
+        terms.append(f"day >= {day_number(within.since)}")
+    if within.until is not None:
+        terms.append(f"day <= {day_number(within.until)}")
+    return " and ".join(terms)
 
 
 def loaded(client: Any, collection: str, call: Callable[[], T]) -> T:
@@ -99,8 +118,10 @@ class MilvusDense:
             params["nprobe"] = self.meta.nprobe
         return {"metric_type": "IP", "params": params}
 
-    def search(self, query: np.ndarray, k: int, **_: Any) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` nearest passages' vector ids and cosines (inner products of unit vectors)."""
+    def search(self, query: np.ndarray, k: int, *, within: DateRange | None = None, **_: Any
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` nearest passages' vector ids and cosines (inner products of unit vectors),
+        of articles dated in ``within`` when it is given (Milvus filters as it searches)."""
         if k <= 0 or self._size == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         params = self._search_params()
@@ -109,6 +130,7 @@ class MilvusDense:
         vector = np.asarray(query, dtype=np.float32).tolist()
         hits = loaded(self.client, self.collection, lambda: self.client.search(
             self.collection, data=[vector], anns_field=DENSE_FIELD, limit=k, search_params=params, output_fields=[],
+            filter=date_filter(within),
         ))[0]
         ids = np.asarray([int(hit["vid"]) for hit in hits], dtype=np.int64)
         return ids, np.asarray([float(hit["distance"]) for hit in hits], dtype=np.float32)
@@ -148,15 +170,17 @@ class MilvusLexical:
         """The corpus statistics (document frequencies and IDF, as ``BM25Index`` gives them)."""
         return self.stats
 
-    def search(self, folded: dict[int, str], folded_query: str, k: int) -> list[tuple[int, float]]:
-        """``(vector id, BM25 score)`` of the best ``k`` passages with a positive score."""
+    def search(self, folded: dict[int, str], folded_query: str, k: int,
+               within: DateRange | None = None) -> list[tuple[int, float]]:
+        """``(vector id, BM25 score)`` of the best ``k`` passages with a positive score (of
+        articles dated in ``within`` when it is given)."""
         weights = self.stats.query_weights(folded_query)
         if not weights or k <= 0:
             return []
         fields = [DENSE_FIELD] if self.dense is not None else []
         hits = loaded(self.client, self.collection, lambda: self.client.search(
             self.collection, data=[weights], anns_field=SPARSE_FIELD, limit=k,
-            search_params={"metric_type": "IP", "params": {}}, output_fields=fields,
+            search_params={"metric_type": "IP", "params": {}}, output_fields=fields, filter=date_filter(within),
         ))[0]
         hits = [hit for hit in hits if hit["distance"] > 0]
         if self.dense is not None:

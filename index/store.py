@@ -41,11 +41,12 @@ from newsqa.index.catalog import DocumentCatalog, document_reference, text_key
 from newsqa.index.dense import DenseConfig
 from newsqa.index.embedder import Embedder
 from newsqa.index.errors import IndexMismatchError, IndexNotFoundError, NewsIndexError
-from newsqa.index.fusion import Candidate
+from newsqa.index.fusion import Candidate, rank_among
 from newsqa.index.generations import CURRENT_FILE, MANIFEST_FILE
 from newsqa.index.storage import FolderStorage, IndexStorage
 from newsqa.index.vectors import ChunkVectors
 from newsqa.script import fold, in_script, written_script
+from newsqa.timex import DateRange
 from newsqa.types import Chunk, Chunker, Document
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ REMEMBERED_KEYS = ("corpus_stat", "only_corpus", "sources")
 #: Fingerprint keys written only when not at their default (see ``settings_fingerprint``).
 OPTIONAL_FINGERPRINT = ("embedding_dtype", "embedding_passage_backend")
 SCRIPT_SAMPLE = 1000  # passages read to tell which script the archive is written in
+FILTER_DEEPEN = 8  # a date range searches this many times deeper until it finds enough passages
 #: BM25 searches sent to a server while the question is embedded (``search_candidates``).
 _REMOTE_SEARCHES = ThreadPoolExecutor(max_workers=8, thread_name_prefix="newsqa-search")
 
@@ -464,10 +466,14 @@ class NewsIndex:
         """Corpus IDF of BM25 tokens (see ``newsqa.index.bm25``): how informative each one is."""
         return self._bm25_ready().idf(tokens)
 
-    def search_dense(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        return self._vectors.search(query_vector, k, known=self.chunks)
+    def search_dense(self, query_vector: np.ndarray, k: int, within: DateRange | None = None) -> list[tuple[int, float]]:
+        """``(vector id, cosine)`` of the ``k`` nearest passages (dated in ``within``: only where
+        the storage filters by date, see ``search_candidates``)."""
+        return self._vectors.search(query_vector, k, known=self.chunks, within=within)
 
-    def search_bm25(self, query: str, k: int) -> list[tuple[int, float]]:
+    def search_bm25(self, query: str, k: int, within: DateRange | None = None) -> list[tuple[int, float]]:
+        if within is not None:  # only a Milvus reader filters by date in the search
+            return self._lexical.search(self._catalog.folded, fold(query), k, within=within)
         return self._lexical.search(self._catalog.folded, fold(query), k)
 
     @property
@@ -487,6 +493,8 @@ class NewsIndex:
         dense_depth: int = 50,
         bm25_depth: int = 50,
         query_vector: np.ndarray | None = None,
+        within: DateRange | None = None,
+        enough: int = 1,
     ) -> list[Candidate]:
         """First stage: the union of the dense top ``dense_depth`` and the BM25 top ``bm25_depth``.
 
@@ -495,22 +503,44 @@ class NewsIndex:
         (also for passages only BM25 found). A depth of 0 turns a retriever off (with
         dense off the question is not embedded and cosines are ``None``). Dense
         candidates come first, in rank order, then BM25-only ones.
+
+        With ``within``, only passages of articles dated in it, ranked among themselves: a
+        storage that filters by date as it searches (Milvus) is asked for them; otherwise
+        both lists are searched ``FILTER_DEEPEN`` times deeper at each try until at least
+        ``enough`` are found or the whole index was searched.
         """
         if not self.chunks:
             return []
+        if within is None or not within.bounded:
+            return self._first_stage(query, dense_depth, bm25_depth, query_vector, None)
+        if self._vectors.remote:
+            return self._first_stage(query, dense_depth, bm25_depth, query_vector, within)
+        if dense_depth > 0 and query_vector is None:
+            query_vector = self.embedder.embed_query(in_script(query, self.passage_script))
+        factor = 1
+        while True:
+            found = self._first_stage(query, dense_depth * factor, bm25_depth * factor, query_vector, None)
+            kept = [c for c in found if within.contains(c.document.date)]
+            if len(kept) >= enough or max(dense_depth, bm25_depth) * factor >= len(self.chunks):
+                return rank_among(kept, dense_depth, bm25_depth)
+            factor *= FILTER_DEEPEN
+
+    def _first_stage(self, query: str, dense_depth: int, bm25_depth: int, query_vector: np.ndarray | None,
+                     within: DateRange | None) -> list[Candidate]:
+        """``search_candidates`` without the date loop (``within``: the storage filters as it searches)."""
         # A search in a server (Milvus) waits on the network: BM25 runs there while the question
         # is embedded and searched densely here.
-        sparse_later = (_REMOTE_SEARCHES.submit(self.search_bm25, query, bm25_depth)
+        sparse_later = (_REMOTE_SEARCHES.submit(self.search_bm25, query, bm25_depth, within)
                         if bm25_depth > 0 and dense_depth > 0 and self._vectors.remote else None)
         dense: list[tuple[int, float]] = []
         if dense_depth > 0:
             if query_vector is None:
                 query_vector = self.embedder.embed_query(in_script(query, self.passage_script))
-            dense = self.search_dense(query_vector, dense_depth)
+            dense = self.search_dense(query_vector, dense_depth, within)
         if sparse_later is not None:
             sparse = sparse_later.result()
         else:
-            sparse = self.search_bm25(query, bm25_depth) if bm25_depth > 0 else []
+            sparse = self.search_bm25(query, bm25_depth, within) if bm25_depth > 0 else []
 
         def candidate(vid: int) -> Candidate:
             chunk = self.chunks[vid]

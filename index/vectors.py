@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Container
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -82,11 +83,13 @@ class ChunkVectors:
         if ids and self.dense is not None:
             self.dense.remove(ids)
 
-    def search(self, query_vector: np.ndarray, k: int, *, known: Container[int]) -> list[tuple[int, float]]:
-        """``(vector id, cosine)`` of the ``k`` nearest vectors whose ids are ``known``."""
+    def search(self, query_vector: np.ndarray, k: int, *, known: Container[int],
+               within: Any = None) -> list[tuple[int, float]]:
+        """``(vector id, cosine)`` of the ``k`` nearest vectors whose ids are ``known`` (and, for a
+        store that filters by date (``remote``), of passages dated in the ``DateRange`` ``within``)."""
         if self.dense is None or self.dense.ntotal == 0 or k <= 0:
             return []
-        ids, scores = self.dense.search(query_vector, k)
+        ids, scores = self.dense.search(query_vector, k, within=within) if within is not None else self.dense.search(query_vector, k)
         # Only ids the live docstore knows (a shared vector store may hold newer or older ones).
         return [(int(i), float(s)) for i, s in zip(ids.tolist(), scores.tolist()) if int(i) in known]
 

@@ -64,7 +64,6 @@ RARE_CODE_MAX = 5  # passages that may hold a code for it to count as the questi
 # 4.0 gained 0.004 more on ChronoQA, 2.0 0.008 less.
 TIME_FUSED_WEIGHT = 0.5
 TIME_RERANK_WEIGHT = 3.0
-FILTER_DEEPEN = 8  # a date range searches this many times deeper until it finds k passages
 
 
 class HybridRetriever:
@@ -175,20 +174,11 @@ class HybridRetriever:
         return {c.vid: period_fit(when.periods, c.document.date, c.chunk.text) for c in candidates}
 
     def _candidates(self, query: str, k: int, within: DateRange | None) -> list:
-        """First-stage candidates; with ``within``, only those of articles dated in it,
-        searched deeper (``FILTER_DEEPEN`` times at each try) until ``k`` are found or the
-        whole index was searched, and ranked among themselves."""
+        """First-stage candidates; with ``within``, only those of articles dated in it (at least
+        ``k`` when the index holds that many), ranked among themselves."""
         dense = max(self.depth, k) if self.dense_weight > 0 else 0
         sparse = max(self.bm25_depth, k) if self.bm25_weight > 0 else 0
-        if within is None:
-            return self.index.search_candidates(query, dense_depth=dense, bm25_depth=sparse)
-        total, factor = len(self.index.chunks), 1
-        while True:
-            found = self.index.search_candidates(query, dense_depth=dense * factor, bm25_depth=sparse * factor)
-            kept = [c for c in found if within.contains(c.document.date)]
-            if len(kept) >= k or max(dense, sparse) * factor >= total:
-                return _rank_among(kept, dense, sparse)
-            factor *= FILTER_DEEPEN
+        return self.index.search_candidates(query, dense_depth=dense, bm25_depth=sparse, within=within, enough=k)
 
     def rare_codes(self, query: str) -> list[str]:
         """The codes ``query`` names (folded) that at most ``RARE_CODE_MAX`` passages hold."""
@@ -209,21 +199,6 @@ class HybridRetriever:
                 c.fused = floor
         keep = {c.vid for c in holders}
         return holders + [c for c in fused if c.vid not in keep], keep
-
-
-def _rank_among(candidates: list, dense_depth: int, bm25_depth: int) -> list:
-    """``candidates`` with their dense and BM25 ranks renumbered among themselves, each list
-    cut to its depth (as if the index held only them)."""
-    dense = sorted((c for c in candidates if c.dense_rank is not None), key=lambda c: c.dense_rank)
-    for rank, c in enumerate(dense, 1):
-        c.dense_rank = rank if rank <= dense_depth else None  # its cosine stays: every candidate has one
-    sparse = sorted((c for c in candidates if c.bm25_rank is not None), key=lambda c: c.bm25_rank)
-    for rank, c in enumerate(sparse, 1):
-        if rank > bm25_depth:
-            c.bm25_rank = c.bm25_score = None
-        else:
-            c.bm25_rank = rank
-    return [c for c in candidates if c.dense_rank is not None or c.bm25_rank is not None]
 
 
 def _monotone(scored: list) -> list:

@@ -7,6 +7,7 @@ what each leaves: documents, chunks, copies, reports, and the candidates a quest
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -20,6 +21,7 @@ from newsqa.index.access import delete_documents, index_exists, index_stamp, liv
 from newsqa.index.errors import IndexBusyError, IndexNotFoundError
 from newsqa.ingest.pipeline import ingest_paths
 from newsqa.qa.pipeline import NewsQA
+from newsqa.timex import DateRange
 
 pytestmark = pytest.mark.slow
 
@@ -62,9 +64,9 @@ def _state(settings: Settings) -> dict:
     }
 
 
-def _candidates(settings: Settings, question: str) -> list[tuple]:
+def _candidates(settings: Settings, question: str, within: DateRange | None = None) -> list[tuple]:
     index = open_index(settings)
-    found = index.search_candidates(question, dense_depth=5, bm25_depth=5)
+    found = index.search_candidates(question, dense_depth=5, bm25_depth=5, within=within, enough=2)
     return sorted((c.chunk.chunk_id, c.dense_rank, c.bm25_rank, round(c.dense_score or 0.0, 4),
                    round(c.bm25_score or 0.0, 4)) for c in found)
 
@@ -78,6 +80,9 @@ def _same(faiss: Settings, milvus: Settings) -> None:
     assert _state(milvus) == _state(faiss)
     for question in QUESTIONS:
         assert _candidates(milvus, question) == _candidates(faiss, question), question
+    in_2020 = DateRange(since=dt.date(2020, 1, 1), until=dt.date(2020, 12, 31))  # Milvus filters as it searches
+    for question in QUESTIONS[:3]:
+        assert _candidates(milvus, question, in_2020) == _candidates(faiss, question, in_2020), question
 
 
 def test_search_and_answers_match_the_faiss_backend(backends, corpus):
