@@ -18,6 +18,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     paths = [Path(p) for p in args.paths]
+    if args.from_index is not None:
+        return _copy_index(args, settings, paths)
     if args.rebuild and not paths:
         try:
             paths = rebuild_sources(settings)  # what the index was built from, never the sample in its place
@@ -36,6 +38,20 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"failed: {path}: {reason}", file=sys.stderr)
     print(report.summary())
     return 0 if report.ok else 1
+
+
+def _copy_index(args: argparse.Namespace, settings, paths: list[Path]) -> int:
+    """``newsqa ingest --from-index DIR``: the folder's index, published into the configured one."""
+    from newsqa.index.access import copy_index, storage_for
+
+    if paths or args.rebuild or args.sync:
+        print("newsqa ingest: error: --from-index copies an index as it is; run it without PATHs, "
+              "--rebuild or --sync (then ingest files as usual)", file=sys.stderr)
+        return EXIT_USER_ERROR
+    index = copy_index(args.from_index, settings)
+    print(f"copied {len(index.documents)} documents, {len(index.chunks)} passages from {args.from_index} "
+          f"to {storage_for(settings).where}; nothing was embedded")
+    return 0
 
 
 def _read_question(args: argparse.Namespace) -> str | bytes:

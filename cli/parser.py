@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from newsqa import __version__
 from newsqa.cli.commands import cmd_ask, cmd_docs, cmd_eval, cmd_ingest, cmd_model, cmd_serve
@@ -43,6 +44,12 @@ def _add_ingest(sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (recursive)")
     p.add_argument("--rebuild", action="store_true", help="start from an empty index (default paths: the corpus folder)")
     p.add_argument("--sync", action="store_true", help="also remove indexed articles whose files are gone")
+    p.add_argument(
+        "--from-index", type=Path, metavar="DIR",
+        help="copy the index folder DIR (built with the same model and chunking) into the configured "
+        "index instead of reading files: e.g. an archive built on one machine into Milvus "
+        "(index_backend = milvus); nothing is embedded again",
+    )
     when = p.add_mutually_exclusive_group()
     when.add_argument(
         "--default-year", type=int, metavar="YYYY",

@@ -48,7 +48,7 @@ from newsqa.index.store import NewsIndex
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "IndexBusyError", "build_components", "delete_documents", "index_exists", "index_lock", "index_stamp",
+    "IndexBusyError", "build_components", "copy_index", "delete_documents", "index_exists", "index_lock", "index_stamp",
     "index_writer", "live_manifest", "open_index", "storage_for",
 ]
 
@@ -174,6 +174,25 @@ def index_writer(settings: Settings, *, rebuild: bool = False, create_missing: b
     with storage.lock():
         create = rebuild or (create_missing and not storage.exists())
         yield _assemble(settings, components, create=create, storage=storage)
+
+
+def copy_index(source: Path, settings: Settings) -> NewsIndex:
+    """Copy the index folder ``source`` into the index ``settings`` describe (e.g. an archive
+    built with the FAISS backend into Milvus), under its writer lock; nothing is embedded again.
+    The source must have been built with the settings' model and chunking (else
+    ``IndexMismatchError``). Returns the index as published.
+
+    Example::
+
+        copy_index(Path("var/index"), milvus_settings)   # then serve from Milvus
+    """
+    components = build_components(settings)
+    index = _assemble(settings, components, create=False, path=source, storage=FolderStorage(source))
+    target = storage_for(settings)
+    with target.lock():
+        where = index.copy_to(target)
+    logger.info("copied %s (%d documents, %d passages) to %s", source, len(index.documents), len(index.chunks), where)
+    return index
 
 
 def delete_documents(doc_ids: list[str], settings: Settings) -> list[str]:

@@ -55,7 +55,9 @@ from newsqa.index.bm25 import BM25Stats, ChunkBM25
 from newsqa.index.dense import DenseConfig, DenseIndex, DenseMeta, ivf_cells, ivf_nprobe
 from newsqa.index.docstore import DocstoreContents
 from newsqa.index.errors import IndexBusyError, IndexNotFoundError, NewsIndexError
-from newsqa.index.milvus_parts import DENSE_FIELD, SPARSE_FIELD, MilvusDense, MilvusLexical, day_number, loaded
+from newsqa.index.milvus_parts import (
+    DENSE_FIELD, SPARSE_FIELD, GuardedClient, MilvusDense, MilvusLexical, MilvusUnavailableError, day_number, loaded,
+)
 from newsqa.index.vectors import ChunkVectors
 from newsqa.types import Chunk, Document
 
@@ -67,10 +69,6 @@ _PART_CHARS = 16_000  # 4 bytes a character at most: a part fits a VARCHAR(65535
 _INSERT_BATCH = 1000
 _READ_BATCH = 1000
 _EMPTY_SPARSE = {0: 1e-30}  # Milvus refuses an empty sparse vector; BM25 always gives a token
-
-
-class MilvusUnavailableError(NewsIndexError):
-    """The optional Milvus packages are not installed, or the server cannot be reached."""
 
 
 _CLIENTS: dict[str, Any] = {}
@@ -94,7 +92,7 @@ def _new_client(uri: str) -> Any:
         ) from exc
     logging.getLogger("pymilvus").setLevel(logging.CRITICAL)  # its RPC errors reach the user as ours
     try:
-        return MilvusClient(uri=uri)
+        return GuardedClient(MilvusClient(uri=uri), uri)
     except Exception as exc:  # noqa: BLE001 - pymilvus raises several kinds
         raise MilvusUnavailableError(
             f"cannot reach Milvus at {uri} ({exc}); start it (e.g. `milvus-lite server --data-dir DIR "

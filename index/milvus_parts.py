@@ -28,11 +28,15 @@ import numpy as np
 
 from newsqa.index.bm25 import BM25Stats
 from newsqa.index.dense import DenseMeta
+from newsqa.index.errors import NewsIndexError
 from newsqa.timex import DateRange, as_date
 
 T = TypeVar("T")
 
-__all__ = ["DENSE_FIELD", "SPARSE_FIELD", "MilvusDense", "MilvusLexical", "date_filter", "day_number", "loaded"]
+__all__ = [
+    "DENSE_FIELD", "SPARSE_FIELD", "MilvusDense", "MilvusLexical", "MilvusUnavailableError", "date_filter",
+    "day_number", "loaded",
+]
 
 DENSE_FIELD = "dense"
 SPARSE_FIELD = "sparse"
@@ -57,16 +61,53 @@ def date_filter(within: DateRange | None) -> str:
     return " and ".join(terms)
 
 
+class MilvusUnavailableError(NewsIndexError):
+    """Milvus cannot be reached or refused a call (or its optional packages are not installed)."""
+
+
 def loaded(client: Any, collection: str, call: Callable[[], T]) -> T:
     """``call()`` on ``collection``, loading the collection first if Milvus has it released
     (a Milvus restarted, or a Lite file opened by a new process, holds its collections released)."""
     try:
         return call()
-    except Exception as exc:  # noqa: BLE001 - pymilvus's MilvusException, matched by its message
+    except MilvusUnavailableError as exc:
         if "load()" not in str(exc) and "not loaded" not in str(exc):
             raise
     client.load_collection(collection)
     return call()
+
+
+class GuardedClient:
+    """A ``MilvusClient`` whose failures are ``MilvusUnavailableError`` saying what to check
+    (the CLI, the chat and the evals show a ``NewsIndexError``'s message, not a traceback).
+
+    Example::
+
+        client = GuardedClient(MilvusClient(uri=uri), uri)
+        client.list_collections()
+    """
+
+    def __init__(self, client: Any, uri: str):
+        self._client = client
+        self._uri = uri
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._client, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return attr(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - pymilvus and grpc raise several kinds
+                if not type(exc).__module__.startswith(("pymilvus", "grpc")):
+                    raise
+                raise MilvusUnavailableError(
+                    f"Milvus at {self._uri} failed ({name}: {exc}); check that it runs and holds this "
+                    "archive (`newsqa ingest` builds it)"
+                ) from exc
+
+        return call
 
 
 class MilvusDense:

@@ -400,6 +400,19 @@ class NewsIndex:
         logger.info("saved index generation %s: %d documents, %d chunks", name, len(self.documents), len(self.chunks))
         return f"{self._storage.where} ({name})"
 
+    def copy_to(self, storage: IndexStorage) -> str:
+        """Publish this index, as it is, as a new generation in ``storage`` (e.g. a FAISS folder's
+        archive into Milvus): nothing is embedded again. Hold ``storage``'s lock. Returns where it went.
+
+        Example::
+
+            with target.lock():
+                NewsIndex.load(folder, embedder, chunker).copy_to(target)
+        """
+        self._make_writable()
+        self._storage = storage
+        return self.save()
+
     def _make_writable(self) -> None:
         """Before a change: a Milvus reader's parts become in-memory ones (a no-op on a folder)."""
         self._vectors, self._lexical = self._storage.writable(self._vectors, self._lexical)

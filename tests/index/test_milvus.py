@@ -220,3 +220,26 @@ def test_without_a_server_uri_the_index_is_a_milvus_lite_file_in_the_index_folde
     assert (tmp_path / "index" / "milvus.db").exists()
     assert sorted(open_index(settings).documents) == sorted(ARTICLES)
     assert "1994年2月" in NewsQA.from_settings(settings).ask("苏州工业园区是什么时候设立的？").answer
+
+
+def test_a_faiss_index_folder_copies_into_milvus_without_embedding(backends, corpus, monkeypatch, capsys):
+    from newsqa.cli import main
+    from newsqa.index.embedder import Embedder
+
+    faiss, milvus = backends
+    ingest_paths([corpus], faiss)
+
+    def embedded_again(*args, **kwargs):
+        raise AssertionError("the copy embedded passages again")
+
+    monkeypatch.setattr(Embedder, "embed_passages", embedded_again)
+    for name, value in {"NEWSQA_INDEX_BACKEND": "milvus", "NEWSQA_INDEX_MILVUS_URI": milvus.index_milvus_uri,
+                        "NEWSQA_INDEX_MILVUS_COLLECTION": milvus.index_milvus_collection,
+                        "NEWSQA_EMBEDDING_MODEL": milvus.embedding_model}.items():
+        monkeypatch.setenv(name, value)
+    assert main(["ingest", "--from-index", str(faiss.index_path), "--index", str(milvus.index_path), "-q"]) == 0
+    assert "nothing was embedded" in capsys.readouterr().out
+    _same(faiss, milvus)
+    assert ingest_paths([corpus], milvus).chunks_embedded == 0  # the copy is the archive: nothing new
+    assert main(["ingest", "--from-index", str(faiss.index_path), "--index", str(milvus.index_path), "-q",
+                 str(corpus)]) == 2  # a copy takes no files
