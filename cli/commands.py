@@ -148,13 +148,19 @@ def _ask_streaming(qa, question: str, args: argparse.Namespace):
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from newsqa.index.errors import IndexBusyError
     from newsqa.ingest.pipeline import ensure_index
     from newsqa.ui.app import serve
 
     settings = _settings(args)
     failures: list[tuple[str, str]] = []
     if not args.no_build:
-        report = ensure_index(settings)
+        try:
+            report = ensure_index(settings)
+        except IndexBusyError as exc:  # another server or ingest is writing it: serve what is live
+            logger.warning("not building the index now: %s; serving what is live and switching to "
+                           "the new generation when it is published", exc)
+            report = None
         if report is not None:
             for path, reason in report.failed:
                 logger.warning("failed: %s: %s", path, reason)

@@ -160,3 +160,21 @@ def test_an_internal_error_is_one_line_not_a_traceback(pudong_index, capsys, mon
     assert "internal error: RuntimeError: boom" in err and "Traceback" not in err
     assert main(["ask", "--json", "浦東開發開放是哪一天宣布的？", "--index", pudong_index]) == 1
     assert json.loads(capsys.readouterr().out)["error"] == "boom"
+
+
+def test_serve_while_another_process_writes_the_index_serves_what_is_live(tmp_path, monkeypatch, caplog):
+    """Several servers starting over one archive (a shared Milvus, or one folder): the one that
+    cannot take the writer's lock serves what is live instead of exiting."""
+    import newsqa.ui.app
+    from newsqa.index.storage import FolderStorage
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "a.txt").write_text("標題\n\n2024-01-02 中央社\n\n這是一篇測試用的新聞文章，內容足夠長。\n", encoding="utf-8")
+    served = []
+    monkeypatch.setattr(newsqa.ui.app, "serve", lambda settings, **kwargs: served.append(settings))
+    monkeypatch.setenv("NEWSQA_CORPUS_DIR", str(articles))
+    with FolderStorage(tmp_path / "index").lock(), caplog.at_level("WARNING"):  # another writer holds it
+        assert main(["serve", "--index", str(tmp_path / "index")]) == 0
+    assert len(served) == 1
+    assert "not building the index now" in caplog.text and "another `newsqa ingest`" in caplog.text
