@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import json
 import os
 import resource
@@ -85,3 +87,15 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     return {"nproc": os.cpu_count(), "cpu": cpu, "load_avg_start": os.getloadavg()}
+
+
+def archive_arguments(description: str, limit: int) -> argparse.ArgumentParser:
+    """The options of a bench run over one synthetic archive size (``bench.scale``, ``bench.milvus``):
+    ``--size``, ``--pool`` (indexes whose real passages seed it), ``--questions``, ``--limit``, ``--out``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--size", type=int, required=True)
+    parser.add_argument("--pool", type=Path, action="append", required=True)
+    parser.add_argument("--questions", type=Path, required=True)
+    parser.add_argument("--limit", type=int, default=limit)
+    parser.add_argument("--out", type=Path, required=True)
+    return parser

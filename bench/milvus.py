@@ -18,7 +18,6 @@ passage takes in its data folder (what docs/scale-out.md sizes servers from).
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -33,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import gold_rank, hit_mrr, load_jsonl, median, percentile, rss_bytes
+from bench.common import archive_arguments, gold_rank, hit_mrr, load_jsonl, median, percentile, rss_bytes
 from bench.scale import _pool, synthetic_passages, synthetic_vectors
 
 logger = logging.getLogger("bench.milvus")
@@ -179,13 +178,7 @@ def milvus_rows(results: dict[str, Any], row) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, required=True)
-    parser.add_argument("--pool", type=Path, action="append", required=True)
-    parser.add_argument("--questions", type=Path, required=True)
-    parser.add_argument("--limit", type=int, default=100)
-    parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args(argv)
+    args = archive_arguments(__doc__.splitlines()[0], limit=100).parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logger.setLevel(logging.INFO)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -16,7 +16,6 @@ compares the approximate dense top 10 with exact search over the same vectors.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -27,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import gold_rank, hit_mrr, load_jsonl, median, peak_rss_bytes, percentile, rss_bytes
+from bench.common import archive_arguments, gold_rank, hit_mrr, load_jsonl, median, peak_rss_bytes, percentile, rss_bytes
 
 logger = logging.getLogger("bench.scale")
 
@@ -217,14 +216,9 @@ def _other_storages(index, vectors: np.ndarray, exact, questions: list[dict[str,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, required=True)
-    parser.add_argument("--pool", type=Path, action="append", required=True)
-    parser.add_argument("--questions", type=Path, required=True)
-    parser.add_argument("--limit", type=int, default=200)
+    parser = archive_arguments(__doc__.splitlines()[0], limit=200)
     parser.add_argument("--kind", default="auto")
     parser.add_argument("--storages", default="fp16,pq", help="other storages to measure recall/bytes for ('' for none)")
-    parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

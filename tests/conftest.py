@@ -141,3 +141,17 @@ def milvus_prefix() -> str:
     import uuid
 
     return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture()
+def article_folder(tmp_path):
+    """``article_folder({"name.txt": text, …})``: those files in ``tmp_path/articles``, which it returns."""
+
+    def write(articles: dict[str, str]) -> Path:
+        folder = tmp_path / "articles"
+        folder.mkdir(exist_ok=True)
+        for name, text in articles.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        return folder
+
+    return write

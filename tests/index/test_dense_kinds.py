@@ -118,12 +118,8 @@ ARTICLES = {
 
 
 @pytest.fixture()
-def corpus(tmp_path):
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for name, text in ARTICLES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
+def corpus(article_folder):
+    return article_folder(ARTICLES)
 
 
 def _settings(tmp_path, corpus, e5_model_dir, **kw):

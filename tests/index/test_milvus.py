@@ -36,12 +36,8 @@ QUESTIONS = ["浦東開發開放始於哪一天？", "苏州工业园区是哪�
 
 
 @pytest.fixture()
-def corpus(tmp_path):
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for name, text in ARTICLES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
+def corpus(article_folder):
+    return article_folder(ARTICLES)
 
 
 @pytest.fixture()
