@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from newsqa.config import Settings
-from newsqa.index.access import delete_documents, index_stamp, open_index
+from newsqa.index.access import delete_documents, index_stamp, open_index, storage_for
 from newsqa.index.store import NewsIndex
 from newsqa.ingest.pipeline import IngestReport, ingest_paths, rebuild_sources
 from newsqa.qa.answerer import ExtractiveAnswerer
@@ -124,6 +124,11 @@ class NewsQA:
         """A value that changes with every ``newsqa ingest`` (whichever storage holds the
         index); None while there is no index."""
         return index_stamp(settings)
+
+    @staticmethod
+    def index_location(settings: Settings) -> str:
+        """Where ``settings``' index is kept, for messages: its folder, or the Milvus server and prefix."""
+        return storage_for(settings).where
 
     def is_empty(self) -> bool:
         """True when the index holds no document."""

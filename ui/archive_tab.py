@@ -96,10 +96,20 @@ def local_time(iso: str) -> str:
         return str(iso)
 
 
+def _index_location(settings) -> str:
+    from newsqa.qa.pipeline import NewsQA
+
+    try:
+        return NewsQA.index_location(settings)
+    except Exception:  # noqa: BLE001 - e.g. Milvus unreachable: the folder still says which archive
+        log.debug("index location unavailable", exc_info=True)
+        return str(settings.index_path)
+
+
 def render_index_info(live: LiveQA) -> str:
     """The archive tab's header: the index's model, size and last update (Markdown, escaped)."""
     if live.qa is None:
-        where = escape(live.settings.index_path) if live.settings is not None else ""
+        where = escape(_index_location(live.settings)) if live.settings is not None else ""
         return f"還沒有索引（{where}）。上傳文章後會自動建立。"
     line = index_stats_line(live.qa)
     if not line:
