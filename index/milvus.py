@@ -357,12 +357,15 @@ class MilvusStorage:
 
     def prune(self, keep: set[str]) -> None:
         """Drop the collections of generations other than the live one and the one before it."""
-        live = self.live() or {}
-        names = {live.get("name"), (live.get("previous") or {}).get("name")} | set(keep)
-        for collection in self._generation_collections():
-            if collection[len(self.prefix) + 1 :].rsplit("_", 1)[0] not in names:
-                self.client.drop_collection(collection)
-                logger.info("dropped %s (an old or unfinished generation)", collection)
+        try:
+            live = self.live() or {}
+            names = {live.get("name"), (live.get("previous") or {}).get("name")} | set(keep)
+            for collection in self._generation_collections():
+                if collection[len(self.prefix) + 1 :].rsplit("_", 1)[0] not in names:
+                    self.client.drop_collection(collection)
+                    logger.info("dropped %s (an old or unfinished generation)", collection)
+        except MilvusUnavailableError as exc:  # the generation is live; the next writer drops them
+            logger.warning("could not drop old generations in %s: %s", self.where, exc)
 
     def remove_crash_leftovers(self) -> tuple[list[str], int]:
         """Drop what writers that died left (collections no pointer names). Only under the lock."""
