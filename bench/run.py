@@ -423,6 +423,10 @@ def _row(section: str, metric: str, value: str, reference: str = "", goal: str =
             "met": None if met is None else bool(met)}
 
 
+def _gib(value: float | None) -> str:
+    return "n/a" if value is None else f"{value / 2**30:.2f} GiB"  # a figure blanked as unsound
+
+
 def table_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     s = results.get("stock")
@@ -447,10 +451,10 @@ def table_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
         if p:
             t, q = p["torch"], p["onnx-int8"]
             rows.append(_row("", "passages torch: chars/s, passages/s, peak RSS, hit@5, MRR@10",
-                             f"{t['chars_per_s']:.0f}, {t['passages_per_s']:.1f}, {t['peak_rss_bytes'] / 2**30:.2f} GiB, "
+                             f"{t['chars_per_s']:.0f}, {t['passages_per_s']:.1f}, {_gib(t['peak_rss_bytes'])}, "
                              f"{t['hit@5']:.3f}, {t['mrr@10']:.3f}", f"{st['chars_per_s']:.0f} chars/s"))
             rows.append(_row("", "passages onnx-int8: chars/s, passages/s, peak RSS, hit@5, MRR@10",
-                             f"{q['chars_per_s']:.0f}, {q['passages_per_s']:.1f}, {q['peak_rss_bytes'] / 2**30:.2f} GiB, "
+                             f"{q['chars_per_s']:.0f}, {q['passages_per_s']:.1f}, {_gib(q['peak_rss_bytes'])}, "
                              f"{q['hit@5']:.3f}, {q['mrr@10']:.3f}",
                              f"{q['chars_per_s'] / st['chars_per_s']:.2f}× stock, {p['speedup']:.2f}× torch",
                              "≥ 1.1× stock", q["chars_per_s"] >= 1.1 * st["chars_per_s"]))
@@ -580,8 +584,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[bench] {name} …", file=sys.stderr, flush=True)
         try:
             results[name] = step()
-            if name == "scale" and isinstance(previous.get("scale"), dict):
-                results[name] = {**previous["scale"], **results[name]}
+            if name in ("scale", "milvus") and isinstance(previous.get(name), dict):  # sizes add up
+                results[name] = {**previous[name], **results[name]}
         except Exception as exc:  # one broken section must not hide the others
             logger.exception("section %s failed", name)
             results[name] = {"error": f"{type(exc).__name__}: {exc}"}
