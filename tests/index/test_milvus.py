@@ -144,13 +144,14 @@ def test_upsert_sync_delete_and_copies_leave_what_faiss_leaves(backends, corpus)
 def test_one_writer_at_a_time_through_a_lease(backends, corpus):
     _, milvus = backends
     ingest_paths([corpus], milvus)
-    short = milvus.model_copy(update={"index_milvus_lease_seconds": 2.0})
+    lease = 4.0  # renewed every 1.3 s: a busy machine would have to stall a thread 2.7 s to lose it
+    short = milvus.model_copy(update={"index_milvus_lease_seconds": lease})
     from newsqa.index.milvus import MilvusStorage
 
-    first = MilvusStorage(milvus.index_milvus_uri, milvus.index_milvus_collection, lease_seconds=2.0)
-    second = MilvusStorage(milvus.index_milvus_uri, milvus.index_milvus_collection, lease_seconds=2.0)
+    first = MilvusStorage(milvus.index_milvus_uri, milvus.index_milvus_collection, lease_seconds=lease)
+    second = MilvusStorage(milvus.index_milvus_uri, milvus.index_milvus_collection, lease_seconds=lease)
     with first.lock():
-        time.sleep(2.5)  # longer than the lease: the renewal keeps it
+        time.sleep(lease + 0.5)  # longer than the lease: the renewal keeps it
         with pytest.raises(IndexBusyError, match="another `newsqa ingest`.*wait for it to finish"):
             with second.lock():
                 pass
@@ -162,7 +163,7 @@ def test_one_writer_at_a_time_through_a_lease(backends, corpus):
     first._acquire()  # a writer that dies holding the lease (never renewed, never released)
     with pytest.raises(IndexBusyError):
         second._acquire()
-    time.sleep(2.2)
+    _wait_out_the_lease(second)
     second._acquire()  # the lease ran out: taken over
     with pytest.raises(IndexBusyError, match="lost the writer lease"):
         first._check_lease()  # the old holder may not publish
@@ -170,11 +171,18 @@ def test_one_writer_at_a_time_through_a_lease(backends, corpus):
     assert "pudong.txt" in open_index(milvus).documents
 
 
+def _wait_out_the_lease(storage) -> None:
+    """Sleep until the lease its holder stopped renewing has run out."""
+    held = storage._get_state("writer")
+    if held is not None:
+        time.sleep(max(0.0, held["expires"] - time.time()) + 0.3)
+
+
 def _ingest_process(corpus, settings: Settings, crash_at: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "NEWSQA_EMBEDDING_MODEL": settings.embedding_model,
            "NEWSQA_INDEX_BACKEND": "milvus", "NEWSQA_INDEX_MILVUS_URI": settings.index_milvus_uri,
            "NEWSQA_INDEX_MILVUS_COLLECTION": settings.index_milvus_collection,
-           "NEWSQA_INDEX_MILVUS_LEASE_SECONDS": "3", "NEWSQA_CRASH_AT": crash_at}
+           "NEWSQA_INDEX_MILVUS_LEASE_SECONDS": "6", "NEWSQA_CRASH_AT": crash_at}
     return subprocess.run(
         [sys.executable, "-m", "newsqa.cli", "ingest", str(corpus), "--index", str(settings.index_path)],
         env=env, capture_output=True, text=True, timeout=300,
@@ -192,17 +200,16 @@ def test_sigkill_during_a_milvus_ingest_leaves_the_live_generation(backends, cor
 
     done = _ingest_process(corpus, milvus, crash_at)
     assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
+    settings = milvus.model_copy(update={"index_milvus_lease_seconds": 3.0})
+    with pytest.raises(IndexBusyError):  # the dead writer's lease (6 s, renewed every 2 s) has not run out
+        ingest_paths([corpus], settings)
     published = crash_at == "save:pointer-swapped"
     assert (storage_for(milvus).live() != live) == published
     index = open_index(milvus)  # loadable at once, from the generation that was live
     assert ("suzhou.txt" in index.documents) == published
     assert "1990年4月18日" in NewsQA.from_settings(milvus).ask("浦東開發開放始於哪一天？").answer
 
-    settings = milvus.model_copy(update={"index_milvus_lease_seconds": 3.0})
-    if not published:
-        with pytest.raises(IndexBusyError):  # the dead writer's lease has not run out yet
-            ingest_paths([corpus], settings)
-    time.sleep(3.2)
+    _wait_out_the_lease(storage_for(settings))
     report = ingest_paths([corpus], settings)  # the next run completes the work and clears the leftovers
     assert report.ok and set(open_index(milvus).documents) == set(ARTICLES)
     generations = {c.rsplit("_", 1)[0] for c in storage_for(milvus)._generation_collections()}
