@@ -44,11 +44,11 @@ def _copy_index(args: argparse.Namespace, settings, paths: list[Path]) -> int:
     """``newsqa ingest --from-index DIR``: the folder's index, published into the configured one."""
     from newsqa.index.access import copy_index, storage_for
 
-    if paths or args.rebuild or args.sync:
-        print("newsqa ingest: error: --from-index copies an index as it is; run it without PATHs, "
-              "--rebuild or --sync (then ingest files as usual)", file=sys.stderr)
+    if paths or args.sync:
+        print("newsqa ingest: error: --from-index copies an index as it is; run it without PATHs "
+              "or --sync (then ingest files as usual)", file=sys.stderr)
         return EXIT_USER_ERROR
-    index = copy_index(args.from_index, settings)
+    index = copy_index(args.from_index, settings, replace=args.rebuild)
     print(f"copied {len(index.documents)} documents, {len(index.chunks)} passages from {args.from_index} "
           f"to {storage_for(settings).where}; nothing was embedded")
     return 0
@@ -64,12 +64,10 @@ def _read_question(args: argparse.Namespace) -> str | bytes:
 def _ensure_default_index(settings) -> None:
     """A fresh install's first question builds the bundled sample's index, as ``serve`` does;
     another index folder that does not exist stays an error that says how to build it."""
-    from newsqa.config import Settings
     from newsqa.index.access import index_exists
     from newsqa.ingest.pipeline import ensure_index
 
-    default = settings.resolve(Settings.model_fields["index_dir"].default)
-    if settings.index_path != default or index_exists(settings):
+    if not settings.is_default_index or index_exists(settings):
         return
     logger.info("no index yet: building it from the bundled articles in %s (once)", settings.corpus_path)
     report = ensure_index(settings)

@@ -17,7 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"newsqa {__version__}")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--index", metavar="DIR", help="index folder (default: $NEWSQA_INDEX_DIR or var/index)")
+    common.add_argument("--index", metavar="DIR", help="index folder (default: $NEWSQA_INDEX_DIR or var/index); "
+                        "with index_backend = milvus only a working folder (uploads): the index is in Milvus")
     common.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors on stderr")
     common.add_argument("--log-level", default=None, help="DEBUG, INFO (default), WARNING or ERROR")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -42,13 +43,15 @@ def _add_ingest(sub, common: argparse.ArgumentParser) -> None:
         "not embedded again; a file that cannot be read is reported and the rest go on.",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (recursive)")
-    p.add_argument("--rebuild", action="store_true", help="start from an empty index (default paths: the corpus folder)")
+    p.add_argument("--rebuild", action="store_true",
+                   help="start from an empty index (default paths: the folders and files it was built from)")
     p.add_argument("--sync", action="store_true", help="also remove indexed articles whose files are gone")
     p.add_argument(
         "--from-index", type=Path, metavar="DIR",
         help="copy the index folder DIR (built with the same model and chunking) into the configured "
         "index instead of reading files: e.g. an archive built on one machine into Milvus "
-        "(index_backend = milvus); nothing is embedded again",
+        "(index_backend = milvus); nothing is embedded again. An index that already holds "
+        "articles is replaced only with --rebuild",
     )
     when = p.add_mutually_exclusive_group()
     when.add_argument(

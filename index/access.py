@@ -176,11 +176,13 @@ def index_writer(settings: Settings, *, rebuild: bool = False, create_missing: b
         yield _assemble(settings, components, create=create, storage=storage)
 
 
-def copy_index(source: Path, settings: Settings) -> NewsIndex:
+def copy_index(source: Path, settings: Settings, *, replace: bool = False) -> NewsIndex:
     """Copy the index folder ``source`` into the index ``settings`` describe (e.g. an archive
     built with the FAISS backend into Milvus), under its writer lock; nothing is embedded again.
     The source must have been built with the settings' model and chunking (else
-    ``IndexMismatchError``). Returns the index as published.
+    ``IndexMismatchError``); a target that already holds an archive is replaced only with
+    ``replace`` (else ``NewsIndexError``: nothing is lost by a mistyped command). Returns the
+    index as published.
 
     Example::
 
@@ -190,6 +192,12 @@ def copy_index(source: Path, settings: Settings) -> NewsIndex:
     index = _assemble(settings, components, create=False, path=source, storage=FolderStorage(source))
     target = storage_for(settings)
     with target.lock():
+        if target.exists() and not replace:
+            held = target.read_manifest().get("documents", "some")
+            raise NewsIndexError(
+                f"{target.where} already holds an archive ({held} articles); copying {source} would "
+                "replace it: add --rebuild to replace it, or set another index_milvus_collection / --index"
+            )
         where = index.copy_to(target)
     logger.info("copied %s (%d documents, %d passages) to %s", source, len(index.documents), len(index.chunks), where)
     return index

@@ -57,6 +57,7 @@ from newsqa.index.docstore import DocstoreContents
 from newsqa.index.errors import IndexBusyError, IndexNotFoundError, NewsIndexError
 from newsqa.index.milvus_parts import (
     DENSE_FIELD, SPARSE_FIELD, GuardedClient, MilvusDense, MilvusLexical, MilvusUnavailableError, day_number, loaded,
+    milvus_failure,
 )
 from newsqa.index.vectors import ChunkVectors
 from newsqa.types import Chunk, Document
@@ -94,10 +95,7 @@ def _new_client(uri: str) -> Any:
     try:
         return GuardedClient(MilvusClient(uri=uri), uri)
     except Exception as exc:  # noqa: BLE001 - pymilvus raises several kinds
-        raise MilvusUnavailableError(
-            f"cannot reach Milvus at {uri} ({exc}); start it (e.g. `milvus-lite server --data-dir DIR "
-            "--port 19530`) or fix index_milvus_uri"
-        ) from exc
+        raise MilvusUnavailableError(milvus_failure(uri, exc)) from exc
 
 
 def _datatypes():

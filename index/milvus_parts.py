@@ -34,8 +34,8 @@ from newsqa.timex import DateRange, as_date
 T = TypeVar("T")
 
 __all__ = [
-    "DENSE_FIELD", "SPARSE_FIELD", "MilvusDense", "MilvusLexical", "MilvusUnavailableError", "date_filter",
-    "day_number", "loaded",
+    "DENSE_FIELD", "SPARSE_FIELD", "GuardedClient", "MilvusDense", "MilvusLexical", "MilvusUnavailableError",
+    "date_filter", "day_number", "loaded", "milvus_failure",
 ]
 
 DENSE_FIELD = "dense"
@@ -77,6 +77,15 @@ def loaded(client: Any, collection: str, call: Callable[[], T]) -> T:
     return call()
 
 
+def milvus_failure(uri: str, exc: BaseException, call: str = "") -> str:
+    """What to tell the user when Milvus at ``uri`` failed with ``exc`` (in ``call``)."""
+    reason = str(getattr(exc, "message", "") or exc)
+    if "connect" in reason.lower() or "unavailable" in reason.lower() or "deadline" in reason.lower():
+        return (f"Milvus at {uri} is not reachable ({reason}); check that it runs and that "
+                "index_milvus_uri names it")
+    return f"Milvus at {uri} failed{f' ({call})' if call else ''}: {reason}"
+
+
 class GuardedClient:
     """A ``MilvusClient`` whose failures are ``MilvusUnavailableError`` saying what to check
     (the CLI, the chat and the evals show a ``NewsIndexError``'s message, not a traceback).
@@ -102,10 +111,7 @@ class GuardedClient:
             except Exception as exc:  # noqa: BLE001 - pymilvus and grpc raise several kinds
                 if not type(exc).__module__.startswith(("pymilvus", "grpc")):
                     raise
-                raise MilvusUnavailableError(
-                    f"Milvus at {self._uri} failed ({name}: {exc}); check that it runs and holds this "
-                    "archive (`newsqa ingest` builds it)"
-                ) from exc
+                raise MilvusUnavailableError(milvus_failure(self._uri, exc, name)) from exc
 
         return call
 

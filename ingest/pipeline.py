@@ -23,7 +23,7 @@ from pathlib import Path
 
 from newsqa.config import Settings
 from newsqa.faults import crash_point
-from newsqa.index.access import index_exists, index_writer, live_manifest, open_index
+from newsqa.index.access import index_exists, index_writer, live_manifest, open_index, storage_for
 from newsqa.index.store import IndexMismatchError, NewsIndex, NewsIndexError
 from newsqa.ingest.loaders import failure_reason, load_file
 from newsqa.ingest.parsers import DateDefaults
@@ -321,8 +321,8 @@ def ensure_index(settings: Settings) -> IngestReport | None:
             logger.info("corpus %s changed since the index was built: updating", corpus)
     elif settings.is_bundled_corpus and not settings.is_default_index:
         # The bundled sample goes only into the default index: another one is the user's to fill.
-        logger.info("no index at %s: not adding the bundled sample to it", index_dir)
+        logger.info("no index in %s: not adding the bundled sample to it", storage_for(settings).where)
         return None
     else:
-        logger.info("no index at %s: building it from %s", index_dir, corpus)
+        logger.info("no index in %s: building it from %s", storage_for(settings).where, corpus)
     return ingest_paths([corpus], settings, rebuild=rebuild)

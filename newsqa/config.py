@@ -339,8 +339,12 @@ class Settings(BaseSettings):
 
     @property
     def is_default_index(self) -> bool:
-        """Whether the index is the default one, the only one the bundled sample is built into."""
-        return self.index_path == self.resolve(type(self).model_fields["index_dir"].default)
+        """Whether the index is the default one, the only one the bundled sample is built into:
+        the default folder, and (for an index kept in Milvus) the default collection prefix, so a
+        mistyped prefix is an empty archive of its own, not one to fill with the sample."""
+        fields = type(self).model_fields
+        return (self.index_path == self.resolve(fields["index_dir"].default)
+                and self.index_milvus_collection == fields["index_milvus_collection"].default)
 
     @property
     def is_bundled_corpus(self) -> bool:

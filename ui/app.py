@@ -314,6 +314,7 @@ def _load_core(settings: Settings, load: Callable[[Settings], QACore]) -> QACore
     Warming up loads lazily-loaded models now: the first visitor does not wait, and a missing
     model fails ``serve`` at once with the core's message instead of every question."""
     from newsqa.index.store import IndexNotFoundError
+    from newsqa.qa.pipeline import NewsQA
 
     started = time.perf_counter()
     try:
@@ -321,11 +322,11 @@ def _load_core(settings: Settings, load: Callable[[Settings], QACore]) -> QACore
     except IndexNotFoundError:
         log.warning(
             "no index at %s: the UI starts empty; upload articles on its 文章庫 tab "
-            "(or run `newsqa ingest PATH…`)", settings.index_path,
+            "(or run `newsqa ingest PATH…`)", NewsQA.index_location(settings),
         )
         return None
     qa.warmup()
-    log.info("pipeline loaded from %s in %.1f s", settings.index_path, time.perf_counter() - started)
+    log.info("pipeline loaded from %s in %.1f s", NewsQA.index_location(settings), time.perf_counter() - started)
     return qa
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import gradio as gr
 
+from newsqa.index.errors import NewsIndexError
 from newsqa.qa.generative import GeneratedAnswer
 from newsqa.question import QuestionError, clean_question
 from newsqa.script import detect_script
@@ -160,6 +161,11 @@ class ChatHandlers:
             gr.Warning(html.escape(str(exc)), title="無法回答")
             yield history, question, skip, skip, skip  # roll back the echo, give the text back
             return
+        except NewsIndexError as exc:  # the archive cannot be read now (e.g. its Milvus is down)
+            log.warning("could not answer: %s", exc)
+            gr.Warning(html.escape(f"現在讀不到文章庫，請稍後再試一次。（{exc}）"), title="暫時無法回答")
+            yield history, question, skip, skip, skip
+            return
         turn_id = max((int(t["id"]) for t in turns), default=0) + 1
         turn = new_turn(self.live, answer, asked=question, standalone=standalone, turn_id=turn_id,
                         msg=len(pending), when=when)
@@ -283,6 +289,9 @@ class AskEndpoints:
         except ValueError as exc:  # the core's user-facing message (empty, too long, no index, a bad date...)
             # gr.Error renders its message as HTML: escape it (it may quote the question); quotes
             # need no escaping in text, and API clients read the message as it is.
+            raise gr.Error(html.escape(str(exc), quote=False), print_exception=False) from None
+        except NewsIndexError as exc:  # the archive cannot be read now: one log line, the reason to the client
+            log.warning("could not answer: %s", exc)
             raise gr.Error(html.escape(str(exc), quote=False), print_exception=False) from None
 
     def ask_json(self, question: str, as_of: str | None = None) -> dict[str, Any]:

@@ -235,14 +235,36 @@ def test_a_faiss_index_folder_copies_into_milvus_without_embedding(backends, cor
     def embedded_again(*args, **kwargs):
         raise AssertionError("the copy embedded passages again")
 
-    monkeypatch.setattr(Embedder, "embed_passages", embedded_again)
     for name, value in {"NEWSQA_INDEX_BACKEND": "milvus", "NEWSQA_INDEX_MILVUS_URI": milvus.index_milvus_uri,
                         "NEWSQA_INDEX_MILVUS_COLLECTION": milvus.index_milvus_collection,
                         "NEWSQA_EMBEDDING_MODEL": milvus.embedding_model}.items():
         monkeypatch.setenv(name, value)
-    assert main(["ingest", "--from-index", str(faiss.index_path), "--index", str(milvus.index_path), "-q"]) == 0
-    assert "nothing was embedded" in capsys.readouterr().out
-    _same(faiss, milvus)
-    assert ingest_paths([corpus], milvus).chunks_embedded == 0  # the copy is the archive: nothing new
+    with monkeypatch.context() as patched:
+        patched.setattr(Embedder, "embed_passages", embedded_again)
+        assert main(["ingest", "--from-index", str(faiss.index_path), "--index", str(milvus.index_path), "-q"]) == 0
+        assert "nothing was embedded" in capsys.readouterr().out
+        _same(faiss, milvus)
+        assert ingest_paths([corpus], milvus).chunks_embedded == 0  # the copy is the archive: nothing new
     assert main(["ingest", "--from-index", str(faiss.index_path), "--index", str(milvus.index_path), "-q",
                  str(corpus)]) == 2  # a copy takes no files
+    (corpus / "extra.txt").write_text(ARTICLES["typhoon.txt"].replace("杜蘇芮", "卡努"), encoding="utf-8")
+    ingest_paths([corpus], milvus)  # the Milvus archive now holds an article the folder lacks
+    assert main(["ingest", "--from-index", str(faiss.index_path), "--index", str(milvus.index_path), "-q"]) == 2
+    assert "already holds an archive" in capsys.readouterr().err and "extra.txt" in open_index(milvus).documents
+    assert main(["ingest", "--from-index", str(faiss.index_path), "--index", str(milvus.index_path), "-q",
+                 "--rebuild"]) == 0  # replacing it is said out loud
+    assert "extra.txt" not in open_index(milvus).documents
+
+
+def test_a_prefix_that_holds_no_archive_is_an_error_not_a_copy_of_the_sample(backends, monkeypatch, capsys):
+    from newsqa.cli import main
+
+    _, milvus = backends  # its prefix is new: Milvus holds nothing under it
+    for name, value in {"NEWSQA_INDEX_BACKEND": "milvus", "NEWSQA_INDEX_MILVUS_URI": milvus.index_milvus_uri,
+                        "NEWSQA_INDEX_MILVUS_COLLECTION": milvus.index_milvus_collection}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("NEWSQA_INDEX_DIR", raising=False)
+    assert not Settings.load().is_default_index  # the default folder, but not the default prefix
+    assert main(["ask", "上海自貿區是哪一天掛牌的？", "-q"]) == 2  # a mistyped prefix builds nothing
+    assert "no index in Milvus" in capsys.readouterr().err
+    assert not index_exists(milvus)

@@ -118,3 +118,21 @@ def test_asking_again_and_editing_a_question_replace_it_and_what_followed() -> N
     history3, _, _, turns3, _ = _last(handlers.again(history, turns, "auto", "", "", "", edit))
     assert core.asked[-1][0] == "張江高科技園區是哪年設立的？"
     assert len(history3) == 4 and [t["asked"] for t in turns3] == ["上海自貿區哪天掛牌？", "張江高科技園區是哪年設立的？"]
+
+
+def test_an_archive_that_cannot_be_read_is_a_warning_and_an_api_error_not_a_traceback(caplog) -> None:
+    from newsqa.index.errors import NewsIndexError
+
+    class Unreachable(_Core):
+        def ask(self, question: str, **when) -> Answer:
+            raise NewsIndexError("Milvus at http://127.0.0.1:1 is not reachable")
+
+    live = LiveQA(Unreachable())
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        updates = list(ChatHandlers(live).chat("上海自貿區哪天掛牌？", [], [], "hant"))
+    assert updates[-1][0] == [] and updates[-1][1] == "上海自貿區哪天掛牌？"  # the echo rolled back, the text kept
+    assert any("現在讀不到文章庫" in str(w.message) for w in shown)
+    with pytest.raises(gr.Error, match="not reachable"):
+        AskEndpoints(live).ask_json("上海自貿區哪天掛牌？")
+    assert "could not answer" in caplog.text and "Traceback" not in caplog.text
