@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from newsqa.config import Settings
 from newsqa.index.access import build_components
 from newsqa.index.dense import DenseConfig, DenseIndex, DenseMeta, ivf_cells, ivf_nprobe
-from newsqa.index.store import CURRENT_FILE, MANIFEST_FILE, NewsIndex
+from newsqa.index.store import CURRENT_FILE, MANIFEST_FILE, NewsIndex, NewsIndexError
 from newsqa.ingest.pipeline import ingest_paths
 
 KINDS = [("flat", "fp32"), ("flat", "fp16"), ("flat", "pq"), ("ivf", "fp32"), ("ivf", "fp16"), ("ivf", "pq"),
@@ -186,3 +186,16 @@ def test_an_index_written_before_dense_kinds_still_loads(tmp_path, corpus, e5_mo
     index = NewsIndex.load(path, embedder, chunker)
     assert (index._dense.kind, index._dense.storage) == ("flat", "fp32")
     assert _dense_top(index, "浦東開發開放始於哪一天？").document.doc_id == "pudong.txt"
+
+
+def test_an_index_of_the_old_vectors_only_milvus_mode_asks_to_be_rebuilt(tmp_path, corpus, e5_model_dir):
+    settings = _settings(tmp_path, corpus, e5_model_dir)
+    ingest_paths([corpus], settings)
+    path = settings.index_path
+    manifest_path = path / (path / CURRENT_FILE).read_text().strip() / MANIFEST_FILE
+    manifest = json.loads(manifest_path.read_text())
+    manifest["dense"] = {"kind": "milvus", "storage": "server", "uri": str(path / "milvus.db"), "collection": "newsqa_x"}
+    manifest_path.write_text(json.dumps(manifest))  # what index_backend = milvus wrote before the whole index moved there
+    embedder, chunker = build_components(settings)
+    with pytest.raises(NewsIndexError, match="ingest --rebuild"):
+        NewsIndex.load(path, embedder, chunker)
