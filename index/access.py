@@ -66,7 +66,9 @@ def storage_for(settings: Settings, path: Path | None = None) -> IndexStorage:
     if settings.index_backend == "milvus":
         from newsqa.index.milvus import MilvusStorage  # the optional packages load only when asked for
 
-        return MilvusStorage.for_settings(folder, DenseConfig.from_settings(settings), settings.index_milvus_lease_seconds)
+        token = settings.index_milvus_token.get_secret_value() if settings.index_milvus_token else ""
+        return MilvusStorage.for_settings(folder, DenseConfig.from_settings(settings),
+                                          settings.index_milvus_lease_seconds, token=token)
     return FolderStorage(folder)
 
 

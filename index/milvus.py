@@ -72,19 +72,19 @@ _READ_BATCH = 16_384  # the most Milvus returns a call: fewer round trips, each 
 _EMPTY_SPARSE = {0: 1e-30}  # Milvus refuses an empty sparse vector; BM25 always gives a token
 
 
-_CLIENTS: dict[str, Any] = {}
+_CLIENTS: dict[tuple[str, str], Any] = {}
 _CLIENTS_LOCK = threading.Lock()
 
 
-def _connect(uri: str) -> Any:
-    """One client per URI and process (its gRPC channel serves every thread)."""
+def _connect(uri: str, token: str = "") -> Any:
+    """One client per URI, credentials and process (its gRPC channel serves every thread)."""
     with _CLIENTS_LOCK:
-        if uri not in _CLIENTS:
-            _CLIENTS[uri] = _new_client(uri)
-        return _CLIENTS[uri]
+        if (uri, token) not in _CLIENTS:
+            _CLIENTS[uri, token] = _new_client(uri, token)
+        return _CLIENTS[uri, token]
 
 
-def _new_client(uri: str) -> Any:
+def _new_client(uri: str, token: str) -> Any:
     try:
         from pymilvus import MilvusClient
     except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -93,7 +93,7 @@ def _new_client(uri: str) -> Any:
         ) from exc
     logging.getLogger("pymilvus").setLevel(logging.CRITICAL)  # its RPC errors reach the user as ours
     try:
-        return GuardedClient(MilvusClient(uri=uri), uri)
+        return GuardedClient(MilvusClient(uri=uri, token=token), uri)
     except Exception as exc:  # noqa: BLE001 - pymilvus raises several kinds
         raise MilvusUnavailableError(milvus_failure(uri, exc)) from exc
 
@@ -107,23 +107,24 @@ def _datatypes():
 class MilvusStorage:
     """An index's generations, its live pointer and its writer lease in Milvus."""
 
-    def __init__(self, uri: str, prefix: str = "newsqa", *, lease_seconds: float = 60.0):
+    def __init__(self, uri: str, prefix: str = "newsqa", *, lease_seconds: float = 60.0, token: str = ""):
         self.uri = uri
         self.prefix = prefix
         self.lease_seconds = lease_seconds
         self.where = f"Milvus {uri} (collections {prefix}_*)"
-        self.client = _connect(uri)
+        self.client = _connect(uri, token)
         self._state = f"{prefix}_state"
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     @classmethod
-    def for_settings(cls, index_path: Path, config: DenseConfig, lease_seconds: float) -> "MilvusStorage":
+    def for_settings(cls, index_path: Path, config: DenseConfig, lease_seconds: float,
+                     token: str = "") -> "MilvusStorage":
         """The storage ``index_milvus_*`` settings name (an empty URI: a Lite file in ``index_path``)."""
         uri = config.milvus_uri
         if not uri:
             Path(index_path).mkdir(parents=True, exist_ok=True)
             uri = str(Path(index_path) / "milvus.db")
-        return cls(uri, config.milvus_collection, lease_seconds=lease_seconds)
+        return cls(uri, config.milvus_collection, lease_seconds=lease_seconds, token=token)
 
     # ------------------------------------------------------------------ the state rows
     def _ensure_state(self) -> None:

@@ -159,6 +159,9 @@ class Settings(BaseSettings):
         "newsqa", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,100}$",
         description="Prefix of the Milvus collection names (one archive per prefix).",
     )
+    index_milvus_token: SecretStr | None = Field(
+        None, description="Milvus credentials, user:password or an API key (an https:// URI gives TLS).",
+    )
     index_milvus_lease_seconds: float = Field(
         60.0, ge=2.0, le=3600.0,
         description="The Milvus writer's lease: renewed while it writes; a writer that died blocks others this long.",

@@ -99,6 +99,11 @@ def test_search_and_answers_match_the_faiss_backend(backends, corpus):
     for collection in [storage._state, *storage._generation_collections()]:
         storage.client.release_collection(collection)  # as after a Milvus restart: loaded again on use
     _same(faiss, milvus)
+    from pydantic import SecretStr
+
+    with_token = milvus.model_copy(update={"index_milvus_token": SecretStr("root:Milvus")})  # Lite accepts any
+    assert sorted(open_index(with_token).documents) == sorted(ARTICLES)
+    assert "root:" not in storage_for(with_token).where  # credentials stay out of every message
     for question in QUESTIONS[:4]:
         mine, theirs = NewsQA.from_settings(milvus).ask(question), NewsQA.from_settings(faiss).ask(question)
         assert (mine.answer, [c.doc_id for c in mine.citations]) == (theirs.answer, [c.doc_id for c in theirs.citations])
