@@ -44,6 +44,7 @@ from newsqa.qa.bridge import (
     with_undated_stories_of,
     within_both,
 )
+from newsqa.qa.digest import DigestQuestion, digest_answer
 from newsqa.qa.elapsed import ElapsedQuestion
 from newsqa.qa.event_question import EventQuestion
 from newsqa.qa.events import EventAnswerer
@@ -53,7 +54,7 @@ from newsqa.qa.retriever import HybridRetriever
 from newsqa.question import MAX_QUESTION_CHARS, QuestionError, validate_question
 from newsqa.script import detect_script
 from newsqa.timex import DateRange, reference_day
-from newsqa.types import Answer, Document, RetrievedChunk
+from newsqa.types import Answer, Chunk, Document, RetrievedChunk
 
 logger = logging.getLogger(__name__)
 
@@ -269,7 +270,11 @@ class NewsQA:
     def _answer_one(
         self, question: str, top_k: int | None, as_of: dt.date | None, within: DateRange | None
     ) -> Answer:
-        """A validated question that asks one thing: computed (``_about_events``) or retrieved and answered."""
+        """A validated question that asks one thing: the period's stories (``_digest``), computed
+        (``_about_events``) or retrieved and answered."""
+        digest = self._digest(question, as_of, within)
+        if digest is not None:
+            return digest
         events = self._about_events(question, as_of, within, top_k)
         if events is not None:
             return events
@@ -282,6 +287,26 @@ class NewsQA:
         answer.answer += other_period_note(question, answer, as_of)
         return self._finish(answer, retrieved, started)
 
+    def _digest(self, question: str, as_of: dt.date | None, within: DateRange | None) -> Answer | None:
+        """The dated list of a period's stories for 「2023年8月发生了什么事？」 (``newsqa.qa.digest``), else None."""
+        asked = DigestQuestion.read(question, reference_day(as_of))
+        if asked is None:
+            return None
+        started = time.perf_counter()
+        answer = digest_answer(asked, self.index.documents.values(), self._lead_passage, within,
+                               weight=self._newsworthy)
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    def _newsworthy(self, doc: Document) -> tuple[int, int]:
+        """Which story of a digest's run to list: the one most outlets carried (its wire copies),
+        then one whose file gave its title and outlet; the earliest of equals."""
+        return len(self.index.copies_of(doc.doc_id)), -len(doc.missing_metadata() & {"title", "source"})
+
+    def _lead_passage(self, doc_id: str) -> Chunk | None:
+        """A story's first passage (its title and lead), which a digest cites."""
+        return min(self.index.chunks_of(doc_id), key=lambda chunk: chunk.start, default=None)
+
     def ask_stream(
         self, question: str, top_k: int | None = None, *, as_of: dt.date | None = None, within: DateRange | None = None
     ) -> Iterator[str | Answer]:
@@ -290,7 +315,8 @@ class NewsQA:
         a question about several events' dates, yield only the ``Answer``."""
         question = self._validated(question)
         stream = getattr(self.answerer, "stream", None)
-        computed = not self._about_one_event(question) or ElapsedQuestion.read(question) is not None
+        computed = (not self._about_one_event(question) or ElapsedQuestion.read(question) is not None
+                    or DigestQuestion.read(question, reference_day(as_of)) is not None)
         if stream is None or computed or PartsQuestion.read(question) is not None:
             yield self.ask(question, top_k, as_of=as_of, within=within)
             return

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from newsqa.answer_types import detect_answer_type, question_kind
 from newsqa.evals.stress import SPECIAL
 from newsqa.qa.citations import counted_numbers, numbers, parse_markers
+from newsqa.qa.digest import DigestQuestion
 from newsqa.qa.followup import FollowUpRewriter
 from newsqa.qa.generative import trim_passage
 from newsqa.qa.places import regions_in
@@ -38,7 +39,8 @@ def _real_questions() -> list[str]:
             lines = path.read_text(encoding="utf-8").splitlines()
             found += [json.loads(line)["question"] for line in lines[::20]]
     # The question that crashed the answer-type detector, and its neighbours.
-    return found + ["参与的人包括哪一位?", "參與的人包括哪一位？", "包括哪", "有哪些", "分别是"]
+    return found + ["参与的人包括哪一位?", "參與的人包括哪一位？", "包括哪", "有哪些", "分别是",
+                    "2023年8月发生了什么事？", "上個月有什麼新聞"]
 
 
 REAL = _real_questions()
@@ -123,6 +125,7 @@ def test_question_readers_answer_any_string(question):
         counted_numbers(text)
         parse_markers(text + "[1]", 3)
         clauses(text)
+        DigestQuestion.read(text, "2024-01-01")
         trim_passage("上海自貿區於2013年9月29日掛牌。" + text, text, 20)
 
 
