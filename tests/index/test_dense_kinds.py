@@ -174,28 +174,29 @@ def test_changing_the_kind_in_settings_converts_without_embedding(tmp_path, corp
     assert _dense_top(index, "海南自由貿易港方案何時公布？").document.doc_id == "hainan.txt"
 
 
-def test_an_index_written_before_dense_kinds_still_loads(tmp_path, corpus, e5_model_dir):
-    settings = _settings(tmp_path, corpus, e5_model_dir)
+def _built_then_edited(settings, corpus, edit) -> None:
+    """Build the index, then change its live manifest with ``edit(manifest)``."""
     ingest_paths([corpus], settings)
     path = settings.index_path
     manifest_path = path / (path / CURRENT_FILE).read_text().strip() / MANIFEST_FILE
     manifest = json.loads(manifest_path.read_text())
-    del manifest["dense"]  # what format-2 indexes written before issue 7 look like
+    edit(manifest)
     manifest_path.write_text(json.dumps(manifest))
+
+
+def test_an_index_written_before_dense_kinds_still_loads(tmp_path, corpus, e5_model_dir):
+    settings = _settings(tmp_path, corpus, e5_model_dir)
+    _built_then_edited(settings, corpus, lambda m: m.pop("dense"))  # format-2 indexes written before issue 7
     embedder, chunker = build_components(settings)
-    index = NewsIndex.load(path, embedder, chunker)
+    index = NewsIndex.load(settings.index_path, embedder, chunker)
     assert (index._dense.kind, index._dense.storage) == ("flat", "fp32")
     assert _dense_top(index, "浦東開發開放始於哪一天？").document.doc_id == "pudong.txt"
 
 
 def test_an_index_of_the_old_vectors_only_milvus_mode_asks_to_be_rebuilt(tmp_path, corpus, e5_model_dir):
     settings = _settings(tmp_path, corpus, e5_model_dir)
-    ingest_paths([corpus], settings)
-    path = settings.index_path
-    manifest_path = path / (path / CURRENT_FILE).read_text().strip() / MANIFEST_FILE
-    manifest = json.loads(manifest_path.read_text())
-    manifest["dense"] = {"kind": "milvus", "storage": "server", "uri": str(path / "milvus.db"), "collection": "newsqa_x"}
-    manifest_path.write_text(json.dumps(manifest))  # what index_backend = milvus wrote before the whole index moved there
+    old_mode = {"kind": "milvus", "storage": "server", "uri": "milvus.db", "collection": "newsqa_x"}
+    _built_then_edited(settings, corpus, lambda m: m.update(dense=old_mode))  # vectors only, in Milvus
     embedder, chunker = build_components(settings)
     with pytest.raises(NewsIndexError, match="ingest --rebuild"):
-        NewsIndex.load(path, embedder, chunker)
+        NewsIndex.load(settings.index_path, embedder, chunker)
