@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,27 @@ class DocstoreContents:
     chunks: dict[int, Chunk] = field(default_factory=dict)  # vector id -> chunk
     folded: dict[int, str] = field(default_factory=dict)  # vector id -> folded text for BM25
 
+    # The rows every store keeps (the SQLite tables here; Milvus's records and passages), one
+    # mapping both ways so that the stores cannot drift apart.
+    def document_rows(self) -> Iterator[tuple[str, str, dict]]:
+        """``(doc id, text key, the document as a dict)`` of every stored document."""
+        return ((d.doc_id, self.text_keys[d.doc_id], d.to_dict()) for d in self.documents.values())
+
+    def copy_rows(self) -> Iterator[tuple[str, str, dict]]:
+        """``(copy id, doc id, record)`` of every recorded copy, in the order they were recorded."""
+        return ((copy_id, doc_id, record) for doc_id, copies in self.copies.items() for copy_id, record in copies.items())
+
+    def add_document_row(self, doc_id: str, key: str, data: dict) -> None:
+        self.documents[doc_id] = Document.from_dict(data)
+        self.text_keys[doc_id] = key
+
+    def add_copy_row(self, copy_id: str, doc_id: str, record: dict) -> None:
+        self.copies.setdefault(doc_id, {})[copy_id] = record
+
+    def add_chunk_row(self, vid: int, data: dict, folded: str) -> None:
+        self.chunks[vid] = Chunk.from_dict(data)
+        self.folded[vid] = folded
+
 
 def write_docstore(path: Path, contents: DocstoreContents) -> None:
     if path.exists():
@@ -53,18 +75,11 @@ def write_docstore(path: Path, contents: DocstoreContents) -> None:
         con.executescript(_SCHEMA)
         con.executemany(
             "INSERT INTO documents VALUES (?, ?, ?)",
-            (
-                (d.doc_id, contents.text_keys[d.doc_id], json.dumps(d.to_dict(), ensure_ascii=False))
-                for d in contents.documents.values()
-            ),
+            ((doc_id, key, json.dumps(data, ensure_ascii=False)) for doc_id, key, data in contents.document_rows()),
         )
         con.executemany(
             "INSERT INTO copies VALUES (?, ?, ?)",
-            (
-                (copy_id, doc_id, json.dumps(record, ensure_ascii=False))
-                for doc_id, copies in contents.copies.items()
-                for copy_id, record in copies.items()
-            ),
+            ((copy_id, doc_id, json.dumps(record, ensure_ascii=False)) for copy_id, doc_id, record in contents.copy_rows()),
         )
         con.executemany(
             "INSERT INTO chunks VALUES (?, ?, ?, ?, ?)",
@@ -83,13 +98,11 @@ def read_docstore(path: Path) -> DocstoreContents:
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         for doc_id, key, data in con.execute("SELECT doc_id, text_key, data FROM documents"):
-            contents.documents[doc_id] = Document.from_dict(json.loads(data))
-            contents.text_keys[doc_id] = key
+            contents.add_document_row(doc_id, key, json.loads(data))
         for copy_id, doc_id, data in con.execute("SELECT copy_id, doc_id, data FROM copies ORDER BY rowid"):
-            contents.copies.setdefault(doc_id, {})[copy_id] = json.loads(data)
+            contents.add_copy_row(copy_id, doc_id, json.loads(data))
         for vid, data, fold_text in con.execute("SELECT vector_id, data, folded FROM chunks ORDER BY vector_id"):
-            contents.chunks[vid] = Chunk.from_dict(json.loads(data))
-            contents.folded[vid] = fold_text
+            contents.add_chunk_row(vid, json.loads(data), fold_text)
     finally:
         con.close()
     return contents

@@ -43,7 +43,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -60,7 +60,6 @@ from newsqa.index.milvus_parts import (
     milvus_failure,
 )
 from newsqa.index.vectors import ChunkVectors
-from newsqa.types import Chunk, Document
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +168,7 @@ class MilvusStorage:
                 f"no index in {self.where}; build one with `newsqa ingest --rebuild` "
                 "(or `newsqa ingest PATH…` for your own articles)"
             )
-        manifests = self._read_records(live["records"], "manifest")
+        manifests = self._read_records(live["records"], "manifest")["manifest"]
         if not manifests:
             raise NewsIndexError(
                 f"the index in {self.where} is damaged (generation {live['name']} has no manifest); "
@@ -182,16 +181,15 @@ class MilvusStorage:
         meta = DenseMeta.from_dict(manifest.get("dense"))
         passages = meta.collection
         contents = DocstoreContents()
-        for doc_id, key, data in self._read_records(self._records_of(passages), "document"):
-            contents.documents[doc_id] = Document.from_dict(data)
-            contents.text_keys[doc_id] = key
-        for copy_id, doc_id, record in self._read_records(self._records_of(passages), "copy"):
-            contents.copies.setdefault(doc_id, {})[copy_id] = record
+        records = self._read_records(self._records_of(passages), "document", "copy", "bm25")
+        for row in records["document"]:
+            contents.add_document_row(*row)
+        for row in records["copy"]:
+            contents.add_copy_row(*row)
         rows = sorted(self._iterate(passages, ["vid", "chunk", "folded"]), key=lambda r: r["vid"])
         for row in rows:
-            contents.chunks[int(row["vid"])] = Chunk.from_dict(json.loads(row["chunk"]))
-            contents.folded[int(row["vid"])] = row["folded"]
-        stats = self._read_records(self._records_of(passages), "bm25")
+            contents.add_chunk_row(int(row["vid"]), json.loads(row["chunk"]), row["folded"])
+        stats = records["bm25"]
         dense = MilvusDense(self.client, passages, meta, dimension=manifest["dimension"], size=len(rows))
         lexical = MilvusLexical(self.client, passages, BM25Stats.from_dict(stats[0]) if stats else BM25Stats([], [], 0),
                                 dense)
@@ -231,12 +229,8 @@ class MilvusStorage:
         manifest = manifest | {"dense": meta.to_dict()}
         self._create_records(records)
         self._write_records(records, "manifest", [manifest])
-        self._write_records(records, "document", [
-            [d.doc_id, contents.text_keys[d.doc_id], d.to_dict()] for d in contents.documents.values()
-        ])
-        self._write_records(records, "copy", [
-            [copy_id, doc_id, record] for doc_id, copies in contents.copies.items() for copy_id, record in copies.items()
-        ])
+        self._write_records(records, "document", contents.document_rows())
+        self._write_records(records, "copy", contents.copy_rows())
         self._write_records(records, "bm25", [lexical.bm25.statistics().to_dict()])
         self.client.flush(passages)
         self.client.flush(records)
@@ -312,7 +306,7 @@ class MilvusStorage:
         index.add_index("pad", index_type="FLAT", metric_type="L2")
         self.client.create_collection(name, schema=schema, index_params=index, consistency_level="Strong")
 
-    def _write_records(self, name: str, kind: str, items: list[Any]) -> None:
+    def _write_records(self, name: str, kind: str, items: Iterable[Any]) -> None:
         rows: list[dict] = []
         for seq, item in enumerate(items):
             text = json.dumps(item, ensure_ascii=False)
@@ -325,19 +319,16 @@ class MilvusStorage:
         if rows:
             self.client.insert(name, rows)
 
-    def _read_records(self, name: str, kind: str) -> list[Any]:
-        rows = sorted(self._iterate(name, ["key", "value"], f'kind == "{kind}"'), key=lambda r: r["key"])
-        items: list[Any] = []
-        current, parts = None, []
+    def _read_records(self, name: str, *kinds: str) -> dict[str, list[Any]]:
+        """The items of each of ``kinds`` in the records collection ``name``, in one read."""
+        wanted = ", ".join(f'"{kind}"' for kind in kinds)
+        rows = sorted(self._iterate(name, ["key", "value"], f"kind in [{wanted}]"), key=lambda r: r["key"])
+        parts: dict[str, list[str]] = {}  # "kind:seq" -> its parts, in order
         for row in rows:
-            seq = row["key"].rsplit(":", 1)[0]
-            if seq != current and parts:
-                items.append(json.loads("".join(parts)))
-                parts = []
-            current = seq
-            parts.append(row["value"])
-        if parts:
-            items.append(json.loads("".join(parts)))
+            parts.setdefault(row["key"].rsplit(":", 1)[0], []).append(row["value"])
+        items: dict[str, list[Any]] = {kind: [] for kind in kinds}
+        for item, texts in parts.items():
+            items[item.split(":", 1)[0]].append(json.loads("".join(texts)))
         return items
 
     def _iterate(self, name: str, fields: list[str], expr: str = "") -> Iterator[dict]:
