@@ -113,6 +113,7 @@ class MilvusStorage:
         self.where = f"Milvus {uri} (collections {prefix}_*)"
         self.client = _connect(uri, token)
         self._state = f"{prefix}_state"
+        self._state_exists = False
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     @classmethod
@@ -126,22 +127,42 @@ class MilvusStorage:
         return cls(uri, config.milvus_collection, lease_seconds=lease_seconds, token=token)
 
     # ------------------------------------------------------------------ the state rows
-    def _ensure_state(self) -> None:
-        if self.client.has_collection(self._state):
-            return
+    def _create_keyed(self, name: str, *, with_kind: bool = False) -> None:
+        """A collection of JSON text under a string key (the state rows; with ``with_kind``, the
+        records of a generation)."""
         types = _datatypes()
         schema = self.client.create_schema(auto_id=False, enable_dynamic_field=False)
         schema.add_field("key", types.VARCHAR, is_primary=True, max_length=64)
+        if with_kind:
+            schema.add_field("kind", types.VARCHAR, max_length=16)
         schema.add_field("value", types.VARCHAR, max_length=65535)
         schema.add_field("pad", types.FLOAT_VECTOR, dim=2)  # Milvus wants a vector in every collection
         index = self.client.prepare_index_params()
         index.add_index("pad", index_type="FLAT", metric_type="L2")
-        self.client.create_collection(self._state, schema=schema, index_params=index, consistency_level="Strong")
+        self.client.create_collection(name, schema=schema, index_params=index, consistency_level="Strong")
+
+    def _has_state(self) -> bool:
+        """Whether the state collection exists, asked of Milvus until it does (not on every question
+        after that: ``_get_state`` notices one dropped from outside)."""
+        if not self._state_exists:
+            self._state_exists = self.client.has_collection(self._state)
+        return self._state_exists
+
+    def _ensure_state(self) -> None:
+        if not self._has_state():
+            self._create_keyed(self._state)
+            self._state_exists = True
 
     def _get_state(self, key: str) -> dict | None:
-        if not self.client.has_collection(self._state):
+        if not self._has_state():
             return None
-        rows = loaded(self.client, self._state, lambda: self.client.get(self._state, ids=[key], output_fields=["value"]))
+        try:
+            rows = loaded(self.client, self._state, lambda: self.client.get(self._state, ids=[key], output_fields=["value"]))
+        except MilvusUnavailableError:
+            if self.client.has_collection(self._state):
+                raise
+            self._state_exists = False  # dropped from outside: as if there had never been an index
+            return None
         return json.loads(rows[0]["value"]) if rows else None
 
     def _put_state(self, key: str, value: dict) -> None:
@@ -227,7 +248,7 @@ class MilvusStorage:
         self._insert_passages(passages, vectors, contents, lexical)
         crash_point("save:vectors-written")
         manifest = manifest | {"dense": meta.to_dict()}
-        self._create_records(records)
+        self._create_keyed(records, with_kind=True)
         self._write_records(records, "manifest", [manifest])
         self._write_records(records, "document", contents.document_rows())
         self._write_records(records, "copy", contents.copy_rows())
@@ -294,17 +315,6 @@ class MilvusStorage:
     @staticmethod
     def _records_of(passages: str) -> str:
         return passages[: -len("_passages")] + "_records"
-
-    def _create_records(self, name: str) -> None:
-        types = _datatypes()
-        schema = self.client.create_schema(auto_id=False, enable_dynamic_field=False)
-        schema.add_field("key", types.VARCHAR, is_primary=True, max_length=64)
-        schema.add_field("kind", types.VARCHAR, max_length=16)
-        schema.add_field("value", types.VARCHAR, max_length=65535)
-        schema.add_field("pad", types.FLOAT_VECTOR, dim=2)
-        index = self.client.prepare_index_params()
-        index.add_index("pad", index_type="FLAT", metric_type="L2")
-        self.client.create_collection(name, schema=schema, index_params=index, consistency_level="Strong")
 
     def _write_records(self, name: str, kind: str, items: Iterable[Any]) -> None:
         rows: list[dict] = []
