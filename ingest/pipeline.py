@@ -23,8 +23,8 @@ from pathlib import Path
 
 from newsqa.config import Settings
 from newsqa.faults import crash_point
-from newsqa.index.access import index_exists, index_writer, live_manifest, open_index, storage_for
-from newsqa.index.store import IndexMismatchError, NewsIndex, NewsIndexError
+from newsqa.index.access import index_writer, live_manifest, open_index, storage_for
+from newsqa.index.store import IndexMismatchError, IndexNotFoundError, NewsIndex, NewsIndexError
 from newsqa.ingest.loaders import failure_reason, load_file
 from newsqa.ingest.parsers import DateDefaults
 from newsqa.ingest.readers import iter_article_files
@@ -273,7 +273,10 @@ def rebuild_sources(settings: Settings) -> list[Path]:
     ``NewsIndexError`` (saying what to do) when a source is gone or none is known: a rebuild
     must not replace your articles with the sample."""
     index_dir, uploads = settings.index_path, settings.uploads_path
-    manifest = live_manifest(settings) if index_exists(settings) else {}
+    try:
+        manifest = live_manifest(settings)
+    except IndexNotFoundError:
+        manifest = {}
     stored = [uploads] if uploads.is_dir() else []
     if not manifest or manifest.get("only_corpus", True):
         return [settings.corpus_path, *stored]
@@ -302,8 +305,11 @@ def ensure_index(settings: Settings) -> IngestReport | None:
     if not corpus.is_dir():
         raise NewsIndexError(f"the corpus folder {corpus} does not exist; set NEWSQA_CORPUS_DIR")
     rebuild = False
-    if index_exists(settings):
+    try:
         manifest = live_manifest(settings)
+    except IndexNotFoundError:
+        manifest = None
+    if manifest is not None:
         if manifest.get("corpus_stat") is None and manifest.get("only_corpus") is False:
             # Built with `newsqa ingest` from the user's own files: the bundled corpus is not theirs to add.
             logger.info("the index at %s holds your own articles, not %s: serving it as it is", index_dir, corpus)
