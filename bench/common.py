@@ -8,6 +8,8 @@ import json
 import os
 import resource
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -17,6 +19,8 @@ from newsqa.types import Document
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "var" / "bench"
+#: Indexes whose real passages (and vectors) seed the synthetic archives (section 1 builds them).
+POOLS = (WORK / "drcd-newsqa", WORK / "crud")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -99,3 +103,22 @@ def archive_arguments(description: str, limit: int) -> argparse.ArgumentParser:
     parser.add_argument("--limit", type=int, default=limit)
     parser.add_argument("--out", type=Path, required=True)
     return parser
+
+
+def archive_run(module: str, size: int, limit: int, *extra: str) -> dict[str, Any]:
+    """``python -m <module>`` (``bench.scale``, ``bench.milvus``) over one archive size, in a
+    subprocess of its own so that its peak memory is this size's alone: its JSON result with
+    ``wall_s``, or ``{"error": its last lines}``. Pools that exist and ``WORK/questions.jsonl``
+    are passed as ``archive_arguments`` reads them."""
+    target = WORK / f"{module.rsplit('.', 1)[-1]}-{size}.json"
+    command = [sys.executable, "-m", module, "--size", str(size), "--questions", str(WORK / "questions.jsonl"),
+               "--limit", str(limit), "--out", str(target), *extra]
+    for pool in POOLS:
+        if (pool / "CURRENT").exists():
+            command += ["--pool", str(pool)]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-5:]}
+    return json.loads(target.read_text()) | {"wall_s": time.perf_counter() - started}
+

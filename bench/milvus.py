@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import archive_arguments, gold_rank, hit_mrr, load_jsonl, median, percentile
+from bench.common import archive_arguments, archive_run, gold_rank, hit_mrr, load_jsonl, median, percentile
 from bench.scale import _pool, synthetic_passages, synthetic_vectors
 
 logger = logging.getLogger("bench.milvus")
@@ -165,20 +165,9 @@ def run(size: int, pools: list[Path], questions: list[dict[str, Any]]) -> dict[s
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def section_milvus(sizes: list[int], questions: Path, pools: list[Path], limit: int, root: Path) -> dict[str, Any]:
+def section_milvus(sizes: list[int], limit: int) -> dict[str, Any]:
     """``run`` for each size in a subprocess of its own (``bench/run.py``'s section ``milvus``)."""
-    out: dict[str, Any] = {}
-    for size in sizes:
-        target = questions.parent / f"milvus-{size}.json"
-        command = [sys.executable, "-m", "bench.milvus", "--size", str(size), "--questions", str(questions),
-                   "--limit", str(limit), "--out", str(target)]
-        for pool in pools:
-            if (pool / "CURRENT").exists():
-                command += ["--pool", str(pool)]
-        done = subprocess.run(command, cwd=root, capture_output=True, text=True)
-        out[str(size)] = (json.loads(target.read_text()) if done.returncode == 0
-                          else {"error": done.stderr.strip().splitlines()[-5:]})
-    return out
+    return {str(size): archive_run("bench.milvus", size, limit) for size in sizes}
 
 
 def milvus_rows(results: dict[str, Any], row) -> list[dict[str, Any]]:

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, WORK, gold_rank, hit_mrr, load_jsonl, machine, median, percentile
+from bench.common import ROOT, WORK, archive_run, gold_rank, hit_mrr, load_jsonl, machine, median, percentile
 from bench.int8 import section_int8
 from bench.milvus import milvus_rows, section_milvus
 
@@ -330,25 +330,8 @@ def section_reindex(data: Path, repeats: int = 5) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------- 4
 def section_scale(sizes: list[int], limit: int) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    pools = [WORK / "drcd-newsqa", WORK / "crud"]
-    for size in sizes:
-        target = WORK / f"scale-{size}.json"
-        cmd = [sys.executable, "-m", "bench.scale", "--size", str(size), "--questions", str(WORK / "questions.jsonl"),
-               "--limit", str(limit), "--out", str(target),
-               "--storages", "fp16,pq" if size == max(sizes) else ""]
-        for pool in pools:
-            if (pool / "CURRENT").exists():
-                cmd += ["--pool", str(pool)]
-        started = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-        if proc.returncode != 0:
-            out[str(size)] = {"error": proc.stderr.strip().splitlines()[-5:]}
-            continue
-        result = json.loads(target.read_text())
-        result["wall_s"] = time.perf_counter() - started
-        out[str(size)] = result
-    return out
+    return {str(size): archive_run("bench.scale", size, limit, "--storages", "fp16,pq" if size == max(sizes) else "")
+            for size in sizes}
 
 
 # ---------------------------------------------------------------------------- 5 + 6
@@ -574,8 +557,7 @@ def main(argv: list[str] | None = None) -> int:
         ("reindex", lambda: section_reindex(args.data)),
         ("scale", lambda: section_scale(sizes, 100 if quick else 200)),
         ("serve", lambda: section_serve()),
-        ("milvus", lambda: section_milvus(sizes[:2], WORK / "questions.jsonl", [WORK / "drcd-newsqa", WORK / "crud"],
-                                          100 if quick else 200, ROOT)),
+        ("milvus", lambda: section_milvus(sizes[:2], 100 if quick else 200)),
     ]
     for name, step in steps:
         if name not in only:

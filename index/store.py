@@ -35,7 +35,6 @@ from pathlib import Path
 
 import numpy as np
 
-from newsqa.faults import crash_point
 from newsqa.index.bm25 import BM25Index, ChunkBM25
 from newsqa.index.catalog import DocumentCatalog, document_reference, text_key
 from newsqa.index.dense import DenseConfig
