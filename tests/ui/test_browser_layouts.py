@@ -131,7 +131,7 @@ def _pick(page: Page, dropdown: str, text: str) -> None:
 # cards, table cells, the reader), and text below WCAG AA contrast (4.5:1; 3:1 for large text)
 # against the background it is drawn on (semi-transparent layers blended); disabled controls
 # are exempt, as WCAG exempts them.
-_AUDIT = """() => {
+_AUDIT = r"""() => {
   const ALLOW = new Set(['newsqa','multilingual','small','API','Enter','YYYY','MM','DD','txt','md','html','htm','json','jsonl','MB','id','ms','e5']);
   const skip = (el) => el.closest('.nqa-answer, .nqa-source, [data-testid="user"], #nqa-docs [role="gridcell"], #nqa-docs td, .nqa-reader, .nqa-title, .nqa-tl-title, svg, #nqa-delete-ids .token, code, option, [aria-hidden="true"]');
   const visible = (el) => {
